@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Regenerates the default hotline prompts (8 kHz mono 16-bit WAV) with
+# espeak-ng and sox. The output is committed, so this only runs when a text
+# changes. Admins replace these with recorded voice by putting files of the
+# same names under HOTLINE_PROMPTS_DIR/<lang>/.
+#
+#   apt-get install espeak-ng sox   # Debian/Ubuntu
+#   callcenter/prompts/generate.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v espeak-ng >/dev/null || { echo "missing espeak-ng: apt-get install espeak-ng" >&2; exit 1; }
+command -v sox >/dev/null || { echo "missing sox: apt-get install sox" >&2; exit 1; }
+
+# Trim espeak's leading and trailing silence and keep a short pause after
+# each prompt, so digits read back at a natural pace.
+trim="silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse pad 0 0.15"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# say LANG NAME TEXT [VOICE]: speak TEXT and store it as LANG/NAME.wav.
+say() {
+	local lang=$1 name=$2 text=$3 voice=${4:-$1}
+	mkdir -p "$lang"
+	espeak-ng -v "$voice" -s 140 -w "$tmp/raw.wav" "$text"
+	sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$tmp/out.wav" norm -3 $trim
+	mv "$tmp/out.wav" "$lang/$name.wav"
+}
+
+# The language menu is heard before a language is chosen, so every language's
+# copy speaks each option in its own language.
+language_menu() {
+	local lang=$1
+	espeak-ng -v vi -s 140 -w "$tmp/a.wav" "Để nghe tiếng Việt, bấm phím 1."
+	espeak-ng -v en -s 140 -w "$tmp/b.wav" "For English, press 2."
+	sox "$tmp/a.wav" "$tmp/b.wav" -r 8000 -c 1 -b 16 -e signed-integer "$tmp/out.wav" norm -3 $trim
+	mkdir -p "$lang"
+	mv "$tmp/out.wav" "$lang/language_menu.wav"
+}
+
+say vi greeting "Xin chào. Bạn đã gọi đến đường dây nóng Đối Thoại."
+language_menu vi
+say vi topic_menu "Về đất đai, bấm phím 1. Về chính sách xã hội, bấm phím 2. Các vấn đề khác, bấm phím 3."
+say vi consent "Câu hỏi của bạn sẽ được ghi âm, và chỉ dùng để trả lời bạn. Nếu bạn đồng ý, xin bấm một phím bất kỳ."
+say vi hold "Xin vui lòng giữ máy. Vị trí của bạn trong hàng chờ là"
+say vi voicemail "Sau tiếng bíp, xin nói câu hỏi của bạn. Nói xong, bấm phím thăng."
+say vi out_of_hours "Hiện đã ngoài giờ làm việc. Xin để lại câu hỏi, chúng tôi sẽ gọi lại cho bạn vào sáng ngày làm việc tiếp theo."
+say vi ticket_number "Số phiếu của bạn là"
+say vi goodbye "Cảm ơn bạn đã gọi. Xin chào."
+say vi invalid "Lựa chọn không hợp lệ."
+i=0
+for d in không một hai ba bốn năm sáu bảy tám chín; do
+	say vi "digit_$i" "$d"
+	i=$((i + 1))
+done
+
+say en greeting "Hello. You have reached the Doi Thoai hotline."
+language_menu en
+say en topic_menu "For land, press 1. For social policy, press 2. For other questions, press 3."
+say en consent "Your question will be recorded, and used only to answer you. If you agree, please press any key."
+say en hold "Please hold. Your position in the queue is"
+say en voicemail "After the tone, please say your question. When you are done, press the hash key."
+say en out_of_hours "We are closed now. Please leave your question, and we will call you back on the next working morning."
+say en ticket_number "Your ticket number is"
+say en goodbye "Thank you for calling. Goodbye."
+say en invalid "That choice is not valid."
+i=0
+for d in zero one two three four five six seven eight nine; do
+	say en "digit_$i" "$d"
+	i=$((i + 1))
+done
+echo "prompts written to $(pwd)/vi and $(pwd)/en"
