@@ -1,0 +1,118 @@
+package callcenter
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+func listenLoopback(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func addrOf(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+func TestRTPSessionPacedPlayback(t *testing.T) {
+	peer := listenLoopback(t)
+	defer peer.Close()
+	s := newRTPSession(listenLoopback(t), PCMA, 101, addrOf(peer), 5*time.Second)
+	s.start()
+	defer s.closeSession()
+
+	p := newPlayout(tone(440, 0.2, 8000)) // 10 frames
+	s.setSource(p)
+	buf := make([]byte, 1500)
+	var arrivals []time.Time
+	var pkts []rtp.Packet
+	peer.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for len(pkts) < 15 {
+		n, err := peer.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pkt rtp.Packet
+		if err := pkt.Unmarshal(append([]byte(nil), buf[:n]...)); err != nil {
+			t.Fatal(err)
+		}
+		arrivals = append(arrivals, time.Now())
+		pkts = append(pkts, pkt)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(time.Second):
+		t.Fatal("playout never finished")
+	}
+	for i := 1; i < len(pkts); i++ {
+		if pkts[i].SequenceNumber != pkts[i-1].SequenceNumber+1 || pkts[i].Timestamp != pkts[i-1].Timestamp+160 {
+			t.Fatalf("packet %d: seq/ts not contiguous", i)
+		}
+		if pkts[i].PayloadType != 8 || len(pkts[i].Payload) != 160 {
+			t.Fatalf("packet %d: pt %d len %d", i, pkts[i].PayloadType, len(pkts[i].Payload))
+		}
+	}
+	// 14 intervals of 20 ms; allow generous scheduling slack under -race.
+	if el := arrivals[14].Sub(arrivals[0]); el < 200*time.Millisecond || el > 500*time.Millisecond {
+		t.Errorf("15 packets took %v, want ≈280ms", el)
+	}
+	// the tone is audible in the first frames, then silence follows.
+	if r := rms(PCMA.Decode(nil, pkts[1].Payload)); r < 2000 {
+		t.Errorf("tone frame rms %.0f", r)
+	}
+	if r := rms(PCMA.Decode(nil, pkts[14].Payload)); r > 50 {
+		t.Errorf("after playout rms %.0f, want silence", r)
+	}
+}
+
+func TestRTPSessionReceiveDTMFAndTimeout(t *testing.T) {
+	peer := listenLoopback(t)
+	defer peer.Close()
+	var mu sync.Mutex
+	var digits []byte
+	var got []int16
+	s := newRTPSession(listenLoopback(t), PCMU, 101, addrOf(peer), 300*time.Millisecond)
+	s.onDigit = func(d byte) { mu.Lock(); digits = append(digits, d); mu.Unlock() }
+	s.setSink(func(pcm []int16) { mu.Lock(); got = append(got, pcm...); mu.Unlock() })
+	s.start()
+	defer s.closeSession()
+
+	dst := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(s.localPort())))
+	send := func(pt uint8, seq uint16, ts uint32, payload []byte) {
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: 1}, Payload: payload}).Marshal()
+		if _, err := peer.WriteToUDP(b, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audio := PCMU.Encode(nil, tone(440, 0.02, 8000))
+	send(0, 1, 0, audio)
+	send(101, 2, 160, EncodeTelephoneEvent('7', false, 160))
+	send(101, 3, 160, EncodeTelephoneEvent('7', true, 320))
+	send(101, 4, 160, EncodeTelephoneEvent('7', true, 320))
+	send(0, 6, 800, audio) // seq 5 lost; timestamps say 640 samples are missing
+
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	if string(digits) != "7" {
+		t.Errorf("digits %q, want 7", digits)
+	}
+	if len(got) != 960 {
+		t.Errorf("received %d samples, want 960 (2 frames + 640 gap filler)", len(got))
+	}
+	mu.Unlock()
+	if s.stats.rxLost.Load() != 1 || s.stats.rxPackets.Load() != 5 {
+		t.Errorf("stats rx %d lost %d", s.stats.rxPackets.Load(), s.stats.rxLost.Load())
+	}
+	select {
+	case <-s.Dead():
+	case <-time.After(2 * time.Second):
+		t.Fatal("RTP timeout not detected")
+	}
+}
