@@ -1,0 +1,246 @@
+package callcenter
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the hotline's configuration, read once by ConfigFromEnv (or
+// built by tests) and passed to New.
+type Config struct {
+	SIPAddr        string     // UDP and TCP listen address (SIP_ADDR)
+	PublicIP       netip.Addr // address in SDP and Contact; zero: the local address facing the peer
+	HotlineNumbers []string   // request-URI users we answer (HOTLINE_NUMBERS)
+	DataDir        string     // recordings go under DataDir/recordings/hotline
+	PromptsDir     string     // overrides for the embedded prompts; empty: DataDir/prompts
+
+	RTPPortMin, RTPPortMax int // even ports from this range; 0/0: kernel's choice
+
+	MaxCalls         int           // concurrent calls; more are answered 486
+	InviteRate       float64       // new INVITEs per second per source IP
+	InviteBurst      int           //
+	RegisterRate     float64       // REGISTERs per second per source IP
+	RegisterBurst    int           //
+	RingTime         time.Duration // 180 Ringing before answering (0: answer at once)
+	RTPTimeout       time.Duration // no RTP this long: hang up with BYE
+	DigitTimeout     time.Duration // wait for a key after a menu prompt
+	MenuRetries      int           // replays of a menu on no or invalid input
+	AgentWait        time.Duration // queue wait before voicemail
+	AgentRingTimeout time.Duration // one agent rings this long before the next is tried
+	VoicemailMax     time.Duration // longest recording
+	VoicemailMin     time.Duration // shorter recordings make no ticket
+	ConsentOnSilence bool          // staying on the line after the consent prompt counts as consent
+	Hours            Hours         // business hours and holidays
+	DefaultLanguage  string        // prompts language before the caller chooses
+	NonceSecret      []byte        // signs digest nonces; random per process when empty
+	ShutdownGrace    time.Duration // how long Run waits for calls to hang up
+}
+
+// DefaultConfig returns the defaults documented in the README.
+func DefaultConfig() Config {
+	h, _ := ParseHours(DefaultHours, DefaultHolidays, vietnam())
+	return Config{
+		SIPAddr:          ":5060",
+		HotlineNumbers:   []string{"1022"},
+		DataDir:          "./data",
+		RTPPortMin:       10000,
+		RTPPortMax:       20000,
+		MaxCalls:         500,
+		InviteRate:       5,
+		InviteBurst:      20,
+		RegisterRate:     1,
+		RegisterBurst:    10,
+		RTPTimeout:       30 * time.Second,
+		DigitTimeout:     5 * time.Second,
+		MenuRetries:      2,
+		AgentWait:        60 * time.Second,
+		AgentRingTimeout: 20 * time.Second,
+		VoicemailMax:     3 * time.Minute,
+		VoicemailMin:     time.Second,
+		Hours:            h,
+		DefaultLanguage:  "vi",
+		ShutdownGrace:    10 * time.Second,
+	}
+}
+
+func vietnam() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
+		return loc
+	}
+	return time.FixedZone("ICT", 7*3600)
+}
+
+// ConfigFromEnv reads the hotline settings. Besides SIP_ADDR,
+// HOTLINE_NUMBERS and DATA_DIR it reads:
+//
+//	SIP_PUBLIC_IP            address put in SDP/Contact (default: local address facing the caller)
+//	HOTLINE_PROMPTS_DIR      prompt overrides (default DATA_DIR/prompts)
+//	RTP_PORT_MIN, RTP_PORT_MAX  (10000, 20000)
+//	HOTLINE_MAX_CALLS        (500)
+//	HOTLINE_INVITE_RATE      INVITEs/s per source IP (5, burst 4×)
+//	HOTLINE_RTP_TIMEOUT      (30s)
+//	HOTLINE_AGENT_WAIT       (60s)
+//	HOTLINE_AGENT_RING       (20s)
+//	HOTLINE_VOICEMAIL_MAX    (3m)
+//	HOTLINE_DIGIT_TIMEOUT    (5s)
+//	HOTLINE_CONSENT_ON_SILENCE  true/false (false)
+//	HOTLINE_HOURS            ("Mon-Fri 07:30-11:30,13:30-17:00"; "always")
+//	HOTLINE_HOLIDAYS         (fixed national holidays; add YYYY-MM-DD dates)
+//	HOTLINE_TIMEZONE         (Asia/Ho_Chi_Minh)
+//	HOTLINE_DEFAULT_LANGUAGE (vi)
+//	HOTLINE_NONCE_SECRET     shared by nodes so digest nonces survive a restart
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	var errs []string
+	str := func(key string, dst *string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	num := func(key string, dst *int) {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				errs = append(errs, key+": want a non-negative integer")
+			}
+			*dst = n
+		}
+	}
+	dur := func(key string, dst *time.Duration) {
+		if v := getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, key+": want a duration like 30s")
+			}
+			*dst = d
+		}
+	}
+	str("SIP_ADDR", &c.SIPAddr)
+	str("DATA_DIR", &c.DataDir)
+	str("HOTLINE_PROMPTS_DIR", &c.PromptsDir)
+	str("HOTLINE_DEFAULT_LANGUAGE", &c.DefaultLanguage)
+	if v := getenv("HOTLINE_NUMBERS"); v != "" {
+		c.HotlineNumbers = nil
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				c.HotlineNumbers = append(c.HotlineNumbers, n)
+			}
+		}
+	}
+	if v := getenv("SIP_PUBLIC_IP"); v != "" {
+		ip, err := netip.ParseAddr(v)
+		if err != nil {
+			errs = append(errs, "SIP_PUBLIC_IP: want an IP address")
+		}
+		c.PublicIP = ip
+	}
+	num("RTP_PORT_MIN", &c.RTPPortMin)
+	num("RTP_PORT_MAX", &c.RTPPortMax)
+	num("HOTLINE_MAX_CALLS", &c.MaxCalls)
+	if v := getenv("HOTLINE_INVITE_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 {
+			errs = append(errs, "HOTLINE_INVITE_RATE: want a positive number")
+		}
+		c.InviteRate, c.InviteBurst = r, max(1, int(4*r))
+	}
+	dur("HOTLINE_RTP_TIMEOUT", &c.RTPTimeout)
+	dur("HOTLINE_AGENT_WAIT", &c.AgentWait)
+	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
+	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
+	dur("HOTLINE_DIGIT_TIMEOUT", &c.DigitTimeout)
+	if v := getenv("HOTLINE_CONSENT_ON_SILENCE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, "HOTLINE_CONSENT_ON_SILENCE: want true or false")
+		}
+		c.ConsentOnSilence = b
+	}
+	loc := vietnam()
+	if v := getenv("HOTLINE_TIMEZONE"); v != "" {
+		l, err := time.LoadLocation(v)
+		if err != nil {
+			errs = append(errs, "HOTLINE_TIMEZONE: "+err.Error())
+		} else {
+			loc = l
+		}
+	}
+	hours, holidays := DefaultHours, DefaultHolidays
+	str("HOTLINE_HOURS", &hours)
+	str("HOTLINE_HOLIDAYS", &holidays)
+	h, err := ParseHours(hours, holidays, loc)
+	if err != nil {
+		errs = append(errs, "HOTLINE_HOURS/HOTLINE_HOLIDAYS: "+err.Error())
+	}
+	c.Hours = h
+	if v := getenv("HOTLINE_NONCE_SECRET"); v != "" {
+		c.NonceSecret = []byte(v)
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("callcenter config: %s", strings.Join(errs, "; "))
+	}
+	return c, c.validate()
+}
+
+// withDefaults fills what a hand-built Config (tests) left empty.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.PromptsDir == "" && c.DataDir != "" {
+		c.PromptsDir = filepath.Join(c.DataDir, "prompts")
+	}
+	if len(c.NonceSecret) == 0 {
+		c.NonceSecret = make([]byte, 32)
+		rand.Read(c.NonceSecret)
+	}
+	if c.Hours.Loc == nil {
+		c.Hours = d.Hours
+	}
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = d.DefaultLanguage
+	}
+	setDur := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setDur(&c.RTPTimeout, d.RTPTimeout)
+	setDur(&c.DigitTimeout, d.DigitTimeout)
+	setDur(&c.AgentWait, d.AgentWait)
+	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
+	setDur(&c.VoicemailMax, d.VoicemailMax)
+	setDur(&c.ShutdownGrace, d.ShutdownGrace)
+	if c.MaxCalls == 0 {
+		c.MaxCalls = d.MaxCalls
+	}
+	if c.InviteRate == 0 {
+		c.InviteRate, c.InviteBurst = d.InviteRate, d.InviteBurst
+	}
+	if c.RegisterRate == 0 {
+		c.RegisterRate, c.RegisterBurst = d.RegisterRate, d.RegisterBurst
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if len(c.HotlineNumbers) == 0 {
+		return fmt.Errorf("callcenter config: HOTLINE_NUMBERS is empty")
+	}
+	if _, _, err := net.SplitHostPort(c.SIPAddr); err != nil {
+		return fmt.Errorf("callcenter config: SIP_ADDR %q: %w", c.SIPAddr, err)
+	}
+	if c.RTPPortMin != 0 || c.RTPPortMax != 0 {
+		if c.RTPPortMin < 1024 || c.RTPPortMax > 65534 || c.RTPPortMax < c.RTPPortMin+2 {
+			return fmt.Errorf("callcenter config: RTP port range %d-%d", c.RTPPortMin, c.RTPPortMax)
+		}
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("callcenter config: DATA_DIR is empty")
+	}
+	return nil
+}
