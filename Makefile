@@ -1,0 +1,41 @@
+# Đối Thoại — the two commands that matter are `make run` and `make test`.
+GO       ?= go
+BIN      := bin/doithoai
+PKGS     := ./...
+
+.PHONY: run test build vet lint bench bench-forum fmt clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/doithoai
+
+## run: the whole suite with demo data on a throwaway local PostgreSQL under ./.data
+run: build
+	@./scripts/install-deps.sh run
+	$(GO) run ./cmd/devstack -bin $(BIN)
+
+## test: every test, against real PostgreSQL and Redis that the tests start themselves
+test:
+	@./scripts/install-deps.sh test
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -l -w .
+
+## lint: gofmt, vet and staticcheck
+lint:
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
+
+## bench: the benchmarks recorded in BENCHMARKS.md (bounded in time; loopback only)
+bench: build
+	@./scripts/install-deps.sh run
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+	$(GO) run ./cmd/benchforum
+
+clean:
+	rm -rf bin

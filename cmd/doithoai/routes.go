@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/i18n"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// routes is the node's whole URL surface: plumbing here, each domain's
+// routes mounted from the domain's own Routes.
+func (a *app) routes() http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(web.NotFound)
+	r.MethodNotAllowed(web.MethodNotAllowed)
+	r.Use(middleware.RequestID)
+	if a.cfg.TrustProxy {
+		r.Use(middleware.RealIP)
+	}
+	r.Use(web.AccessLog(a.log), web.Recover, a.metrics.Middleware)
+	r.Use(middleware.Compress(5, "text/html", "text/css", "application/json", "application/atom+xml", "text/javascript", "text/csv", "image/svg+xml"))
+
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { web.JSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	r.Get("/readyz", a.handleReadyz)
+	r.Handle("/metrics", a.metrics.Handler())
+	r.Handle("/static/{hash}/*", web.StaticHandler())
+
+	r.Group(func(r chi.Router) {
+		r.Use(i18n.Middleware, web.WithCatalog(a.catalog), web.CSRF(a.cfg.SecureCookies), a.auth.Middleware)
+		r.Mount("/", a.authHandlers.Routes())
+		a.mountDomains(r)
+	})
+	return r
+}
+
+// handleReadyz serves GET /readyz: 200 only while PostgreSQL (and Redis, if
+// configured) answer, so a load balancer stops sending traffic meanwhile.
+func (a *app) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	if err := a.pool.Ping(ctx); err != nil {
+		checks["postgres"], ok = err.Error(), false
+	} else {
+		checks["postgres"] = "ok"
+	}
+	if a.redis != nil {
+		if err := a.redis.Ping(ctx).Err(); err != nil {
+			checks["redis"], ok = err.Error(), false
+		} else {
+			checks["redis"] = "ok"
+		}
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	web.JSON(w, status, map[string]any{"ready": ok, "checks": checks})
+}

@@ -1,0 +1,206 @@
+package auth
+
+import (
+	"embed"
+	"net/http"
+	"strings"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/go-chi/chi/v5"
+)
+
+//go:embed templates/*.html
+var templatesFS embed.FS
+
+// Handlers serves login, logout and registration, as pages and as API.
+type Handlers struct {
+	svc    *Service
+	render *web.Renderer
+	secure bool
+}
+
+// NewHandlers builds the handlers; secure marks cookies Secure (HTTPS).
+func NewHandlers(svc *Service, secure bool) (*Handlers, error) {
+	rd, err := web.NewRenderer(templatesFS, "templates", nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Handlers{svc: svc, render: rd, secure: secure}, nil
+}
+
+// Routes returns every route of this package.
+func (h *Handlers) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Method(http.MethodPost, "/api/v1/session", web.Handler(h.handleSessionCreate))
+	r.Method(http.MethodDelete, "/api/v1/session", web.Handler(h.handleSessionDelete))
+	r.Method(http.MethodGet, "/api/v1/me", web.Handler(h.handleMe))
+	r.Method(http.MethodGet, "/login", web.Handler(h.handleLoginPage))
+	r.Method(http.MethodPost, "/login", web.Handler(h.handleLoginForm))
+	r.Method(http.MethodPost, "/logout", web.Handler(h.handleLogout))
+	r.Method(http.MethodGet, "/register", web.Handler(h.handleRegisterPage))
+	r.Method(http.MethodPost, "/register", web.Handler(h.handleRegisterForm))
+	return r
+}
+
+func (h *Handlers) setCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: h.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(h.svc.SessionTTL.Seconds())})
+}
+
+func (h *Handlers) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+type sessionRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+type userJSON struct {
+	ID    int64  `json:"id"`
+	Login string `json:"login"`
+	Role  string `json:"role"`
+	Name  string `json:"name"`
+}
+
+// handleSessionCreate serves POST /api/v1/session: a cookie and a bearer token.
+func (h *Handlers) handleSessionCreate(w http.ResponseWriter, r *http.Request) error {
+	var req sessionRequest
+	if err := web.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	token, u, err := h.svc.Login(r.Context(), req.Login, req.Password, web.ClientIP(r))
+	if err != nil {
+		return err
+	}
+	h.setCookie(w, token)
+	web.JSON(w, http.StatusOK, map[string]any{"token": token, "user": userJSON{u.ID, u.Login, u.Role, u.DisplayName}})
+	return nil
+}
+
+// handleSessionDelete serves DELETE /api/v1/session.
+func (h *Handlers) handleSessionDelete(w http.ResponseWriter, r *http.Request) error {
+	if token, _ := TokenFrom(r); token != "" {
+		if err := h.svc.Logout(r.Context(), token); err != nil {
+			return err
+		}
+	}
+	h.clearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleMe serves GET /api/v1/me: who the credentials belong to.
+func (h *Handlers) handleMe(w http.ResponseWriter, r *http.Request) error {
+	u, ok := identity.From(r.Context())
+	if !ok {
+		return &apperr.Error{Kind: apperr.Unauthorized, Code: "login_required", Message: "log in first"}
+	}
+	web.JSON(w, http.StatusOK, userJSON{u.ID, u.Login, u.Role, u.DisplayName})
+	return nil
+}
+
+type loginPage struct {
+	web.Page
+	Login string
+	Next  string
+	Error string
+}
+
+// handleLoginPage serves GET /login.
+func (h *Handlers) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
+	return h.render.Render(w, r, http.StatusOK, "login", loginPage{Page: web.NewPage(r, "login.title"), Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+// handleLoginForm serves POST /login: back to the form with a message on
+// failure, else on to ?next (staff default to the console).
+func (h *Handlers) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
+	login, next := r.PostFormValue("login"), safeNext(r.PostFormValue("next"))
+	token, u, err := h.svc.Login(r.Context(), login, r.PostFormValue("password"), web.ClientIP(r))
+	if err != nil {
+		p := loginPage{Page: web.NewPage(r, "login.title"), Login: login, Next: next}
+		e := apperr.As(err)
+		switch e.Kind {
+		case apperr.Unauthorized, apperr.Invalid:
+			p.Error = p.Tr("login.failed")
+		case apperr.TooMany:
+			p.Error = p.Tr("login.too_many", int(e.RetryAfter.Seconds()+0.999))
+		default:
+			return err
+		}
+		return h.render.Render(w, r, web.Status(e.Kind), "login", p)
+	}
+	h.setCookie(w, token)
+	if next == "" {
+		next = "/"
+		if u.Identity().IsStaff() {
+			next = "/console"
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// handleLogout serves POST /logout.
+func (h *Handlers) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if token, _ := TokenFrom(r); token != "" {
+		if err := h.svc.Logout(r.Context(), token); err != nil {
+			return err
+		}
+	}
+	h.clearCookie(w)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+type registerPage struct {
+	web.Page
+	Login, Name, Error string
+}
+
+// handleRegisterPage serves GET /register (citizens only).
+func (h *Handlers) handleRegisterPage(w http.ResponseWriter, r *http.Request) error {
+	return h.render.Render(w, r, http.StatusOK, "register", registerPage{Page: web.NewPage(r, "register.title")})
+}
+
+// handleRegisterForm serves POST /register: a citizen account by phone or
+// e-mail, signed in at once.
+func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
+	p := registerPage{Page: web.NewPage(r, "register.title"), Login: strings.TrimSpace(r.PostFormValue("login")), Name: strings.TrimSpace(r.PostFormValue("name"))}
+	password := r.PostFormValue("password")
+	switch {
+	case r.PostFormValue("consent") == "":
+		p.Error = p.Tr("register.consent_required")
+	case !IsPhone(p.Login) && !IsEmail(p.Login):
+		p.Error = p.Tr("register.bad_login")
+	case len(password) < 8:
+		p.Error = p.Tr("register.weak_password")
+	}
+	if p.Error != "" {
+		return h.render.Render(w, r, http.StatusUnprocessableEntity, "register", p)
+	}
+	u, err := h.svc.Store.CreateUser(r.Context(), NewUser{Login: p.Login, Role: identity.RoleCitizen, Password: password, DisplayName: p.Name})
+	if apperr.KindOf(err) == apperr.Conflict {
+		p.Error = p.Tr("register.taken")
+		return h.render.Render(w, r, http.StatusConflict, "register", p)
+	} else if err != nil {
+		return err
+	}
+	token, err := h.svc.Store.CreateSession(r.Context(), u.ID, h.svc.SessionTTL)
+	if err != nil {
+		return err
+	}
+	h.setCookie(w, token)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
+		return next
+	}
+	return ""
+}

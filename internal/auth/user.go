@@ -1,0 +1,79 @@
+// Package auth keeps accounts and sessions: argon2id passwords, server-side
+// sessions stored as hashed tokens, login by form and by API (cookie and
+// bearer token), rate-limited failures, and the middleware that puts the
+// signed-in user in the request context.
+package auth
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
+)
+
+// User is an account.
+type User struct {
+	ID           int64
+	Login        string
+	Role         string
+	DisplayName  string
+	Phone        string
+	Email        string
+	PasswordHash string
+	SIPHA1       string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// NewUser is what CreateUser needs.
+type NewUser struct {
+	Login       string
+	Role        string
+	Password    string
+	DisplayName string
+	SIP         bool // also a SIP agent: stores the digest HA1
+}
+
+var phoneRe = regexp.MustCompile(`^(\+?84|0)\d{9,10}$`)
+var loginRe = regexp.MustCompile(`^[a-zA-Z0-9._@+-]{3,64}$`)
+
+// Validate checks a new account.
+func (n *NewUser) Validate() error {
+	n.Login = strings.TrimSpace(n.Login)
+	switch n.Role {
+	case identity.RoleCitizen, identity.RoleModerator, identity.RoleLeader, identity.RoleAdmin:
+	default:
+		return apperr.Invalidf("bad_role", "role must be citizen, moderator, leader or admin")
+	}
+	if !loginRe.MatchString(n.Login) {
+		return apperr.Invalidf("bad_login", "login must be 3–64 letters, digits or . _ @ + -")
+	}
+	if len(n.Password) < 8 {
+		return apperr.Invalidf("weak_password", "password must have at least 8 characters")
+	}
+	if n.SIP && n.Role == identity.RoleCitizen {
+		return apperr.Invalidf("bad_role", "only staff can be SIP agents")
+	}
+	return nil
+}
+
+// IsPhone reports whether login looks like a Vietnamese phone number.
+func IsPhone(login string) bool { return phoneRe.MatchString(login) }
+
+// IsEmail reports whether login is an e-mail address.
+func IsEmail(login string) bool {
+	a, err := mail.ParseAddress(login)
+	return err == nil && a.Address == login
+}
+
+// Identity is the request-context view of u.
+func (u *User) Identity() *identity.User {
+	return &identity.User{ID: u.ID, Login: u.Login, Role: u.Role, DisplayName: u.DisplayName}
+}
+
+// UserFrom returns the signed-in user of ctx.
+func UserFrom(ctx context.Context) (*identity.User, bool) { return identity.From(ctx) }

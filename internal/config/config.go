@@ -1,0 +1,165 @@
+// Package config reads the process configuration once, from the environment
+// (flags may override), into a typed struct that is validated before anything
+// starts. Nothing else in the program reads environment variables.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a doithoai node. Field comments name
+// the environment variable that sets each one.
+type Config struct {
+	DatabaseURL    string        // DATABASE_URL
+	RedisURL       string        // REDIS_URL; empty means a single node with in-process fan-out
+	HTTPAddr       string        // HTTP_ADDR
+	SIPAddr        string        // SIP_ADDR
+	HotlineNumbers []string      // HOTLINE_NUMBERS, comma separated
+	DataDir        string        // DATA_DIR
+	BaseURL        string        // BASE_URL, used in feeds and absolute links
+	SecureCookies  bool          // SECURE_COOKIES; set when served over HTTPS
+	SessionTTL     time.Duration // SESSION_TTL
+	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
+	LogFormat      string        // LOG_FORMAT: text or json
+	ShutdownGrace  time.Duration // SHUTDOWN_GRACE
+	ClaimLease     time.Duration // CLAIM_LEASE: how long a moderator holds a claimed item
+	RetentionDays  int           // RETENTION_DAYS: personal data (recordings, phone numbers) kept this long
+	DisableSIP     bool          // DISABLE_SIP: serve HTTP only (tests, HTTP-only nodes)
+	TrustProxy     bool          // TRUST_PROXY: take the client address from X-Forwarded-For (only behind a proxy you run)
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		HTTPAddr:       ":8080",
+		SIPAddr:        ":5060",
+		HotlineNumbers: []string{"1022"},
+		DataDir:        "./data",
+		BaseURL:        "http://localhost:8080",
+		SessionTTL:     7 * 24 * time.Hour,
+		LogLevel:       "info",
+		LogFormat:      "text",
+		ShutdownGrace:  15 * time.Second,
+		ClaimLease:     15 * time.Minute,
+		RetentionDays:  730,
+	}
+}
+
+// Load reads the configuration from getenv over the defaults and validates it.
+// getenv is passed in so tests never touch the process environment.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(key string, dst *string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(key string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 15m or 2h", key, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	boolean := func(key string, dst *bool) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want true or false", key, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("REDIS_URL", &c.RedisURL)
+	str("HTTP_ADDR", &c.HTTPAddr)
+	str("SIP_ADDR", &c.SIPAddr)
+	str("DATA_DIR", &c.DataDir)
+	str("BASE_URL", &c.BaseURL)
+	str("LOG_LEVEL", &c.LogLevel)
+	str("LOG_FORMAT", &c.LogFormat)
+	boolean("SECURE_COOKIES", &c.SecureCookies)
+	boolean("DISABLE_SIP", &c.DisableSIP)
+	boolean("TRUST_PROXY", &c.TrustProxy)
+	dur("SESSION_TTL", &c.SessionTTL)
+	dur("SHUTDOWN_GRACE", &c.ShutdownGrace)
+	dur("CLAIM_LEASE", &c.ClaimLease)
+	if v := strings.TrimSpace(getenv("HOTLINE_NUMBERS")); v != "" {
+		c.HotlineNumbers = splitList(v)
+	}
+	if v := strings.TrimSpace(getenv("RETENTION_DAYS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days ≥ 1", v))
+		} else {
+			c.RetentionDays = n
+		}
+	}
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every problem at once so an operator fixes them in one go.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is required (for example postgres://user:pass@localhost:5432/doithoai)"))
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, fmt.Errorf("DATABASE_URL: want a postgres:// URL"))
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			errs = append(errs, fmt.Errorf("REDIS_URL: want a redis:// URL or nothing"))
+		}
+	}
+	for key, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "SIP_ADDR": c.SIPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want host:port, e.g. :8080", key, addr))
+		}
+	}
+	if len(c.HotlineNumbers) == 0 {
+		errs = append(errs, errors.New("HOTLINE_NUMBERS: at least one number"))
+	}
+	for _, n := range c.HotlineNumbers {
+		if strings.ContainsAny(n, " @:;") {
+			errs = append(errs, fmt.Errorf("HOTLINE_NUMBERS: %q is not a SIP user part", n))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BASE_URL=%q: want an absolute URL", c.BaseURL))
+	}
+	return errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,17 @@
+// Package ratelimit counts events per key in fixed windows, in Redis when the
+// deployment has it (so every node shares the count) and in memory otherwise.
+package ratelimit
+
+import (
+	"context"
+	"time"
+)
+
+// Limiter admits at most limit events per key per window.
+type Limiter interface {
+	// Allow records one event for key and reports whether it is within the
+	// limit; when not, retryAfter says when the window reopens.
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+	// Reset forgets key (e.g. after a successful login).
+	Reset(ctx context.Context, key string) error
+}

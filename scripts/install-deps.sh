@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what `make run` and `make test` need on Debian/Ubuntu, when it can
+# (as root with apt-get). Otherwise it prints the exact command to run.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql postgresql-contrib)
+fi
+have redis-server || need+=(redis-server)
+if [ "${1:-}" = "test" ]; then
+  have chromium || have chromium-browser || need+=(chromium)
+  have baresip || need+=(baresip)
+fi
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" = "0" ] && have apt-get; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  exit 0
+fi
+
+echo "missing: ${need[*]}" >&2
+echo "run: sudo apt-get install -y ${need[*]}" >&2
+exit 1
