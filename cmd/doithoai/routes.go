@@ -24,7 +24,9 @@ func (a *app) routes() http.Handler {
 	r.Use(web.AccessLog(a.log), web.Recover, a.metrics.Middleware)
 	r.Use(middleware.Compress(5, "text/html", "text/css", "application/json", "application/atom+xml", "text/javascript", "text/csv", "image/svg+xml"))
 
-	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { web.JSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	r.Get("/readyz", a.handleReadyz)
 	r.Handle("/metrics", a.metrics.Handler())
 	r.Handle("/static/{hash}/*", web.StaticHandler())

@@ -32,11 +32,11 @@ import (
 const templateDB = "doithoai_template"
 
 var (
-	adminURL   string // URL of a database to run CREATE DATABASE from
-	redisURL   string
-	createMu   sync.Mutex // CREATE DATABASE … TEMPLATE needs the template idle
-	dbCounter  atomic.Int64
-	runID      = fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
+	adminURL  string // URL of a database to run CREATE DATABASE from
+	redisURL  string
+	createMu  sync.Mutex // CREATE DATABASE … TEMPLATE needs the template idle
+	dbCounter atomic.Int64
+	runID     = fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
 )
 
 // Main starts the servers, runs the tests and stops the servers.
