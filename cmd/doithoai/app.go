@@ -13,6 +13,7 @@ import (
 	"github.com/doithoai/doithoai/internal/metrics"
 	"github.com/doithoai/doithoai/internal/ratelimit"
 	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -31,6 +32,10 @@ type app struct {
 
 	auth         *auth.Service
 	authHandlers *auth.Handlers
+
+	moderation         *moderation.Service
+	moderationEvents   *moderation.Events
+	moderationHandlers *moderation.Handlers
 }
 
 // redisPrefix namespaces every key and channel of this deployment.
@@ -67,6 +72,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (a *app, e
 	}
 	a.auth = &auth.Service{Store: auth.NewStore(a.pool), Limiter: a.limiter, SessionTTL: cfg.SessionTTL, Log: log}
 	if a.authHandlers, err = auth.NewHandlers(a.auth, cfg.SecureCookies); err != nil {
+		return nil, err
+	}
+	if err := a.wireDomains(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -33,7 +33,7 @@ func (a *app) routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(i18n.Middleware, web.WithCatalog(a.catalog), web.CSRF(a.cfg.SecureCookies), a.auth.Middleware)
-		r.Mount("/", a.authHandlers.Routes())
+		r.Group(a.authHandlers.Routes)
 		a.mountDomains(r)
 	})
 	return r

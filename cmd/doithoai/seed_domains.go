@@ -4,10 +4,15 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/moderation"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// seedDomains adds each domain's demo data.
+// seedDomains adds each domain's demo data, in one transaction.
 func seedDomains(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
-	return nil
+	return db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		return moderation.Seed(ctx, tx)
+	})
 }

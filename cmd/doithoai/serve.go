@@ -57,6 +57,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 
 // startBackground runs the node's periodic jobs until ctx ends.
 func (a *app) startBackground(ctx context.Context, g *errgroup.Group) {
+	g.Go(func() error { a.moderationEvents.Run(ctx); return nil })
+	g.Go(func() error { a.moderation.RunJanitor(ctx, 15*time.Second); return nil })
 	g.Go(func() error {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()

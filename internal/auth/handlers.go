@@ -30,9 +30,9 @@ func NewHandlers(svc *Service, secure bool) (*Handlers, error) {
 	return &Handlers{svc: svc, render: rd, secure: secure}, nil
 }
 
-// Routes returns every route of this package.
-func (h *Handlers) Routes() chi.Router {
-	r := chi.NewRouter()
+// Routes registers every route of this package on r (paths are absolute:
+// the API contract fixes them).
+func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodPost, "/api/v1/session", web.Handler(h.handleSessionCreate))
 	r.Method(http.MethodDelete, "/api/v1/session", web.Handler(h.handleSessionDelete))
 	r.Method(http.MethodGet, "/api/v1/me", web.Handler(h.handleMe))
@@ -41,7 +41,6 @@ func (h *Handlers) Routes() chi.Router {
 	r.Method(http.MethodPost, "/logout", web.Handler(h.handleLogout))
 	r.Method(http.MethodGet, "/register", web.Handler(h.handleRegisterPage))
 	r.Method(http.MethodPost, "/register", web.Handler(h.handleRegisterForm))
-	return r
 }
 
 func (h *Handlers) setCookie(w http.ResponseWriter, token string) {

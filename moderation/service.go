@@ -1,0 +1,183 @@
+package moderation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/db"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// notifyChannel is the PostgreSQL NOTIFY channel of queue changes. NOTIFY
+// is transactional: listeners hear of an item only once it is committed,
+// and every node hears it, with or without Redis.
+const notifyChannel = "moderation_items"
+
+// Service is the queue's behaviour. Handlers must be registered before the
+// node serves; the map is read-only afterwards, so it needs no lock.
+type Service struct {
+	pool     *pgxpool.Pool
+	Store    *Store
+	SLA      SLA
+	Lease    time.Duration
+	Log      *slog.Logger
+	handlers map[Source]ChannelHandler
+	now      func() time.Time
+}
+
+// NewService returns the queue service.
+func NewService(pool *pgxpool.Pool, lease time.Duration, log *slog.Logger) *Service {
+	return &Service{pool: pool, Store: NewStore(pool), SLA: DefaultSLA(), Lease: lease, Log: log,
+		handlers: map[Source]ChannelHandler{}, now: time.Now}
+}
+
+// RegisterHandler routes decisions on items of src back to their channel.
+func (s *Service) RegisterHandler(src Source, h ChannelHandler) { s.handlers[src] = h }
+
+// Enqueue adds an item inside the channel's transaction tx, so the
+// channel's row and the queue item are committed together or not at all.
+func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, error) {
+	if !n.Source.Valid() {
+		return Item{}, apperr.Invalidf("bad_source", "unknown source %q", n.Source)
+	}
+	if n.Ref == "" || n.Content == "" {
+		return Item{}, apperr.Invalidf("bad_item", "an item needs a reference and content")
+	}
+	if n.Kind == "" {
+		n.Kind = KindQuestion
+	}
+	if n.Status == "" {
+		n.Status = StatusPending
+	}
+	due := s.SLA.Due(n.Source, s.now())
+	if n.DueAt != nil {
+		due = *n.DueAt
+	}
+	// A generated code may collide; retry with a fresh one inside a
+	// savepoint so the channel's transaction survives.
+	for attempt := 0; ; attempt++ {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return Item{}, err
+		}
+		it, err := insertItem(ctx, sp, n, due)
+		if errors.Is(err, errCodeTaken) && attempt < 5 {
+			_ = sp.Rollback(ctx)
+			if len(n.TrackingCode) == 9 && isDigits(n.TrackingCode) {
+				n.TrackingCode = NewNumericCode()
+			} else {
+				n.TrackingCode = NewTrackingCode()
+			}
+			continue
+		}
+		if err != nil {
+			_ = sp.Rollback(ctx)
+			return Item{}, err
+		}
+		if err := sp.Commit(ctx); err != nil {
+			return Item{}, err
+		}
+		if err := appendAudit(ctx, tx, it.ID, n.CitizenID, "created", "", nil, snapshot(it)); err != nil {
+			return Item{}, err
+		}
+		return it, notify(ctx, tx, it, "created")
+	}
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Event is what NOTIFY carries and the console receives.
+type Event struct {
+	ID     int64  `json:"id"`
+	Event  string `json:"event"`
+	Status string `json:"status"`
+	Source Source `json:"source"`
+}
+
+func notify(ctx context.Context, q db.Querier, it Item, event string) error {
+	payload, _ := json.Marshal(Event{ID: it.ID, Event: event, Status: it.Status, Source: it.Source})
+	_, err := q.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, string(payload))
+	return err
+}
+
+// itemSnapshot is what the audit log keeps before and after an action.
+type itemSnapshot struct {
+	Status     string `json:"status"`
+	Assignee   *int64 `json:"assignee_id,omitempty"`
+	Department string `json:"department,omitempty"`
+	Escalated  bool   `json:"escalated,omitempty"`
+	MergedInto *int64 `json:"merged_into,omitempty"`
+	Priority   int    `json:"priority"`
+}
+
+func snapshot(it Item) itemSnapshot {
+	return itemSnapshot{Status: it.Status, Assignee: it.AssigneeID, Department: it.Department, Escalated: it.Escalated, MergedInto: it.MergedInto, Priority: it.Priority}
+}
+
+// ReleaseExpired frees items whose lease ran out, so a moderator who went
+// home does not sit on them. Safe to run on every node at once.
+func (s *Service) ReleaseExpired(ctx context.Context) (int, error) {
+	var n int
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			UPDATE moderation_items SET assignee_id = NULL, lease_expires_at = NULL, updated_at = now()
+			WHERE id IN (SELECT id FROM moderation_items
+			             WHERE assignee_id IS NOT NULL AND lease_expires_at < now() AND status IN ('pending', 'approved')
+			             FOR UPDATE SKIP LOCKED)
+			RETURNING id, status, source`)
+		if err != nil {
+			return err
+		}
+		released, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Item, error) {
+			var it Item
+			var src string
+			err := r.Scan(&it.ID, &it.Status, &src)
+			it.Source = Source(src)
+			return it, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, it := range released {
+			if err := appendAudit(ctx, tx, it.ID, nil, "lease_expired", "", nil, nil); err != nil {
+				return err
+			}
+			if err := notify(ctx, tx, it, "released"); err != nil {
+				return err
+			}
+		}
+		n = len(released)
+		return nil
+	})
+	return n, err
+}
+
+// RunJanitor releases expired leases every interval until ctx ends.
+func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.ReleaseExpired(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Warn("release expired claims", "err", err)
+			} else if n > 0 {
+				s.Log.Info("expired claims released", "count", n)
+			}
+		}
+	}
+}
