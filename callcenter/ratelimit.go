@@ -56,3 +56,11 @@ func (l *rateLimiter) sweep(now time.Time) {
 		}
 	}
 }
+
+// exhausted reports whether key has no token left, without taking one.
+func (l *rateLimiter) exhausted(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	return b != nil && b.tokens+now.Sub(b.last).Seconds()*l.rate < 1
+}

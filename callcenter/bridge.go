@@ -1,0 +1,149 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// agentLeg is our outgoing call to an agent's phone (we are the UAC). It is
+// listed in engine.legs so the agent's BYE finds it.
+type agentLeg struct {
+	dlg *sipgo.DialogClientSession
+}
+
+// bridgeAgent rings agent a; if it answers, the two audio streams are
+// bridged through us (B2BUA) until either side hangs up. It returns whether
+// the agent answered. The agent is released back to the pool in every case.
+func (c *call) bridgeAgent(ctx context.Context, a *agent) (answered bool, err error) {
+	e := c.e
+	defer func() { e.agents.release(a.login, answered) }()
+	c.path("ring:" + a.login)
+
+	conn, err := e.ports.listen()
+	if err != nil {
+		e.log.Error("hotline: no RTP port for agent leg", "err", err)
+		return false, nil
+	}
+	ip := e.advertised(addrIP(a.dest))
+	leg := newRTPSession(conn, PCMU, telephoneEventPT, remoteForDest(a.dest), e.cfg.RTPTimeout)
+	defer leg.closeSession()
+
+	req := sip.NewRequest(sip.INVITE, *a.contact.Clone())
+	req.SetDestination(a.dest)
+	req.SetTransport(a.transport)
+	from := sip.FromHeader{DisplayName: c.caller, Address: sip.Uri{Scheme: "sip", User: sanitizeUser(c.caller), Host: ip.String(), Port: e.sipPort}}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(&from)
+	req.AppendHeader(&sip.ToHeader{Address: *a.contact.Clone()})
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "hotline", Host: ip.String(), Port: e.sipPort}}
+	if tp := sip.NetworkToLower(a.transport); tp != "udp" {
+		contact.Address.UriParams = sip.HeaderParams{{K: "transport", V: tp}}
+	}
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(buildSDP(ip, leg.localPort(), newSessionID(), 1, []Codec{PCMU, PCMA}, telephoneEventPT))
+
+	// sipgo can only CANCEL after a provisional response; if the phone sent
+	// none, a forced cancel stops waiting without one.
+	ringCtx, stopRing := context.WithCancelCause(ctx)
+	defer stopRing(nil)
+	var provisional atomic.Bool
+	ringTimer := time.AfterFunc(e.cfg.AgentRingTimeout, func() {
+		if provisional.Load() {
+			stopRing(errors.New("ring timeout"))
+		} else {
+			stopRing(sipgo.WaitAnswerForceCancelErr)
+		}
+	})
+	defer ringTimer.Stop()
+
+	dlg, err := e.dialogUA.WriteInvite(ringCtx, req)
+	if err != nil {
+		e.log.Warn("hotline: cannot ring agent", "agent", a.login, "err", err)
+		return false, nil
+	}
+	defer dlg.Close()
+	err = dlg.WaitAnswer(ringCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+		if r.IsProvisional() && r.StatusCode > 100 {
+			provisional.Store(true)
+		}
+		return nil
+	}})
+	if err != nil {
+		c.path("ring_failed:" + a.login)
+		return false, nil
+	}
+	md, err := parseSDP(dlg.InviteResponse.Body())
+	if err != nil {
+		dlg.Ack(ctx)
+		byeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		dlg.Bye(byeCtx)
+		cancel()
+		return false, nil
+	}
+	if err := dlg.Ack(ctx); err != nil {
+		return false, nil
+	}
+	e.mu.Lock()
+	e.legs[dlg.ID] = &agentLeg{dlg: dlg}
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.legs, dlg.ID)
+		e.mu.Unlock()
+	}()
+
+	leg.codec = md.Codecs[0]
+	leg.dtmfPT = md.DTMFPT
+	leg.setRemote(md.Addr)
+	leg.start()
+	c.cdr.Agent = a.login
+	c.cdr.Outcome = OutcomeAgent
+	c.path("agent:" + a.login)
+
+	// Each direction is decoded to PCM and re-paced on the other leg's
+	// clock, which also transcodes PCMU↔PCMA.
+	toAgent, toCaller := &frameQueue{}, &frameQueue{}
+	c.rtp.setSink(toAgent.push)
+	leg.setSource(toAgent)
+	leg.setSink(toCaller.push)
+	c.rtp.setSource(toCaller)
+	defer func() {
+		c.rtp.setSink(nil)
+		c.rtp.setSource(nil)
+	}()
+
+	select {
+	case <-ctx.Done():
+		c.path("agent_end:caller")
+	case <-dlg.Context().Done():
+		c.path("agent_end:agent")
+	case <-leg.Dead():
+		c.path("agent_end:rtp_timeout")
+	}
+	if dlg.LoadState() != sip.DialogStateEnded {
+		byeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		dlg.Bye(byeCtx)
+		cancel()
+	}
+	return true, nil
+}
+
+func sanitizeUser(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(out) < 32; i++ {
+		ch := s[i]
+		if ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '+' || ch == '-' || ch == '.' {
+			out = append(out, ch)
+		}
+	}
+	if len(out) == 0 {
+		return "anonymous"
+	}
+	return string(out)
+}

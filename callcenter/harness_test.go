@@ -1,0 +1,460 @@
+package callcenter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// testLog is quiet unless HOTLINE_TEST_LOG is set.
+func testLog() *slog.Logger {
+	if os.Getenv("HOTLINE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func init() { sip.SetDefaultLogger(testLog()) }
+
+// Test prompts are short tones at promptFreq so IVR tests run in seconds
+// and a phone can tell prompts from bridged audio.
+const promptFreq = 600
+
+func writeTestPrompts(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, lang := range []string{"vi", "en"} {
+		if err := os.MkdirAll(filepath.Join(dir, lang), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range PromptNames() {
+			secs := 0.1
+			if len(name) == len("digit_0") && name[:6] == "digit_" {
+				secs = 0.04
+			}
+			if err := os.WriteFile(filepath.Join(dir, lang, name+".wav"), EncodeWAV(tone(promptFreq, secs, 6000)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+type testServer struct {
+	e      *engine
+	store  *MemoryStore
+	addr   string // 127.0.0.1:port for UDP and TCP
+	cancel context.CancelFunc
+	done   chan error
+	reg    *prometheus.Registry
+	steps  *steps
+}
+
+func testConfig(t *testing.T) Config {
+	h, _ := ParseHours("always", "", time.UTC)
+	return Config{
+		SIPAddr:          "127.0.0.1:0",
+		HotlineNumbers:   []string{"1022", "1080"},
+		DataDir:          t.TempDir(),
+		PromptsDir:       writeTestPrompts(t),
+		MaxCalls:         50,
+		InviteRate:       1000,
+		InviteBurst:      1000,
+		RegisterRate:     1000,
+		RegisterBurst:    1000,
+		RTPTimeout:       3 * time.Second,
+		DigitTimeout:     400 * time.Millisecond,
+		MenuRetries:      1,
+		AgentWait:        3 * time.Second,
+		AgentRingTimeout: 2 * time.Second,
+		VoicemailMax:     6 * time.Second,
+		VoicemailMin:     200 * time.Millisecond,
+		Hours:            h,
+		DefaultLanguage:  "vi",
+		ShutdownGrace:    5 * time.Second,
+	}
+}
+
+func startTestServer(t *testing.T, cfg Config) *testServer {
+	t.Helper()
+	return startTestServerAt(t, cfg, nil)
+}
+
+// startTestServerAt runs the engine with a clock of its own (nil: real time).
+func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServer {
+	t.Helper()
+	store := NewMemoryStore()
+	reg := prometheus.NewRegistry()
+	e, err := newEngine(cfg, engineDeps{store: store, dir: store, log: testLog(), reg: reg, now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ts := &testServer{e: e, store: store, addr: fmt.Sprintf("127.0.0.1:%d", e.sipPort), cancel: cancel, done: make(chan error, 1), reg: reg}
+	ts.steps = ts.installSteps()
+	go func() { ts.done <- e.serve(ctx) }()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+func (ts *testServer) stop() {
+	ts.cancel()
+	select {
+	case <-ts.done:
+	case <-time.After(10 * time.Second):
+		panic("test server did not stop")
+	}
+}
+
+// waitCDRs polls until the store holds n CDRs.
+func (ts *testServer) waitCDRs(t *testing.T, n int) []CDR {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, cdrs := ts.store.Snapshot()
+		if len(cdrs) >= n {
+			return cdrs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d CDRs, want %d", len(cdrs), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// phone is a test SIP user agent with a real RTP stream on loopback.
+type phone struct {
+	t      *testing.T
+	ua     *sipgo.UserAgent
+	client *sipgo.Client
+	srv    *sipgo.Server
+	dc     *sipgo.DialogClientCache
+	dlg    *sipgo.DialogClientSession
+
+	rtpConn *net.UDPConn
+	remote  atomic.Pointer[netip.AddrPort]
+	codec   Codec
+	dtmfPT  int
+
+	source  atomic.Pointer[[]int16] // looped audio to send; nil: silence
+	pending chan byte               // RFC 4733 digits for the sender
+	paused  atomic.Bool             // stop sending RTP (timeout tests)
+
+	mu       sync.Mutex
+	rx       []int16     // decoded audio from the server
+	rxTimes  []time.Time // arrival of each packet
+	rxSeqGap int
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newPhone(t *testing.T, user string) *phone {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(user), sipgo.WithUserAgentHostname("127.0.0.1"),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(testLog())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientLogger(testLog()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(testLog()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &phone{t: t, ua: ua, client: client, srv: srv, rtpConn: conn, codec: PCMU, dtmfPT: 101,
+		pending: make(chan byte, 16), stop: make(chan struct{})}
+	p.dc = sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}})
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		if err := p.dc.ReadBye(req, tx); err != nil {
+			tx.Respond(sip.NewResponseFromRequest(req, 481, "No dialog", nil))
+		}
+	})
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *phone) close() {
+	select {
+	case <-p.stop:
+		return
+	default:
+	}
+	if p.dlg != nil && p.dlg.LoadState() != sip.DialogStateEnded {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		p.dlg.Bye(ctx)
+		cancel()
+	}
+	close(p.stop)
+	p.rtpConn.Close()
+	p.wg.Wait()
+	p.ua.Close()
+}
+
+func (p *phone) offer() []byte {
+	ap := p.rtpConn.LocalAddr().(*net.UDPAddr).AddrPort()
+	return buildSDP(ap.Addr(), int(ap.Port()), 1, 1, []Codec{p.codec}, p.dtmfPT)
+}
+
+// call dials number at addr over transport and waits for the answer.
+func (p *phone) call(addr, number, transport string) (*sip.Response, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	var portN int
+	fmt.Sscan(port, &portN)
+	uri := sip.Uri{Scheme: "sip", User: number, Host: host, Port: portN}
+	if transport != "" && transport != "udp" {
+		uri.UriParams = sip.HeaderParams{{K: "transport", V: transport}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dlg, err := p.dc.Invite(ctx, uri, p.offer(), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		return nil, err
+	}
+	p.dlg = dlg
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		return dlg.InviteResponse, err
+	}
+	md, err := parseSDP(dlg.InviteResponse.Body())
+	if err != nil {
+		return dlg.InviteResponse, err
+	}
+	p.remote.Store(&md.Addr)
+	p.codec = md.Codecs[0]
+	if err := dlg.Ack(ctx); err != nil {
+		return dlg.InviteResponse, err
+	}
+	p.wg.Add(2)
+	go p.sendLoop()
+	go p.recvLoop()
+	return dlg.InviteResponse, nil
+}
+
+func (p *phone) mustCall(addr, number, transport string) {
+	p.t.Helper()
+	res, err := p.call(addr, number, transport)
+	if err != nil {
+		p.t.Fatalf("call %s: %v (response %v)", number, err, res)
+	}
+}
+
+func (p *phone) sendLoop() {
+	defer p.wg.Done()
+	var seq uint16 = 100
+	var ts uint32 = 1000
+	var pos int
+	buf := make([]byte, 1500)
+	frame := make([]int16, frameSamples)
+	tick := time.NewTicker(framePeriod)
+	defer tick.Stop()
+	send := func(pkt *rtp.Packet) {
+		n, _ := pkt.MarshalTo(buf)
+		p.rtpConn.WriteToUDPAddrPort(buf[:n], *p.remote.Load())
+	}
+	var digit byte
+	var digitStep int
+	var digitTS uint32
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+		}
+		if p.paused.Load() {
+			continue
+		}
+		if digit == 0 {
+			select {
+			case digit = <-p.pending:
+				digitStep, digitTS = 0, ts
+			default:
+			}
+		}
+		if digit != 0 {
+			// RFC 4733: three updates, then the end packet three times.
+			end := digitStep >= 3
+			dur := uint16(160 * min(digitStep+1, 3))
+			send(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: uint8(p.dtmfPT), SequenceNumber: seq,
+				Timestamp: digitTS, SSRC: 7, Marker: digitStep == 0}, Payload: EncodeTelephoneEvent(digit, end, dur)})
+			seq++
+			ts += frameSamples
+			if digitStep++; digitStep == 6 {
+				digit = 0
+			}
+			continue
+		}
+		clear(frame)
+		if src := p.source.Load(); src != nil && len(*src) > 0 {
+			for i := range frame {
+				frame[i] = (*src)[pos%len(*src)]
+				pos++
+			}
+		}
+		send(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: p.codec.PayloadType, SequenceNumber: seq,
+			Timestamp: ts, SSRC: 7}, Payload: p.codec.Encode(nil, frame)})
+		seq++
+		ts += frameSamples
+	}
+}
+
+func (p *phone) recvLoop() {
+	defer p.wg.Done()
+	buf := make([]byte, 1500)
+	var last uint16
+	first := true
+	for {
+		n, err := p.rtpConn.Read(buf)
+		if err != nil {
+			return
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		var c Codec
+		switch pkt.PayloadType {
+		case 0:
+			c = PCMU
+		case 8:
+			c = PCMA
+		default:
+			continue
+		}
+		p.mu.Lock()
+		if !first && pkt.SequenceNumber != last+1 {
+			p.rxSeqGap++
+		}
+		first, last = false, pkt.SequenceNumber
+		p.rx = c.Decode(p.rx, pkt.Payload)
+		p.rxTimes = append(p.rxTimes, time.Now())
+		p.mu.Unlock()
+	}
+}
+
+// sendAudio loops samples as the phone's microphone; nil sends silence.
+func (p *phone) sendAudio(samples []int16) {
+	if samples == nil {
+		p.source.Store(nil)
+		return
+	}
+	p.source.Store(&samples)
+}
+
+func (p *phone) press(digits string) {
+	for i := 0; i < len(digits); i++ {
+		p.pending <- digits[i]
+	}
+}
+
+// info sends one key as SIP INFO with the given content type.
+func (p *phone) info(digit byte, contentType string) *sip.Response {
+	p.t.Helper()
+	body := string(digit)
+	if contentType == "application/dtmf-relay" {
+		body = "Signal=" + string(digit) + "\r\nDuration=160\r\n"
+	}
+	req := sip.NewRequest(sip.INFO, p.dlg.InviteResponse.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", contentType))
+	req.SetBody([]byte(body))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := p.dlg.Do(ctx, req)
+	if err != nil {
+		p.t.Fatalf("INFO: %v", err)
+	}
+	return res
+}
+
+// received returns a copy of the audio heard so far.
+func (p *phone) received() []int16 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]int16(nil), p.rx...)
+}
+
+// waitHangup waits for the server's BYE.
+func (p *phone) waitHangup(d time.Duration) bool {
+	select {
+	case <-p.dlg.Context().Done():
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func (p *phone) hangup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.dlg.Bye(ctx); err != nil {
+		p.t.Errorf("BYE: %v", err)
+	}
+}
+
+// steps records IVR steps per call so tests can act at the right moment.
+type steps struct {
+	mu   sync.Mutex
+	seen map[string][]string // callID → steps so far
+	ch   chan struct{}       // closed and replaced on every new step
+}
+
+// recordSteps returns the step log installed at start.
+func (ts *testServer) recordSteps() *steps { return ts.steps }
+
+func (ts *testServer) installSteps() *steps {
+	s := &steps{seen: map[string][]string{}, ch: make(chan struct{})}
+	ts.e.onStep = func(callID, step string) {
+		s.mu.Lock()
+		s.seen[callID] = append(s.seen[callID], step)
+		close(s.ch)
+		s.ch = make(chan struct{})
+		s.mu.Unlock()
+	}
+	return s
+}
+
+// wait blocks until the call has reached step.
+func (s *steps) wait(t *testing.T, p *phone, step string) {
+	t.Helper()
+	id := p.dlg.InviteRequest.CallID().Value()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		for _, x := range s.seen[id] {
+			if x == step {
+				s.mu.Unlock()
+				return
+			}
+		}
+		ch := s.ch
+		got := append([]string(nil), s.seen[id]...)
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("call never reached %q; steps: %v", step, got)
+		}
+	}
+}

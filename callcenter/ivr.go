@@ -1,0 +1,169 @@
+package callcenter
+
+import (
+	"context"
+	"time"
+)
+
+// runIVR is the call script: greeting and language menu, the out-of-hours
+// notice, the topic menu, then an agent (in hours, when the topic routes to
+// one and agents are registered) or voicemail.
+func (c *call) runIVR(ctx context.Context) error {
+	e := c.e
+	menu, err := e.store.Menu(ctx)
+	if err != nil || menu.Validate() != nil {
+		e.log.Error("hotline: menu unavailable, using default", "err", err)
+		menu = DefaultMenu()
+	}
+
+	c.path("greeting")
+	d, err := c.choose(ctx, "lang",
+		[][]int16{c.prompt(PromptGreeting), silence(300), c.prompt(PromptLanguageMenu)},
+		[][]int16{c.prompt(PromptLanguageMenu)},
+		func(d byte) bool { _, ok := menu.language(d); return ok }, menu.DefaultLanguage)
+	if err != nil || d == 0 {
+		return c.goodbye(ctx, err)
+	}
+	lang, _ := menu.language(d)
+	c.lang = lang.Code
+	c.path("lang:" + lang.Digit + ":" + lang.Code)
+
+	open := e.cfg.Hours.Open(e.now())
+	if !open {
+		c.cdr.OutOfHours = true
+		c.path("out_of_hours")
+		if _, err := c.play(ctx, false, c.prompt(PromptOutOfHours)); err != nil {
+			return err
+		}
+	}
+
+	topicPrompt := [][]int16{c.prompt(PromptTopicMenu)}
+	d, err = c.choose(ctx, "topic", topicPrompt, topicPrompt,
+		func(d byte) bool { _, ok := menu.topic(d); return ok }, menu.DefaultTopic)
+	if err != nil || d == 0 {
+		return c.goodbye(ctx, err)
+	}
+	topic, _ := menu.topic(d)
+	c.cdr.Topic = topic.Key
+	c.path("topic:" + topic.Digit + ":" + topic.Key)
+
+	if open && topic.Route == RouteAgent {
+		bridged, err := c.queueForAgent(ctx)
+		if err != nil || bridged {
+			return err
+		}
+	}
+	return c.voicemail(ctx, topic, open)
+}
+
+// choose plays a menu and returns the key pressed. No key within
+// DigitTimeout, or a key that is not an option, replays the menu up to
+// MenuRetries times; after that the default option (if any) is taken, so
+// callers without DTMF still get through. 0 means give up.
+func (c *call) choose(ctx context.Context, level string, first, again [][]int16, valid func(byte) bool, def string) (byte, error) {
+	clips := first
+	for try := 0; try <= c.e.cfg.MenuRetries; try++ {
+		d, err := c.play(ctx, true, clips...)
+		if err != nil {
+			return 0, err
+		}
+		if d == 0 {
+			if d, err = c.waitDigit(ctx, c.e.cfg.DigitTimeout); err != nil {
+				return 0, err
+			}
+		}
+		switch {
+		case d != 0 && valid(d):
+			return d, nil
+		case d == 0:
+			c.path(level + ":timeout")
+		default:
+			c.path(level + ":invalid:" + string(d))
+			c.flushDigits()
+			if _, err := c.play(ctx, true, c.prompt(PromptInvalid)); err != nil {
+				return 0, err
+			}
+		}
+		clips = again
+	}
+	if def != "" {
+		c.path(level + ":default")
+		return def[0], nil
+	}
+	return 0, nil
+}
+
+// goodbye says goodbye (unless the caller is gone) and returns err.
+func (c *call) goodbye(ctx context.Context, err error) error {
+	if err == nil {
+		_, err = c.play(ctx, false, c.prompt(PromptGoodbye), silence(200))
+	}
+	return err
+}
+
+// queueForAgent holds the caller in the agent queue, announcing the
+// position, until an agent answers (true), the wait runs out or no agent is
+// registered (false: voicemail).
+func (c *call) queueForAgent(ctx context.Context) (bool, error) {
+	e := c.e
+	if e.agents.registered() == 0 {
+		c.path("queue:no_agents")
+		return false, nil
+	}
+	c.path("queue")
+	entered := e.now()
+	w := e.agents.enter(c)
+	defer func() {
+		e.agents.leave(w)
+		c.cdr.QueueWait = e.now().Sub(entered).Seconds()
+		e.metrics.queueWait.Observe(c.cdr.QueueWait)
+	}()
+	deadline := time.NewTimer(e.cfg.AgentWait)
+	defer deadline.Stop()
+
+	var hold *playout
+	announce := func() {
+		pos := e.agents.position(w)
+		clips := [][]int16{c.prompt(PromptHold), silence(150)}
+		if pos > 0 {
+			clips = append(clips, c.readNumber(itoa(pos))...)
+		}
+		clips = append(clips, silence(3000))
+		hold = newPlayout(clips...)
+		c.rtp.setSource(hold)
+	}
+	announce()
+	for {
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-deadline.C:
+			c.path("queue:timeout")
+			c.rtp.setSource(nil)
+			return false, nil
+		case <-hold.done:
+			if e.agents.registered() == 0 {
+				c.path("queue:no_agents")
+				return false, nil
+			}
+			announce()
+		case a := <-w.assigned:
+			answered, err := c.bridgeAgent(ctx, a)
+			if answered || err != nil {
+				return answered, err
+			}
+			e.agents.requeue(w)
+		}
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}

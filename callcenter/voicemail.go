@@ -1,0 +1,222 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// voicemail asks for consent, records the caller's question and turns it
+// into a ticket whose number is read back. A recording that is cut short by
+// hang-up, RTP loss or shutdown still becomes a ticket once it is on disk.
+func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) error {
+	e := c.e
+	consent, err := c.askConsent(ctx)
+	if err != nil || consent == "" {
+		return c.goodbye(ctx, err)
+	}
+	consentAt := e.now()
+	c.path("consent:" + consent)
+
+	if _, err := c.play(ctx, false, c.prompt(PromptVoicemail), silence(200), beep); err != nil {
+		return err
+	}
+	c.flushDigits()
+	c.path("record")
+	rec, err := startRecording(e.cfg.DataDir, c.callID, e.now())
+	if err != nil {
+		return fmt.Errorf("start recording: %w", err)
+	}
+	c.rtp.setSink(rec.write)
+	endedBy := c.recordUntilDone(ctx)
+	c.rtp.setSink(nil)
+	if err := rec.finish(); err != nil {
+		return fmt.Errorf("finish recording: %w", err)
+	}
+	c.path("record_end:" + endedBy)
+	if rec.duration() < e.cfg.VoicemailMin {
+		os.Remove(rec.path)
+		c.path("record_too_short")
+		return c.goodbye(ctx, ctx.Err())
+	}
+
+	nt := NewTicket{
+		CallID:        c.callID,
+		Caller:        c.caller,
+		Hotline:       c.hotline,
+		Language:      c.lang,
+		Topic:         topic.Key,
+		Category:      topic.Category,
+		RecordingPath: rec.rel,
+		Duration:      rec.duration(),
+		Consent:       consent,
+		ConsentAt:     consentAt,
+		IVRPath:       append([]string(nil), c.cdr.IVRPath...),
+		ReceivedAt:    e.now(),
+		OutOfHours:    !open,
+	}
+	if !open {
+		due := e.cfg.Hours.NextOpening(e.now())
+		nt.CallbackDue = &due
+	}
+	// The caller may be gone already; the ticket is made regardless.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	t, err := e.store.CreateTicket(sctx, nt)
+	if err != nil {
+		return fmt.Errorf("create ticket: %w", err)
+	}
+	e.metrics.tickets.Inc()
+	c.cdr.Outcome = OutcomeVoicemail
+	c.cdr.TicketID = &t.ID
+	c.path("ticket")
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	clips := append([][]int16{c.prompt(PromptTicketNumber), silence(200)}, c.readNumber(t.Number)...)
+	clips = append(clips, silence(300))
+	clips = append(clips, c.readNumber(t.Number)...) // twice: it is being written down
+	clips = append(clips, silence(300), c.prompt(PromptGoodbye), silence(200))
+	_, err = c.play(ctx, false, clips...)
+	return err
+}
+
+// askConsent plays the consent prompt; a key press (or silence, if
+// configured) is consent. Keys typed before the prompt do not count.
+func (c *call) askConsent(ctx context.Context) (string, error) {
+	c.flushDigits()
+	for try := 0; try < 2; try++ {
+		d, err := c.play(ctx, true, c.prompt(PromptConsent))
+		if err == nil && d == 0 {
+			d, err = c.waitDigit(ctx, c.e.cfg.DigitTimeout)
+		}
+		if err != nil {
+			return "", err
+		}
+		if d != 0 {
+			return "dtmf:" + string(d), nil
+		}
+		if c.e.cfg.ConsentOnSilence {
+			return "silence", nil
+		}
+	}
+	c.path("consent:none")
+	return "", nil
+}
+
+// recordUntilDone waits for '#', the length limit or the end of the call.
+func (c *call) recordUntilDone(ctx context.Context) string {
+	t := time.NewTimer(c.e.cfg.VoicemailMax)
+	defer t.Stop()
+	for {
+		select {
+		case d := <-c.digits:
+			if d == '#' {
+				return "hash"
+			}
+		case <-t.C:
+			return "max_length"
+		case <-ctx.Done():
+			switch cause := context.Cause(ctx); {
+			case errors.Is(cause, errCallerHangup):
+				return "hangup"
+			case errors.Is(cause, errRTPTimeout):
+				return "rtp_timeout"
+			default:
+				return "shutdown"
+			}
+		}
+	}
+}
+
+// recording is a voicemail being written. write runs on the RTP receive
+// goroutine, finish on the call goroutine; mu orders them.
+type recording struct {
+	path, rel string // absolute and relative to DATA_DIR
+	tmp       string
+
+	mu      sync.Mutex
+	w       *wavFileWriter
+	samples int
+	err     error
+}
+
+func startRecording(dataDir, callID string, now time.Time) (*recording, error) {
+	rel := filepath.Join("recordings", "hotline", now.Format("2006"), now.Format("01"), now.Format("02"),
+		now.Format("150405")+"-"+safeName(callID)+".wav")
+	path := filepath.Join(dataDir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	r := &recording{path: path, rel: filepath.ToSlash(rel), tmp: path + ".part"}
+	w, err := createWAVFile(r.tmp)
+	if err != nil {
+		return nil, err
+	}
+	r.w = w
+	return r, nil
+}
+
+func (r *recording) write(pcm []int16) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.w == nil || r.err != nil {
+		return
+	}
+	r.err = r.w.Write(pcm)
+	r.samples += len(pcm)
+}
+
+func (r *recording) duration() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return time.Duration(r.samples) * time.Second / sampleRate
+}
+
+// finish completes the WAV header, fsyncs the file and moves it to its
+// final name, then fsyncs the directory: after this the recording survives
+// a crash, and only then may a ticket refer to it.
+func (r *recording) finish() error {
+	r.mu.Lock()
+	w := r.w
+	r.w = nil
+	err := r.err
+	r.mu.Unlock()
+	if w == nil {
+		return errors.New("recording already finished")
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(r.tmp)
+		return err
+	}
+	if err := os.Rename(r.tmp, r.path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(r.path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func safeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
+	if len(s) > 48 {
+		s = s[:48]
+	}
+	return s
+}
