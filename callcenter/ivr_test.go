@@ -156,7 +156,7 @@ func TestOutOfHoursGoesToVoicemailWithCallbackNextMorning(t *testing.T) {
 
 	p := newPhone(t, "0911222333")
 	p.mustCall(ts.addr, "1022", "udp")
-	p.press("11") // land routes to an agent in hours; out of hours it must not queue
+	p.press("11")           // land routes to an agent in hours; out of hours it must not queue
 	st.wait(t, p, "record") // consent by staying on the line
 	p.sendAudio(tone(500, 1, 7000))
 	time.Sleep(700 * time.Millisecond)
