@@ -155,6 +155,9 @@ func (c *call) run() {
 	default:
 		c.cdr.HangupCause = "server"
 	}
+	if c.cdr.Outcome == OutcomeAnswered && c.cdr.HangupCause != "server" {
+		c.cdr.Outcome = OutcomeAbandoned // left before reaching an agent or leaving a ticket
+	}
 	c.hangup()
 }
 

@@ -62,6 +62,8 @@ type testServer struct {
 	done   chan error
 	reg    *prometheus.Registry
 	steps  *steps
+
+	stopOnce sync.Once
 }
 
 func testConfig(t *testing.T) Config {
@@ -115,12 +117,14 @@ func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServ
 }
 
 func (ts *testServer) stop() {
-	ts.cancel()
-	select {
-	case <-ts.done:
-	case <-time.After(10 * time.Second):
-		panic("test server did not stop")
-	}
+	ts.stopOnce.Do(func() {
+		ts.cancel()
+		select {
+		case <-ts.done:
+		case <-time.After(10 * time.Second):
+			panic("test server did not stop")
+		}
+	})
 }
 
 // waitCDRs polls until the store holds n CDRs.
@@ -161,6 +165,9 @@ type phone struct {
 	rx       []int16     // decoded audio from the server
 	rxTimes  []time.Time // arrival of each packet
 	rxSeqGap int
+
+	listenPort int                              // agent phones: SIP listener
+	invites    chan *sipgo.DialogServerSession // agent phones: answered calls
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -458,3 +465,5 @@ func (s *steps) wait(t *testing.T, p *phone, step string) {
 		}
 	}
 }
+
+func sipgoAnswer() sipgo.AnswerOptions { return sipgo.AnswerOptions{} }

@@ -1,0 +1,260 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// rawUDP sends a SIP message as text and returns the first status code that
+// comes back (0 if none within wait).
+func rawUDP(t *testing.T, conn *net.UDPConn, addr string, msg string, wait time.Duration) int {
+	t.Helper()
+	ua, _ := net.ResolveUDPAddr("udp", addr)
+	if _, err := conn.WriteToUDP([]byte(msg), ua); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(wait))
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			return 0
+		}
+		var code int
+		if _, err := fmt.Sscanf(string(buf[:n]), "SIP/2.0 %d", &code); err == nil && code >= 200 {
+			return code
+		}
+	}
+}
+
+func rawInvite(conn *net.UDPConn, addr, number, callID string, extra string, body string) string {
+	local := conn.LocalAddr().String()
+	return fmt.Sprintf("INVITE sip:%s@%s SIP/2.0\r\n"+
+		"Via: SIP/2.0/UDP %s;branch=z9hG4bK%s\r\n"+
+		"Max-Forwards: 70\r\n"+
+		"From: <sip:tester@127.0.0.1>;tag=t%s\r\n"+
+		"To: <sip:%s@%s>\r\n"+
+		"Call-ID: %s\r\n"+
+		"CSeq: 1 INVITE\r\n"+
+		"%s"+
+		"Content-Length: %d\r\n\r\n%s", number, addr, local, callID, callID, number, addr, callID, extra, len(body), body)
+}
+
+func TestRequestsRejected(t *testing.T) {
+	cfg := testConfig(t)
+	ts := startTestServer(t, cfg)
+	conn := listenLoopback(t)
+	defer conn.Close()
+	sdp := string(buildSDP(addrOf(conn).Addr(), 40000, 1, 1, []Codec{PCMU}, 101))
+	contact := "Contact: <sip:tester@" + conn.LocalAddr().String() + ">\r\n"
+
+	// Garbage is dropped without taking the server down.
+	rawUDP(t, conn, ts.addr, "\x16\x03\x01 not sip at all\r\n\r\n", 200*time.Millisecond)
+	rawUDP(t, conn, ts.addr, "INVITE sip:1022@x SIP/2.0\r\nVia: broken\r\n\r\n", 200*time.Millisecond)
+
+	for _, tc := range []struct {
+		name, number, extra, body string
+		want                      int
+	}{
+		{"UnknownNumber", "9999", contact + "Content-Type: application/sdp\r\n", sdp, 404},
+		{"NoContact", "1022", "Content-Type: application/sdp\r\n", sdp, 400},
+		{"WrongContentType", "1022", contact + "Content-Type: text/plain\r\n", "hello", 415},
+		{"NoCommonCodec", "1022", contact + "Content-Type: application/sdp\r\n", strings.ReplaceAll(sdp, "RTP/AVP 0 101", "RTP/AVP 18"), 488},
+		{"UnsupportedExtension", "1022", contact + "Require: 100rel\r\nContent-Type: application/sdp\r\n", sdp, 420},
+		{"TooManyHops", "1022", contact + "Content-Type: application/sdp\r\n", sdp, 0}, // Max-Forwards replaced below
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := rawInvite(conn, ts.addr, tc.number, "rej-"+tc.name, tc.extra, tc.body)
+			want := tc.want
+			if tc.name == "TooManyHops" {
+				msg = strings.Replace(msg, "Max-Forwards: 70", "Max-Forwards: 0", 1)
+				want = 483
+			}
+			if got := rawUDP(t, conn, ts.addr, msg, 2*time.Second); got != want {
+				t.Errorf("status %d, want %d", got, want)
+			}
+		})
+	}
+	// Still serving after all that.
+	opts := "OPTIONS sip:1022@" + ts.addr + " SIP/2.0\r\nVia: SIP/2.0/UDP " + conn.LocalAddr().String() +
+		";branch=z9hG4bKopt1\r\nFrom: <sip:t@x>;tag=1\r\nTo: <sip:1022@x>\r\nCall-ID: opt1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+	if got := rawUDP(t, conn, ts.addr, opts, 2*time.Second); got != 200 {
+		t.Errorf("OPTIONS: %d, want 200", got)
+	}
+	_, cdrs := ts.store.Snapshot()
+	if len(cdrs) != 0 {
+		t.Errorf("%d CDRs for refused INVITEs", len(cdrs))
+	}
+}
+
+func TestInviteFloodLimitedPerSource(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.InviteRate, cfg.InviteBurst = 2, 3
+	ts := startTestServer(t, cfg)
+	conn := listenLoopback(t)
+	defer conn.Close()
+	codes := map[int]int{}
+	for i := range 12 {
+		// Unknown number: allowed INVITEs get 404, limited ones 503.
+		codes[rawUDP(t, conn, ts.addr, rawInvite(conn, ts.addr, "9999", fmt.Sprintf("flood%d", i), "Contact: <sip:x@127.0.0.1>\r\n", ""), time.Second)]++
+	}
+	if codes[503] < 8 || codes[404] < 3 || codes[404] > 4 {
+		t.Errorf("status counts %v: want 3-4×404 then 503", codes)
+	}
+	// A caller from another address is not affected.
+	other, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if got := rawUDP(t, other, ts.addr, rawInvite(other, ts.addr, "9999", "other1", "Contact: <sip:x@127.0.0.2>\r\n", ""), time.Second); got != 404 {
+		t.Errorf("other source: %d, want 404", got)
+	}
+}
+
+func TestConcurrentCallCap(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxCalls = 2
+	ts := startTestServer(t, cfg)
+	for i := range 2 {
+		p := newPhone(t, fmt.Sprintf("09%d", i))
+		p.mustCall(ts.addr, "1022", "udp")
+	}
+	p := newPhone(t, "0933")
+	res, err := p.call(ts.addr, "1022", "udp")
+	var code int
+	if res != nil {
+		code = res.StatusCode
+	}
+	if err == nil || code != 486 {
+		t.Fatalf("third call: err %v status %d, want 486", err, code)
+	}
+}
+
+func TestRTPTimeoutHangsUp(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RTPTimeout = time.Second
+	cfg.DigitTimeout = 5 * time.Second // the IVR would otherwise move on by itself
+	ts := startTestServer(t, cfg)
+	p := newPhone(t, "0944")
+	p.mustCall(ts.addr, "1022", "udp")
+	time.Sleep(300 * time.Millisecond)
+	p.paused.Store(true)
+	start := time.Now()
+	if !p.waitHangup(4 * time.Second) {
+		t.Fatal("no BYE after RTP stopped")
+	}
+	if el := time.Since(start); el < 600*time.Millisecond {
+		t.Errorf("hung up after %v, before the 1s timeout", el)
+	}
+	cdrs := ts.waitCDRs(t, 1)
+	if cdrs[0].HangupCause != "rtp_timeout" || cdrs[0].Outcome != OutcomeAbandoned {
+		t.Errorf("CDR = %+v", cdrs[0])
+	}
+}
+
+func TestShutdownHangsUpAndKeepsRecording(t *testing.T) {
+	cfg := testConfig(t)
+	ts := startTestServer(t, cfg)
+	st := ts.recordSteps()
+	p := newPhone(t, "0955")
+	p.mustCall(ts.addr, "1022", "udp")
+	p.press("11")
+	st.wait(t, p, "queue:no_agents")
+	p.press("5")
+	st.wait(t, p, "record")
+	p.sendAudio(tone(440, 1, 7000))
+	time.Sleep(time.Second)
+	ts.stop()
+	if !p.waitHangup(time.Second) {
+		t.Fatal("caller not hung up at shutdown")
+	}
+	tickets, cdrs := ts.store.Snapshot()
+	if len(tickets) != 1 || len(cdrs) != 1 {
+		t.Fatalf("%d tickets, %d CDRs; want 1, 1", len(tickets), len(cdrs))
+	}
+	if !slices.Contains(cdrs[0].IVRPath, "record_end:shutdown") || cdrs[0].HangupCause != "shutdown" {
+		t.Errorf("CDR = %+v", cdrs[0])
+	}
+	samples, err := readWAVFile(filepath.Join(cfg.DataDir, tickets[0].RecordingPath))
+	if err != nil || len(samples) < sampleRate*8/10 || rms(samples) < 2000 {
+		t.Errorf("recording: %v, %d samples, rms %.0f", err, len(samples), rms(samples))
+	}
+	if parts, _ := filepath.Glob(filepath.Join(cfg.DataDir, "recordings", "hotline", "*", "*", "*", "*.part")); len(parts) != 0 {
+		t.Errorf("unfinished recordings left: %v", parts)
+	}
+	// New calls are refused once shutting down (the listener is gone).
+	if _, err := os.Stat(cfg.DataDir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCancelBeforeAnswer(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RingTime = 3 * time.Second
+	ts := startTestServer(t, cfg)
+	p := newPhone(t, "0966")
+	uri := sip.Uri{Scheme: "sip", User: "1022", Host: "127.0.0.1", Port: ts.e.sipPort}
+	ctx, cancel := context.WithCancel(context.Background())
+	dlg, err := p.dc.Invite(ctx, uri, p.offer(), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(500*time.Millisecond, cancel)
+	err = dlg.WaitAnswer(ctx, sipgoAnswer())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitAnswer: %v, want canceled", err)
+	}
+	if dlg.InviteResponse == nil || dlg.InviteResponse.StatusCode != 487 {
+		t.Errorf("final response %v, want 487", dlg.InviteResponse)
+	}
+	cdrs := ts.waitCDRs(t, 1)
+	if cdrs[0].HangupCause != "cancel" || cdrs[0].Outcome != OutcomeAbandoned || cdrs[0].AnsweredAt != nil {
+		t.Errorf("CDR = %+v", cdrs[0])
+	}
+}
+
+func TestReInviteMovesMedia(t *testing.T) {
+	ts := startTestServer(t, testConfig(t))
+	p := newPhone(t, "0977")
+	p.mustCall(ts.addr, "1022", "udp")
+	// Move our media to a new socket with a re-INVITE.
+	moved := listenLoopback(t)
+	defer moved.Close()
+	ap := addrOf(moved)
+	req := sip.NewRequest(sip.INVITE, p.dlg.InviteResponse.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(buildSDP(ap.Addr(), int(ap.Port()), 1, 2, []Codec{PCMU}, 101))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := p.dlg.Do(ctx, req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("re-INVITE: %v %v", err, res)
+	}
+	if _, err := parseSDP(res.Body()); err != nil {
+		t.Fatalf("re-INVITE answer: %v", err)
+	}
+	ack := sip.NewRequest(sip.ACK, p.dlg.InviteResponse.Contact().Address)
+	if err := p.dlg.WriteRequest(ack); err != nil {
+		t.Fatal(err)
+	}
+	// The server now sends to the new address. (Latching back to the old
+	// socket is prevented because the phone keeps sending from it; the new
+	// remote was set explicitly by the re-INVITE.)
+	p.paused.Store(true)
+	moved.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 1500)
+	if _, err := moved.Read(buf); err != nil {
+		t.Fatalf("no RTP at the new address: %v", err)
+	}
+}
