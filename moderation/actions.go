@@ -147,7 +147,15 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 			return err
 		}
 		if h, ok := s.handlers[it.Source]; ok && action != ActionClaim && action != ActionRelease {
-			if err := h.Apply(ctx, tx, Decision{Item: out, Action: action, Body: body, ActorID: actor.ID}); err != nil {
+			d := Decision{Item: out, Action: action, Body: body, ActorID: actor.ID}
+			if action == ActionMerge {
+				target, err := findItem(ctx, tx, `i.id = $1`, in.Into)
+				if err != nil {
+					return err
+				}
+				d.Target = &target
+			}
+			if err := h.Apply(ctx, tx, d); err != nil {
 				return err
 			}
 		}

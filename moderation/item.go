@@ -149,6 +149,8 @@ type Decision struct {
 	Action  string
 	Body    string // answer text, reason or message
 	ActorID int64
+	// Target is the item merged into, for merge.
+	Target *Item
 }
 
 // ChannelHandler carries decisions back to a channel, inside the

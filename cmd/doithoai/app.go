@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/auth"
 	"github.com/doithoai/doithoai/internal/broker"
 	"github.com/doithoai/doithoai/internal/config"
@@ -36,6 +37,9 @@ type app struct {
 	moderation         *moderation.Service
 	moderationEvents   *moderation.Events
 	moderationHandlers *moderation.Handlers
+
+	forum         *forum.Service
+	forumHandlers *forum.Handlers
 }
 
 // redisPrefix namespaces every key and channel of this deployment.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/go-chi/chi/v5"
 )
@@ -15,10 +16,18 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if a.moderationHandlers, err = moderation.NewHandlers(a.moderation, a.moderationEvents); err != nil {
 		return err
 	}
-	return a.catalog.Add(moderation.Messages)
+	a.forum = forum.NewService(a.pool, a.moderation, a.log)
+	if a.forumHandlers, err = forum.NewHandlers(a.forum, a.limiter, a.cfg.BaseURL); err != nil {
+		return err
+	}
+	if err := a.catalog.Add(moderation.Messages); err != nil {
+		return err
+	}
+	return a.catalog.Add(forum.Messages)
 }
 
 // mountDomains mounts every domain's routes.
 func (a *app) mountDomains(r chi.Router) {
 	r.Group(a.moderationHandlers.Routes)
+	r.Group(a.forumHandlers.Routes)
 }

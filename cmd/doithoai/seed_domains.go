@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,9 @@ import (
 // seedDomains adds each domain's demo data, in one transaction.
 func seedDomains(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	return db.InTx(ctx, pool, func(tx pgx.Tx) error {
-		return moderation.Seed(ctx, tx)
+		if err := moderation.Seed(ctx, tx); err != nil {
+			return err
+		}
+		return forum.Seed(ctx, tx)
 	})
 }

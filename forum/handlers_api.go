@@ -1,0 +1,243 @@
+package forum
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/go-chi/chi/v5"
+)
+
+// questionID reads {id} (or {id}-{slug}) from the path.
+func questionID(r *http.Request) (int64, error) {
+	raw := chi.URLParam(r, "id")
+	if i := strings.IndexByte(raw, '-'); i > 0 {
+		raw = raw[:i]
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFoundf("no such question")
+	}
+	return id, nil
+}
+
+func viewerID(r *http.Request) *int64 {
+	if u, ok := identity.From(r.Context()); ok {
+		return &u.ID
+	}
+	return nil
+}
+
+// handleCategoryIndexAPI serves GET /api/v1/categories.
+func (h *Handlers) handleCategoryIndexAPI(w http.ResponseWriter, r *http.Request) error {
+	cats, err := h.svc.Store.FindCategories(r.Context())
+	if err != nil {
+		return err
+	}
+	if cats == nil {
+		cats = []Category{}
+	}
+	web.JSON(w, http.StatusOK, cats)
+	return nil
+}
+
+// handleQuestionCreateAPI serves POST /api/v1/questions (anonymous allowed).
+func (h *Handlers) handleQuestionCreateAPI(w http.ResponseWriter, r *http.Request) error {
+	if err := h.limitAsk(r); err != nil {
+		return err
+	}
+	var n NewQuestion
+	if err := web.DecodeJSON(w, r, &n); err != nil {
+		return err
+	}
+	n.AuthorID = viewerID(r)
+	q, err := h.svc.Ask(r.Context(), n)
+	if err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusCreated, map[string]any{
+		"id": q.ID, "tracking_code": q.TrackingCode, "status": q.Status, "url": h.absURL(q.Path()),
+	})
+	return nil
+}
+
+func (h *Handlers) absURL(path string) string { return strings.TrimRight(h.baseURL, "/") + path }
+
+// handleQuestionIndexAPI serves GET /api/v1/questions?category=&sort=&page=.
+func (h *Handlers) handleQuestionIndexAPI(w http.ResponseWriter, r *http.Request) error {
+	f, err := h.filterFromQuery(r)
+	if err != nil {
+		return err
+	}
+	qs, total, err := h.svc.Store.FindQuestions(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	for i := range qs {
+		qs[i].URL = h.absURL(qs[i].Path())
+	}
+	if qs == nil {
+		qs = []Question{}
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"questions": qs, "total": total, "page": f.Page})
+	return nil
+}
+
+type questionJSON struct {
+	Question
+	Answer  *Reply  `json:"answer,omitempty"`
+	Replies []Reply `json:"replies"`
+}
+
+// handleQuestionViewAPI serves GET /api/v1/questions/{id}: the question with
+// its official answer once published. Private or unpublished questions are
+// 404 except to their author, staff, or with ?code= (the tracking code).
+func (h *Handlers) handleQuestionViewAPI(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	q, err := h.svc.Store.FindQuestionByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	viewer, _ := identity.From(r.Context())
+	if !CanSee(q, viewer, r.URL.Query().Get("code")) {
+		return apperr.NotFoundf("no such question")
+	}
+	out := questionJSON{Question: q, Replies: []Reply{}}
+	out.URL = h.absURL(q.Path())
+	if out.Answer, err = h.svc.Store.FindOfficialAnswer(r.Context(), id); err != nil {
+		return err
+	}
+	if q.Public() {
+		if out.Replies, err = h.svc.Store.FindReplies(r.Context(), id); err != nil {
+			return err
+		}
+		h.svc.CountView(id)
+	}
+	web.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleReplyCreateAPI serves POST /api/v1/questions/{id}/replies.
+func (h *Handlers) handleReplyCreateAPI(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.limitAsk(r); err != nil {
+		return err
+	}
+	var n NewReply
+	if err := web.DecodeJSON(w, r, &n); err != nil {
+		return err
+	}
+	n.AuthorID = viewerID(r)
+	reply, err := h.svc.Reply(r.Context(), id, n)
+	if err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusCreated, reply)
+	return nil
+}
+
+// handleVoteAPI serves POST /api/v1/questions/{id}/votes.
+func (h *Handlers) handleVoteAPI(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	votes, added, err := h.svc.Vote(r.Context(), id, voterKey(r))
+	if err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"votes": votes, "added": added})
+	return nil
+}
+
+// voterKey identifies a voter: the account, else the browser's CSRF
+// cookie (one per browser), else the address.
+func voterKey(r *http.Request) string {
+	if u, ok := identity.From(r.Context()); ok {
+		return "u:" + strconv.FormatInt(u.ID, 10)
+	}
+	if t := web.CSRFToken(r); t != "" && r.Header.Get("Cookie") != "" {
+		return "b:" + t
+	}
+	return "ip:" + web.ClientIP(r)
+}
+
+type reportRequest struct {
+	Reason  string `json:"reason"`
+	ReplyID *int64 `json:"reply_id"`
+}
+
+// handleReportAPI serves POST /api/v1/questions/{id}/reports.
+func (h *Handlers) handleReportAPI(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.limitAsk(r); err != nil {
+		return err
+	}
+	var req reportRequest
+	if err := web.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	rid, err := h.svc.Report(r.Context(), id, req.ReplyID, req.Reason, viewerID(r))
+	if err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusCreated, map[string]any{"id": rid})
+	return nil
+}
+
+// handleSearchAPI serves GET /api/v1/search?q=.
+func (h *Handlers) handleSearchAPI(w http.ResponseWriter, r *http.Request) error {
+	res, err := h.svc.Store.Search(r.Context(), r.URL.Query().Get("q"), 20, 0)
+	if err != nil {
+		return err
+	}
+	for i := range res {
+		res[i].URL = h.absURL(res[i].URL)
+	}
+	if res == nil {
+		res = []SearchResult{}
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"results": res})
+	return nil
+}
+
+type reopenRequest struct {
+	Reason string `json:"reason"`
+}
+
+// handleReopenAPI serves POST /api/v1/track/{code}/reopen.
+func (h *Handlers) handleReopenAPI(w http.ResponseWriter, r *http.Request) error {
+	var req reopenRequest
+	if err := web.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	viewer, _ := identity.From(r.Context())
+	q, err := h.svc.Reopen(r.Context(), chi.URLParam(r, "code"), req.Reason, viewer)
+	if err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"id": q.ID, "status": q.Status})
+	return nil
+}
+
+// fieldOf returns the form field an error is about, if any.
+func fieldOf(err error) string {
+	var tag fieldTag
+	if errors.As(err, &tag) {
+		return string(tag)
+	}
+	return ""
+}

@@ -1,0 +1,366 @@
+package forum
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/moderation"
+	"github.com/go-chi/chi/v5"
+)
+
+type listPage struct {
+	web.Page
+	Categories []Category
+	Category   *Category
+	Questions  []Question
+	Sort       string
+	PageNum    int
+	HasPrev    bool
+	HasNext    bool
+	BasePath   string
+}
+
+func (p listPage) PageURL(n int) string {
+	v := url.Values{}
+	if p.Sort != "" {
+		v.Set("sort", p.Sort)
+	}
+	v.Set("page", strconv.Itoa(n))
+	return p.BasePath + "?" + v.Encode()
+}
+
+func (p listPage) SortURL(sort string) string { return p.BasePath + "?sort=" + sort }
+
+func (h *Handlers) renderList(w http.ResponseWriter, r *http.Request, cat *Category) error {
+	f, err := h.filterFromQuery(r)
+	if err != nil {
+		return err
+	}
+	title := "forum.home_title"
+	p := listPage{Sort: f.Sort, BasePath: "/"}
+	if cat != nil {
+		f.CategoryID = &cat.ID
+		p.Category, p.BasePath = cat, "/danh-muc/"+cat.Slug
+	}
+	if p.Questions, _, err = h.svc.Store.FindQuestions(r.Context(), f); err != nil {
+		return err
+	}
+	if p.Categories, err = h.svc.Store.FindCategories(r.Context()); err != nil {
+		return err
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	p.PageNum, p.HasPrev, p.HasNext = f.Page, f.Page > 1, len(p.Questions) == 20
+	if cat != nil {
+		p.Page = web.NewPage(r, "forum.category_title", cat.Name)
+	} else {
+		p.Page = web.NewPage(r, title)
+	}
+	return h.render.Render(w, r, http.StatusOK, "home", p)
+}
+
+// handleHome serves GET /: categories and the latest public questions.
+func (h *Handlers) handleHome(w http.ResponseWriter, r *http.Request) error {
+	return h.renderList(w, r, nil)
+}
+
+// handleCategoryView serves GET /danh-muc/{slug}.
+func (h *Handlers) handleCategoryView(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.svc.Store.FindCategoryBySlug(r.Context(), chi.URLParam(r, "slug"))
+	if err != nil {
+		return err
+	}
+	return h.renderList(w, r, &c)
+}
+
+type questionPage struct {
+	web.Page
+	Q        Question
+	Replies  []Reply
+	Code     string
+	Notice   string
+	Error    string
+	Field    string
+	Reply    string
+	Name     string
+	CanReply bool
+}
+
+// handleQuestionView serves GET /cau-hoi/{id}-{slug}.
+func (h *Handlers) handleQuestionView(w http.ResponseWriter, r *http.Request) error {
+	return h.renderQuestion(w, r, http.StatusOK, questionPage{})
+}
+
+func (h *Handlers) renderQuestion(w http.ResponseWriter, r *http.Request, status int, p questionPage) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	q, err := h.svc.Store.FindQuestionByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	viewer, _ := identity.From(r.Context())
+	p.Code = r.URL.Query().Get("code")
+	if !CanSee(q, viewer, p.Code) {
+		return apperr.NotFoundf("no such question")
+	}
+	// Old links with another slug still work; the canonical one is shown.
+	if r.Method == http.MethodGet && chi.URLParam(r, "id") != strconv.FormatInt(q.ID, 10)+"-"+q.Slug && q.Slug != "" && p.Code == "" {
+		http.Redirect(w, r, q.Path(), http.StatusMovedPermanently)
+		return nil
+	}
+	p.Page, p.Q = web.NewPage(r, "forum.question_title", q.Title), q
+	p.Title = q.Title
+	if p.Replies, err = h.svc.Store.FindReplies(r.Context(), id); err != nil {
+		return err
+	}
+	if !q.Public() { // the asker sees their private question and its official answer only
+		var official []Reply
+		for _, rep := range p.Replies {
+			if rep.Official {
+				official = append(official, rep)
+			}
+		}
+		p.Replies = official
+	} else {
+		h.svc.CountView(id)
+	}
+	p.CanReply = q.Public() && q.Status != StatusClosed
+	switch r.URL.Query().Get("done") {
+	case "reply":
+		p.Notice = p.Tr("forum.reply_sent")
+	case "vote":
+		p.Notice = p.Tr("forum.vote_counted")
+	case "report":
+		p.Notice = p.Tr("forum.report_sent")
+	}
+	return h.render.Render(w, r, status, "question", p)
+}
+
+// formError renders a validation error back into the question page.
+func (h *Handlers) formError(w http.ResponseWriter, r *http.Request, err error, p questionPage) error {
+	e := apperr.As(err)
+	if e.Kind != apperr.Invalid && e.Kind != apperr.Conflict && e.Kind != apperr.TooMany {
+		return err
+	}
+	t := web.TranslatorFrom(r)
+	p.Error, p.Field = translateErr(t.T, e), fieldOf(err)
+	return h.renderQuestion(w, r, web.Status(e.Kind), p)
+}
+
+func translateErr(tr func(string, ...any) string, e *apperr.Error) string {
+	if k := "forum.err." + e.Code; tr(k) != k {
+		return tr(k)
+	}
+	return e.Message
+}
+
+// handleReplyForm serves POST /cau-hoi/{id}/tra-loi.
+func (h *Handlers) handleReplyForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	n := NewReply{Body: r.PostFormValue("body"), Name: r.PostFormValue("name"), Consent: r.PostFormValue("consent") != "", AuthorID: viewerID(r)}
+	if err := h.limitAsk(r); err != nil {
+		return h.formError(w, r, err, questionPage{Reply: n.Body, Name: n.Name})
+	}
+	if _, err := h.svc.Reply(r.Context(), id, n); err != nil {
+		return h.formError(w, r, err, questionPage{Reply: n.Body, Name: n.Name})
+	}
+	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=reply#replies", http.StatusSeeOther)
+	return nil
+}
+
+// handleVoteForm serves POST /cau-hoi/{id}/cung-hoi ("I have this question too").
+func (h *Handlers) handleVoteForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	if _, _, err := h.svc.Vote(r.Context(), id, voterKey(r)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=vote", http.StatusSeeOther)
+	return nil
+}
+
+// handleReportForm serves POST /cau-hoi/{id}/bao-cao.
+func (h *Handlers) handleReportForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := questionID(r)
+	if err != nil {
+		return err
+	}
+	var replyID *int64
+	if v := r.PostFormValue("reply_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return apperr.NotFoundf("no such reply")
+		}
+		replyID = &n
+	}
+	if err := h.limitAsk(r); err != nil {
+		return h.formError(w, r, err, questionPage{})
+	}
+	if _, err := h.svc.Report(r.Context(), id, replyID, r.PostFormValue("reason"), viewerID(r)); err != nil {
+		return h.formError(w, r, err, questionPage{})
+	}
+	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=report", http.StatusSeeOther)
+	return nil
+}
+
+type askPage struct {
+	web.Page
+	Categories []Category
+	Form       NewQuestion
+	Error      string
+	Field      string
+	Done       *Question
+}
+
+// handleAskPage serves GET /hoi.
+func (h *Handlers) handleAskPage(w http.ResponseWriter, r *http.Request) error {
+	cats, err := h.svc.Store.FindCategories(r.Context())
+	if err != nil {
+		return err
+	}
+	p := askPage{Page: web.NewPage(r, "forum.ask_title"), Categories: cats}
+	p.Form.Category = r.URL.Query().Get("category")
+	p.Form.Visibility = "public"
+	p.Form.Kind = "question"
+	return h.render.Render(w, r, http.StatusOK, "ask", p)
+}
+
+// handleAskForm serves POST /hoi: the question is stored and the asker
+// sees the tracking code; errors go back into the form, nothing stored.
+func (h *Handlers) handleAskForm(w http.ResponseWriter, r *http.Request) error {
+	n := NewQuestion{
+		Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Category: r.PostFormValue("category"),
+		Province: r.PostFormValue("province"), District: r.PostFormValue("district"), Commune: r.PostFormValue("commune"),
+		Language: r.PostFormValue("language"), Kind: r.PostFormValue("kind"), Visibility: r.PostFormValue("visibility"),
+		Name: r.PostFormValue("name"), Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "",
+		AuthorID: viewerID(r), RequireConsent: true,
+	}
+	cats, err := h.svc.Store.FindCategories(r.Context())
+	if err != nil {
+		return err
+	}
+	p := askPage{Page: web.NewPage(r, "forum.ask_title"), Categories: cats, Form: n}
+	err = h.limitAsk(r)
+	var q Question
+	if err == nil {
+		q, err = h.svc.Ask(r.Context(), n)
+	}
+	if err != nil {
+		e := apperr.As(err)
+		if e.Kind != apperr.Invalid && e.Kind != apperr.TooMany {
+			return err
+		}
+		p.Error, p.Field = translateErr(p.T.T, e), fieldOf(err)
+		return h.render.Render(w, r, web.Status(e.Kind), "ask", p)
+	}
+	p.Done = &q
+	p.Title = p.Tr("forum.ask_done_title")
+	return h.render.Render(w, r, http.StatusCreated, "ask", p)
+}
+
+type trackPage struct {
+	web.Page
+	Code      string
+	Tracking  *moderation.Tracking
+	Q         *Question
+	Answer    *Reply
+	Error     string
+	Notice    string
+	CanReopen bool
+}
+
+// handleTrackPage serves GET /tra-cuu?code=: the status and answer of any
+// submission, forum or not, by its tracking code.
+func (h *Handlers) handleTrackPage(w http.ResponseWriter, r *http.Request) error {
+	return h.renderTrack(w, r, http.StatusOK, r.URL.Query().Get("code"), "", "")
+}
+
+func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status int, code, errMsg, notice string) error {
+	p := trackPage{Page: web.NewPage(r, "forum.track_title"), Code: moderation.NormalizeCode(code), Error: errMsg, Notice: notice}
+	if p.Code != "" {
+		it, err := h.svc.queue.Store.FindItemByTrackingCode(r.Context(), p.Code)
+		switch {
+		case apperr.KindOf(err) == apperr.NotFound:
+			p.Error = p.Tr("forum.track_unknown")
+			status = http.StatusNotFound
+		case err != nil:
+			return err
+		default:
+			t := moderation.TrackingOf(it)
+			p.Tracking = &t
+			if it.Source == moderation.SourceForumQuestion {
+				if q, err := h.svc.Store.FindQuestionByCode(r.Context(), p.Code); err == nil {
+					p.Q = &q
+					if p.Answer, err = h.svc.Store.FindOfficialAnswer(r.Context(), q.ID); err != nil {
+						return err
+					}
+					p.CanReopen = q.Status == StatusAnswered && q.ReopenCount == 0
+				}
+			}
+		}
+	}
+	return h.render.Render(w, r, status, "track", p)
+}
+
+// handleReopenForm serves POST /tra-cuu/mo-lai.
+func (h *Handlers) handleReopenForm(w http.ResponseWriter, r *http.Request) error {
+	code := r.PostFormValue("code")
+	viewer, _ := identity.From(r.Context())
+	if _, err := h.svc.Reopen(r.Context(), code, r.PostFormValue("reason"), viewer); err != nil {
+		e := apperr.As(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		return h.renderTrack(w, r, web.Status(e.Kind), code, translateErr(web.TranslatorFrom(r).T, e), "")
+	}
+	return h.renderTrack(w, r, http.StatusOK, code, "", web.TranslatorFrom(r).T("forum.reopened"))
+}
+
+type searchPage struct {
+	web.Page
+	Query   string
+	Results []SearchResult
+	Error   string
+}
+
+// handleSearchPage serves GET /tim-kiem?q=.
+func (h *Handlers) handleSearchPage(w http.ResponseWriter, r *http.Request) error {
+	p := searchPage{Page: web.NewPage(r, "forum.search_title"), Query: r.URL.Query().Get("q")}
+	if p.Query != "" {
+		res, err := h.svc.Store.Search(r.Context(), p.Query, 20, 0)
+		if e := apperr.As(err); err != nil && e.Kind != apperr.Invalid {
+			return err
+		} else if err != nil {
+			p.Error = translateErr(p.T.T, e)
+		}
+		p.Results = res
+	}
+	return h.render.Render(w, r, http.StatusOK, "search", p)
+}
+
+type minePage struct {
+	web.Page
+	Questions []Question
+}
+
+// handleMine serves GET /cua-toi: a signed-in citizen's own questions.
+func (h *Handlers) handleMine(w http.ResponseWriter, r *http.Request) error {
+	u, _ := identity.From(r.Context())
+	qs, err := h.svc.Store.FindQuestionsByAuthor(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return h.render.Render(w, r, http.StatusOK, "mine", minePage{Page: web.NewPage(r, "forum.mine_title"), Questions: qs})
+}

@@ -1,0 +1,102 @@
+package vntext
+
+import (
+	"html"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Snippet returns an HTML-escaped excerpt of text (at most about width
+// runes) around the first match of any term, with every match wrapped in
+// <mark>. Matching is on folded words, so "khong dau" marks "không dấu" in
+// the original spelling.
+func Snippet(text string, terms []string, width int) string {
+	orig := []rune(removeMarks(norm.NFC.String(text)))
+	folded := []rune(Fold(string(orig)))
+	if len(folded) != len(orig) { // cannot happen after removeMarks; stay safe
+		return html.EscapeString(truncate(string(orig), width))
+	}
+	type span struct{ start, end int }
+	var spans []span
+	for i := 0; i < len(folded); {
+		if !isWord(folded[i]) || (i > 0 && isWord(folded[i-1])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(folded) && isWord(folded[j]) {
+			j++
+		}
+		word := string(folded[i:j])
+		for _, t := range terms {
+			if t != "" && strings.HasPrefix(word, t) {
+				spans = append(spans, span{i, i + len([]rune(t))})
+				break
+			}
+		}
+		i = j
+	}
+	start, end := 0, len(orig)
+	if len(orig) > width {
+		if len(spans) > 0 {
+			start = spans[0].start - width/3
+			if start < 0 {
+				start = 0
+			}
+		}
+		end = start + width
+		if end > len(orig) {
+			end = len(orig)
+			start = max(0, end-width)
+		}
+		// Do not cut a word in half.
+		for start > 0 && isWord(orig[start-1]) && start < end {
+			start++
+		}
+		for end < len(orig) && isWord(orig[end]) && end > start {
+			end--
+		}
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	pos := start
+	for _, s := range spans {
+		if s.end <= start || s.start >= end {
+			continue
+		}
+		ss, se := max(s.start, start), min(s.end, end)
+		b.WriteString(html.EscapeString(string(orig[pos:ss])))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(string(orig[ss:se])))
+		b.WriteString("</mark>")
+		pos = se
+	}
+	b.WriteString(html.EscapeString(string(orig[pos:end])))
+	if end < len(orig) {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func removeMarks(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

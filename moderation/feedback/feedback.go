@@ -1,0 +1,109 @@
+// Package feedback is the leaders' view of the moderation queue: what
+// people ask, where, how fast the team answers and what is late. It serves
+// the dashboard (charts drawn as inline SVG on the server), the summary and
+// CSV export API, the escalated inbox with sign-off, directive tracking,
+// and the background job that escalates overdue items and directives.
+//
+// It reads the queue's tables directly for figures, and goes through
+// moderation.Service for every change, so that changes are audited and
+// announced like any other queue action.
+package feedback
+
+import (
+	"time"
+
+	"github.com/doithoai/doithoai/moderation"
+)
+
+// Range is a half-open interval [From, To) of item creation times.
+type Range struct {
+	From time.Time
+	To   time.Time
+}
+
+// Count is one bar of a breakdown.
+type Count struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+}
+
+// Summary is the figures of a range.
+type Summary struct {
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
+	Total      int       `json:"total"`
+	ByChannel  []Count   `json:"-"`
+	ByStatus   []Count   `json:"-"`
+	ByCategory []Count   `json:"-"`
+	ByProvince []Count   `json:"-"`
+	ByLanguage []Count   `json:"-"`
+	// Medians over the items of the range that have had a first response
+	// (an answer): nil when none has.
+	MedianFirstResponseMinutes *float64 `json:"median_minutes_to_first_response"`
+	MedianAnswerMinutes        *float64 `json:"median_minutes_to_answer"`
+	Responded                  int      `json:"responded"`
+	Answered                   int      `json:"answered"`
+	// Overdue: items of the range still open past their due time.
+	Overdue int `json:"overdue"`
+	// Escalated: items of the range that were escalated to a leader.
+	Escalated int `json:"escalated"`
+}
+
+// Unspecified stands for an empty category, province or language.
+const Unspecified = "unspecified"
+
+// OpenStatuses are those of items that still run against their SLA.
+var OpenStatuses = []string{moderation.StatusPending, moderation.StatusApproved, moderation.StatusInfoRequested}
+
+// TrendPoint is the number of items that arrived in one bucket (a day, a
+// week or a month), by channel, and how many of them are answered.
+type TrendPoint struct {
+	Start     time.Time      `json:"start"`
+	ByChannel map[string]int `json:"by_channel"`
+	Total     int            `json:"total"`
+	Answered  int            `json:"answered"`
+}
+
+// InboxItem is one line of the escalated inbox.
+type InboxItem struct {
+	ID             int64
+	Source         string
+	Title          string
+	Category       string
+	Province       string
+	Status         string
+	Assignee       string
+	CreatedAt      time.Time
+	DueAt          time.Time
+	EscalatedAt    *time.Time
+	SignedOffAt    *time.Time
+	SignedOffBy    string
+	OpenDirectives int
+	Overdue        bool
+}
+
+// DirectiveRow is a directive with its item, for the tracking list.
+type DirectiveRow struct {
+	ID          int64      `json:"id"`
+	ItemID      int64      `json:"item_id"`
+	ItemTitle   string     `json:"item_title"`
+	Leader      string     `json:"leader"`
+	Note        string     `json:"note"`
+	Department  string     `json:"department,omitempty"`
+	Deadline    *time.Time `json:"deadline,omitempty"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DoneAt      *time.Time `json:"done_at,omitempty"`
+	DoneBy      string     `json:"done_by,omitempty"`
+	DoneNote    string     `json:"done_note,omitempty"`
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
+	Overdue     bool       `json:"overdue"`
+}
+
+// DirectiveFilter selects directives: Status "open", "done", "overdue" or
+// "" for all.
+type DirectiveFilter struct {
+	Status string
+	ItemID int64
+	Limit  int
+}
