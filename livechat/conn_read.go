@@ -1,0 +1,269 @@
+package livechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/doithoai/doithoai/internal/apperr"
+)
+
+// readBufs lends frame buffers to reader goroutines only while they read,
+// so an idle socket holds none.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, MaxFrameBytes+1); return &b }}
+
+// maxBadFrames malformed or refused frames in a row close the socket;
+// maxDropped frames over the rate limit in one burst do too.
+const (
+	maxBadFrames = 20
+	maxDropped   = 50
+)
+
+// readLoop is the socket's reader goroutine: it reads and handles frames
+// one at a time until the socket closes, then leaves every room.
+func (c *Conn) readLoop() {
+	defer c.svc.hub.unregister(c)
+	defer c.leaveAll()
+	ctx := c.svc.hub.ctx
+	dropped := 0
+	for {
+		typ, rd, err := c.ws.Reader(context.Background())
+		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				c.closeWith(DisconnectTooBig)
+			}
+			c.closeWith(DisconnectShutdown) // already closed: no-op
+			return
+		}
+		c.lastRead.Store(time.Now().UnixNano())
+		bp := readBufs.Get().(*[]byte)
+		buf := bytes.NewBuffer((*bp)[:0])
+		_, err = buf.ReadFrom(io.LimitReader(rd, MaxFrameBytes+1))
+		if err == nil && buf.Len() > MaxFrameBytes {
+			_, err = io.Copy(io.Discard, rd)
+			c.reply(errFrame("too_large", "a frame may be at most 8 KB", "", ""))
+			c.badFrame()
+			readBufs.Put(bp)
+			if err != nil {
+				c.closeWith(DisconnectTooBig)
+				return
+			}
+			continue
+		}
+		if err != nil {
+			readBufs.Put(bp)
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				c.closeWith(DisconnectTooBig)
+			}
+			return
+		}
+		if !c.bucket.allow(time.Now()) {
+			readBufs.Put(bp)
+			if dropped++; dropped > maxDropped {
+				c.svc.metrics.floodClosed.Add(1)
+				c.closeWith(DisconnectFlood)
+				return
+			}
+			if dropped == 1 {
+				c.reply(errFrame("rate_limited", "too many frames; slow down", "", ""))
+			}
+			continue
+		}
+		dropped = 0
+		if typ != websocket.MessageText {
+			c.reply(errFrame("bad_frame", "send JSON in text frames", "", ""))
+			c.badFrame()
+		} else {
+			c.handle(ctx, buf.Bytes())
+		}
+		if cap(buf.Bytes()) <= 2*(MaxFrameBytes+1) {
+			*bp = buf.Bytes()[:0]
+			readBufs.Put(bp)
+		}
+		if c.isClosed() {
+			return
+		}
+	}
+}
+
+// reply queues a frame for this socket from its reader goroutine.
+func (c *Conn) reply(frame []byte) { c.enqueueWait(frame) }
+
+func (c *Conn) badFrame() {
+	if c.bad++; c.bad > maxBadFrames {
+		c.closeWith(DisconnectBadFrames)
+	}
+}
+
+// handle dispatches one client frame.
+func (c *Conn) handle(ctx context.Context, data []byte) {
+	var f clientFrame
+	if !utf8.Valid(data) {
+		c.reply(errFrame("bad_json", "frames must be valid UTF-8", "", ""))
+		c.badFrame()
+		return
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.reply(errFrame("bad_json", "a frame is one JSON object with a type", "", ""))
+		c.badFrame()
+		return
+	}
+	var err error
+	switch f.Type {
+	case frameJoin:
+		err = c.join(ctx, f)
+	case frameLeave:
+		err = c.leave(f.Room)
+	case frameSend:
+		err = c.send(ctx, f)
+	case frameTyping:
+		err = c.typing(f)
+	case framePing:
+		c.reply([]byte(`{"type":"pong"}`))
+	default:
+		err = apperr.Invalidf("unknown_type", "unknown frame type %q", f.Type)
+	}
+	if err != nil {
+		e := apperr.As(err)
+		if e.Kind == apperr.Internal {
+			c.svc.log.Error("livechat: frame failed", "type", f.Type, "room", f.Room, "err", err)
+		} else {
+			c.badFrame()
+		}
+		c.reply(errFrame(e.Code, e.Message, f.Room, f.ClientID))
+		return
+	}
+	c.bad = 0
+}
+
+// join authorizes, replays what the client missed after since from
+// PostgreSQL, and switches to live delivery with no gap and no duplicate:
+// the switch happens under the room's lock only once the replay has caught
+// up with what the room has delivered.
+func (c *Conn) join(ctx context.Context, f clientFrame) error {
+	rn, ok := ParseRoom(f.Room)
+	if !ok {
+		return apperr.NotFoundf("unknown room %q", f.Room)
+	}
+	if err := c.svc.authorizeJoin(ctx, c, rn, f.Token); err != nil {
+		return err
+	}
+	name := rn.String()
+	if old := c.rooms[name]; old != nil {
+		old.remove(c)
+		c.svc.hub.release(old)
+		delete(c.rooms, name)
+	}
+	rm, err := c.svc.hub.acquire(ctx, name, rn.Stored())
+	if errors.Is(err, errUnknownRoom) {
+		return apperr.NotFoundf("unknown room %q", f.Room)
+	}
+	if err != nil {
+		return err
+	}
+	if c.rooms == nil {
+		c.rooms = map[string]*room{}
+	}
+	c.rooms[name] = rm
+	cursor := int64(0)
+	if f.Since != nil && *f.Since > 0 {
+		cursor = *f.Since
+	}
+	joined := func(last int64) []byte {
+		return mustJSON(joinedFrame{Type: frameJoined, Room: name, Seq: last, Viewers: rm.viewerCount()})
+	}
+	if !rn.Stored() {
+		rm.addLive(c, 0, joined)
+		c.svc.afterJoin(c, rn)
+		return nil
+	}
+	// A since beyond the room's last seq cannot be honoured: start from the end.
+	if last, _, err := c.svc.store.LastSeq(ctx, name); err == nil && cursor > last {
+		cursor = last
+	}
+	for {
+		msgs, err := c.svc.store.ListMessages(ctx, name, cursor, replayPage)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if !c.enqueueWait(mustJSON(m)) {
+				return nil
+			}
+			cursor = m.Seq
+		}
+		if len(msgs) == replayPage {
+			continue
+		}
+		if rm.addLive(c, cursor, joined) {
+			c.svc.afterJoin(c, rn)
+			return nil
+		}
+	}
+}
+
+func (c *Conn) leave(name string) error {
+	rm := c.rooms[name]
+	if rm == nil {
+		return apperr.Invalidf("not_joined", "you have not joined %q", name)
+	}
+	rm.remove(c)
+	c.svc.hub.release(rm)
+	delete(c.rooms, name)
+	c.reply(mustJSON(roomFrame{Type: frameLeft, Room: name}))
+	return nil
+}
+
+func (c *Conn) leaveAll() {
+	for name, rm := range c.rooms {
+		rm.remove(c)
+		c.svc.hub.release(rm)
+		delete(c.rooms, name)
+	}
+}
+
+// send stores a chat line and acknowledges it once stored.
+func (c *Conn) send(ctx context.Context, f clientFrame) error {
+	rn, ok := ParseRoom(f.Room)
+	if !ok {
+		return apperr.NotFoundf("unknown room %q", f.Room)
+	}
+	if c.rooms[rn.String()] == nil {
+		return apperr.Invalidf("not_joined", "join %q before sending to it", f.Room)
+	}
+	if rn.Kind != roomConv {
+		return apperr.New(apperr.Forbidden, "read_only", "this room is read-only; ask through the question form")
+	}
+	if len(f.ClientID) > maxClientID {
+		return apperr.Invalidf("bad_client_id", "client_id may be at most %d bytes", maxClientID)
+	}
+	if ok, retry, err := c.svc.limiter.Allow(ctx, "lc:send:"+c.ip, c.svc.opts.SendsPerMinutePerIP, time.Minute); err == nil && !ok {
+		return &apperr.Error{Kind: apperr.TooMany, Code: "rate_limited", Message: "too many messages from your address; wait a little", RetryAfter: retry}
+	}
+	m, err := c.svc.sendChatLine(ctx, c, rn.ID, f.Body, f.ClientID)
+	if err != nil {
+		return err
+	}
+	c.reply(mustJSON(ackFrame{Type: frameAck, Room: m.Room, ClientID: f.ClientID, Seq: m.Seq}))
+	return nil
+}
+
+// typing tells the other side of a conversation that someone types; at
+// most one event per second per socket.
+func (c *Conn) typing(f clientFrame) error {
+	rn, ok := ParseRoom(f.Room)
+	if !ok || rn.Kind != roomConv || c.rooms[f.Room] == nil {
+		return apperr.Invalidf("not_joined", "typing is for a joined conversation")
+	}
+	if now := time.Now(); now.Sub(c.typed) >= time.Second {
+		c.typed = now
+		c.svc.hub.Event(f.Room, mustJSON(event{Type: "typing", Room: f.Room, Author: c.convOK[rn.ID]}))
+	}
+	return nil
+}

@@ -1,0 +1,283 @@
+package livechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/moderation"
+	"github.com/jackc/pgx/v5"
+)
+
+// OpenConversation puts a new conversation in the queue and tells the
+// moderators. It returns the conversation, the citizen's token and the
+// place in the queue.
+func (s *Service) OpenConversation(ctx context.Context, n NewConversation) (Conversation, string, int, error) {
+	if err := n.Validate(); err != nil {
+		return Conversation{}, "", 0, err
+	}
+	c, token, err := s.store.CreateConversation(ctx, n)
+	if err != nil {
+		return Conversation{}, "", 0, err
+	}
+	waiting := s.publishQueue(ctx)
+	pos := len(waiting)
+	for _, w := range waiting {
+		if w.ID == c.ID {
+			pos = w.Position
+		}
+	}
+	return c, token, pos, nil
+}
+
+// AcceptConversation gives a waiting conversation to operator (staff).
+// Conflict when another operator was faster.
+func (s *Service) AcceptConversation(ctx context.Context, operator *identity.User, id int64) (Conversation, error) {
+	if !operator.IsStaff() {
+		return Conversation{}, apperr.Forbiddenf("only moderators accept conversations")
+	}
+	var m Message
+	err := db.InTx(ctx, s.store.pool, func(tx pgx.Tx) (err error) {
+		m, err = acceptConversation(ctx, tx, id, operator.ID, operator.Name())
+		return err
+	})
+	if err != nil {
+		return Conversation{}, err
+	}
+	s.metrics.stored.Add(1)
+	s.hub.Publish(m)
+	s.publishQueue(ctx)
+	return s.store.FindConversationByID(ctx, id)
+}
+
+// CloseConversation ends a conversation (by its citizen or staff), keeps
+// its transcript and the citizen's rating (optional, 1–5), and creates its
+// chat_conversation feedback item, all in one transaction.
+func (s *Service) CloseConversation(ctx context.Context, id int64, by string, rating *int) (Conversation, error) {
+	if rating != nil && (*rating < 1 || *rating > 5) {
+		return Conversation{}, apperr.Invalidf("bad_rating", "a rating is a whole number from 1 to 5")
+	}
+	var m Message
+	err := db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
+		c, err := findConversation(ctx, tx, id, "FOR UPDATE OF c")
+		if err != nil {
+			return err
+		}
+		if c.Status == ConvClosed {
+			return apperr.Conflictf("closed", "this conversation has already ended")
+		}
+		msgs, err := allMessages(ctx, tx, c.Room)
+		if err != nil {
+			return err
+		}
+		text := transcript(msgs)
+		code := moderation.NewTrackingCode()
+		if _, err := tx.Exec(ctx, `
+			UPDATE chat_conversations SET status = 'closed', closed_at = now(), closed_by = $2, rating = $3,
+				transcript = $4, tracking_code = $5 WHERE id = $1`, id, by, rating, text, code); err != nil {
+			return err
+		}
+		if m, err = appendMessage(ctx, tx, newMessage{Room: c.Room, Kind: KindClosed, Body: by, AuthorRole: "system", Sender: "system"}); err != nil {
+			return err
+		}
+		if s.queue == nil {
+			return nil
+		}
+		if text == "" {
+			text = "(—)"
+		}
+		meta := map[string]any{"conversation_id": id, "closed_by": by, "messages": len(msgs)}
+		if rating != nil {
+			meta["rating"] = *rating
+		}
+		if c.Operator != "" {
+			meta["operator"] = c.Operator
+		}
+		title := c.Topic
+		if title == "" {
+			title = fmt.Sprintf("Trò chuyện #%d", id)
+		}
+		_, err = s.queue.Enqueue(ctx, tx, moderation.NewItem{
+			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
+			Title: title, Content: text, Kind: moderation.KindConversation, CitizenID: c.CitizenID,
+			Contact: c.Name, Language: c.Language, Meta: meta, URL: fmt.Sprintf("/chat/%d", id),
+			// The operator already answered in the chat: the item is a record
+			// to review, not a question waiting for an answer.
+			Status: moderation.StatusApproved,
+		})
+		return err
+	})
+	if err != nil {
+		return Conversation{}, err
+	}
+	s.metrics.stored.Add(1)
+	s.hub.Publish(m)
+	s.publishQueue(ctx)
+	return s.store.FindConversationByID(ctx, id)
+}
+
+// RateConversation records the citizen's rating after the conversation
+// ended (when they rate after the operator closed it).
+func (s *Service) RateConversation(ctx context.Context, id int64, rating int) error {
+	if rating < 1 || rating > 5 {
+		return apperr.Invalidf("bad_rating", "a rating is a whole number from 1 to 5")
+	}
+	tag, err := s.store.pool.Exec(ctx, `UPDATE chat_conversations SET rating = $2 WHERE id = $1 AND status = 'closed'`, id, rating)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return apperr.Conflictf("not_closed", "rate a conversation once it has ended")
+	}
+	return nil
+}
+
+// sendChatLine stores a line from socket c in conversation id.
+func (s *Service) sendChatLine(ctx context.Context, c *Conn, id int64, body, clientID string) (Message, error) {
+	body, err := validBody(body, MaxBodyRunes)
+	if err != nil {
+		return Message{}, err
+	}
+	role := c.convOK[id]
+	nm := newMessage{Room: ConvRoom(id), Kind: KindText, Body: body, AuthorRole: role, ClientID: clientID}
+	if role == "operator" {
+		nm.Author, nm.AuthorID, nm.Sender = c.user.Name(), &c.user.ID, fmt.Sprintf("u:%d", c.user.ID)
+	} else {
+		nm.Sender = fmt.Sprintf("c:%d", id)
+	}
+	var m Message
+	err = db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
+		var status, name string
+		// FOR SHARE: a close (FOR UPDATE) waits for this line or this line
+		// sees the close; a line never lands after the transcript.
+		if err := tx.QueryRow(ctx, `SELECT status, name FROM chat_conversations WHERE id = $1 FOR SHARE`, id).Scan(&status, &name); err != nil {
+			return err
+		}
+		if status == ConvClosed {
+			return apperr.Conflictf("closed", "this conversation has ended")
+		}
+		if role == "operator" && status != ConvActive {
+			return apperr.Conflictf("not_accepted", "accept the conversation before writing in it")
+		}
+		if role != "operator" {
+			nm.Author = name
+		}
+		m, err = appendMessage(ctx, tx, nm)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		return m, nil // a resend: acknowledge the stored copy, publish nothing
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	s.metrics.stored.Add(1)
+	s.hub.Publish(m)
+	return m, nil
+}
+
+// authorizeJoin decides whether socket c may join room rn.
+func (s *Service) authorizeJoin(ctx context.Context, c *Conn, rn RoomName, token string) error {
+	switch rn.Kind {
+	case RoomQueue:
+		if !c.user.IsStaff() {
+			return apperr.Forbiddenf("the queue is for moderators")
+		}
+		return nil
+	case roomLive:
+		if _, err := s.store.FindSessionByID(ctx, rn.ID); err != nil {
+			return apperr.NotFoundf("unknown room %q", rn.String())
+		}
+		return nil
+	}
+	if _, ok := c.convOK[rn.ID]; ok {
+		return nil
+	}
+	conv, err := s.store.FindConversationByID(ctx, rn.ID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return apperr.NotFoundf("unknown room %q", rn.String())
+	}
+	if err != nil {
+		return err
+	}
+	role := ""
+	switch {
+	case c.user.IsStaff():
+		role = "operator"
+	case c.user != nil && conv.CitizenID != nil && *conv.CitizenID == c.user.ID:
+		role = "citizen"
+	default:
+		tokens := append([]string(nil), c.convTokens...)
+		if token != "" {
+			tokens = append(tokens, token)
+		}
+		for _, t := range tokens {
+			if ok, err := s.store.CheckConversationToken(ctx, rn.ID, t); err != nil {
+				return err
+			} else if ok {
+				role = "citizen"
+				break
+			}
+		}
+	}
+	if role == "" {
+		return apperr.Forbiddenf("this conversation is not yours")
+	}
+	if c.convOK == nil {
+		c.convOK = map[int64]string{}
+	}
+	c.convOK[rn.ID] = role
+	return nil
+}
+
+// afterJoin sends the state a socket needs beyond the messages: the queue
+// to moderators, the place in the queue to a waiting citizen.
+func (s *Service) afterJoin(c *Conn, rn RoomName) {
+	ctx, cancel := context.WithTimeout(s.hub.ctx, 5e9)
+	defer cancel()
+	switch rn.Kind {
+	case RoomQueue:
+		waiting, err := s.store.WaitingConversations(ctx)
+		if err == nil {
+			c.reply(mustJSON(queueFrame{Type: frameQueue, Room: RoomQueue, Waiting: nonNil(waiting)}))
+		}
+	case roomConv:
+		waiting, err := s.store.WaitingConversations(ctx)
+		if err != nil {
+			return
+		}
+		for _, w := range waiting {
+			if w.ID == rn.ID {
+				p := w.Position
+				c.reply(mustJSON(event{Type: framePosition, Room: rn.String(), Position: &p}))
+			}
+		}
+	}
+}
+
+// publishQueue tells moderators the queue and each waiting citizen their
+// place in it. It returns the queue.
+func (s *Service) publishQueue(ctx context.Context) []QueueItem {
+	waiting, err := s.store.WaitingConversations(ctx)
+	if err != nil {
+		s.log.Warn("livechat: read queue", "err", err)
+		return nil
+	}
+	s.hub.Event(RoomQueue, mustJSON(queueFrame{Type: frameQueue, Room: RoomQueue, Waiting: nonNil(waiting)}))
+	for _, w := range waiting {
+		p := w.Position
+		s.hub.Event(ConvRoom(w.ID), mustJSON(event{Type: framePosition, Room: ConvRoom(w.ID), Position: &p}))
+	}
+	return waiting
+}
+
+func nonNil(q []QueueItem) []QueueItem {
+	if q == nil {
+		return []QueueItem{}
+	}
+	return q
+}

@@ -1,0 +1,304 @@
+package livechat
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/i18n"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/web"
+)
+
+// vnZone is where our users live; times show in it.
+var vnZone = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
+		return loc
+	}
+	return time.FixedZone("ICT", 7*3600)
+}()
+
+var pageFuncs = template.FuncMap{
+	"lcAsset": assetURL,
+	"hhmm":    func(t time.Time) string { return t.In(vnZone).Format("15:04") },
+}
+
+// clientMessages are the catalog keys the page script needs.
+var clientMessages = []string{"chat.you", "chat.citizen", "chat.operator", "chat.typing", "chat.position",
+	"chat.accepted", "chat.closed", "chat.reconnecting", "chat.connected", "live.viewers", "live.answer",
+	"live.ended", "desk.approve", "desk.reject", "desk.up", "desk.down", "leader.send", "console.accept",
+	"console.empty", "chat.send", "chat.error"}
+
+func clientI18N(t i18n.Translator) map[string]string {
+	m := make(map[string]string, len(clientMessages))
+	for _, k := range clientMessages {
+		m[k] = t.T(k)
+	}
+	return m
+}
+
+// livePage is the data of every page that opens a socket.
+type livePage struct {
+	web.Page
+	I18N map[string]string
+}
+
+func newLivePage(r *http.Request, titleKey string, args ...any) livePage {
+	p := web.NewPage(r, titleKey, args...)
+	return livePage{Page: p, I18N: clientI18N(p.T)}
+}
+
+type sessionIndexData struct {
+	web.Page
+	Live, Upcoming, Ended []Session
+}
+
+// handleSessionIndex serves GET /giao-luu: ongoing, upcoming and past sessions.
+func (s *Service) handleSessionIndex(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.FindSessions(r.Context(), 200)
+	if err != nil {
+		return err
+	}
+	d := sessionIndexData{Page: web.NewPage(r, "live.index_title")}
+	for i := len(list) - 1; i >= 0; i-- { // upcoming soonest first
+		if list[i].Status == SessionUpcoming {
+			d.Upcoming = append(d.Upcoming, list[i])
+		}
+	}
+	for _, ss := range list {
+		switch ss.Status {
+		case SessionLive:
+			d.Live = append(d.Live, ss)
+		case SessionEnded:
+			d.Ended = append(d.Ended, ss)
+		}
+	}
+	return s.pages.Render(w, r, http.StatusOK, "sessions", d)
+}
+
+type sessionPageData struct {
+	livePage
+	Session   Session
+	Questions []Question
+	LastSeq   int64
+	Asked     string // tracking code of the question just sent (no-JS flow)
+	FormError string
+	Form      NewQuestion
+	IsLeader  bool
+	IsStaff   bool
+}
+
+func (s *Service) sessionPage(r *http.Request, id int64, all bool, titleKey string) (sessionPageData, error) {
+	ss, err := s.store.FindSessionByID(r.Context(), id)
+	if err != nil {
+		return sessionPageData{}, err
+	}
+	qs, err := s.store.FindQuestions(r.Context(), id, all)
+	if err != nil {
+		return sessionPageData{}, err
+	}
+	last, _, err := s.store.LastSeq(r.Context(), ss.Room)
+	if err != nil {
+		return sessionPageData{}, err
+	}
+	u, _ := identity.From(r.Context())
+	d := sessionPageData{livePage: newLivePage(r, titleKey, ss.Title), Session: ss, Questions: qs, LastSeq: last,
+		IsStaff: u.IsStaff(), IsLeader: u != nil && (ss.HasLeader(u.ID) || u.HasRole(identity.RoleAdmin))}
+	d.Title = ss.Title
+	return d, nil
+}
+
+// handleSessionPage serves GET /giao-luu/{id}: the session's questions and
+// answers (readable without JavaScript; the script adds live updates) and
+// the question form while it is not over.
+func (s *Service) handleSessionPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.sessionPage(r, id, false, "live.session_title")
+	if err != nil {
+		return err
+	}
+	d.Asked = r.URL.Query().Get("asked")
+	return s.pages.Render(w, r, http.StatusOK, "session", d)
+}
+
+// handleQuestionForm serves POST /giao-luu/{id}/hoi, the question form
+// without JavaScript; errors come back into the form.
+func (s *Service) handleQuestionForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	n := NewQuestion{Body: r.PostFormValue("body"), Name: r.PostFormValue("name")}
+	q, err := s.submitQuestion(r, id, n)
+	if err != nil {
+		e := apperr.As(err)
+		if e.Kind == apperr.Internal || e.Kind == apperr.NotFound {
+			return err
+		}
+		d, derr := s.sessionPage(r, id, false, "live.session_title")
+		if derr != nil {
+			return derr
+		}
+		d.Form = n
+		d.FormError = d.Tr("live.form_error")
+		if key := "live.err." + e.Code; d.Tr(key) != key {
+			d.FormError = d.Tr(key)
+		}
+		return s.pages.Render(w, r, http.StatusUnprocessableEntity, "session", d)
+	}
+	http.Redirect(w, r, "/giao-luu/"+strconv.FormatInt(id, 10)+"?asked="+url.QueryEscape(q.TrackingCode)+"#ask", http.StatusSeeOther)
+	return nil
+}
+
+// handleDeskPage serves GET /giao-luu/{id}/dieu-phoi (staff): every
+// question, to approve, reject and order, live.
+func (s *Service) handleDeskPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.sessionPage(r, id, true, "live.session_title")
+	if err != nil {
+		return err
+	}
+	d.Wide = true
+	return s.pages.Render(w, r, http.StatusOK, "desk", d)
+}
+
+// handleLeaderPage serves GET /giao-luu/{id}/tra-loi (the session's
+// leaders, admins): approved questions in order, each with an answer box.
+func (s *Service) handleLeaderPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.sessionPage(r, id, false, "live.session_title")
+	if err != nil {
+		return err
+	}
+	if !d.IsLeader {
+		return apperr.Forbiddenf("only this session's leaders answer in it")
+	}
+	d.Wide = true
+	return s.pages.Render(w, r, http.StatusOK, "leader", d)
+}
+
+type scheduleData struct {
+	web.Page
+	Form      NewSession
+	StartsAt  string
+	Leaders   string
+	FormError string
+}
+
+// handleScheduleForm serves GET and POST /giao-luu/moi (admin).
+func (s *Service) handleScheduleForm(w http.ResponseWriter, r *http.Request) error {
+	d := scheduleData{Page: web.NewPage(r, "live.schedule_title")}
+	if r.Method == http.MethodGet {
+		d.Form.DurationMinutes = 120
+		return s.pages.Render(w, r, http.StatusOK, "schedule", d)
+	}
+	d.StartsAt, d.Leaders = r.PostFormValue("starts_at"), r.PostFormValue("leaders")
+	d.Form = NewSession{Title: r.PostFormValue("title"), Description: r.PostFormValue("description")}
+	d.Form.DurationMinutes, _ = strconv.Atoi(r.PostFormValue("duration_minutes"))
+	if t, err := time.ParseInLocation("2006-01-02T15:04", d.StartsAt, vnZone); err == nil {
+		d.Form.StartsAt = t
+	}
+	for _, l := range strings.FieldsFunc(d.Leaders, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		d.Form.Leaders = append(d.Form.Leaders, l)
+	}
+	u, _ := identity.From(r.Context())
+	ss, err := s.ScheduleSession(r.Context(), u, d.Form)
+	if err != nil {
+		if e := apperr.As(err); e.Kind == apperr.Invalid {
+			d.FormError = e.Message
+			return s.pages.Render(w, r, http.StatusUnprocessableEntity, "schedule", d)
+		}
+		return err
+	}
+	http.Redirect(w, r, ss.URL, http.StatusSeeOther)
+	return nil
+}
+
+type chatPageData struct {
+	livePage
+	Conversation *Conversation
+	Messages     []Message
+	LastSeq      int64
+	FormError    string
+}
+
+// handleChatPage serves GET /chat: the start form, or the citizen's
+// conversation when the browser holds one.
+func (s *Service) handleChatPage(w http.ResponseWriter, r *http.Request) error {
+	d := chatPageData{livePage: newLivePage(r, "chat.title")}
+	for _, cr := range convCredentials(r) {
+		if ok, err := s.store.CheckConversationToken(r.Context(), cr.ID, cr.Token); err != nil {
+			return err
+		} else if ok {
+			c, err := s.store.FindConversationByID(r.Context(), cr.ID)
+			if err != nil {
+				return err
+			}
+			if c.Status == ConvClosed && r.URL.Query().Get("new") != "" {
+				break
+			}
+			if d.Messages, err = allMessages(r.Context(), s.store.pool, c.Room); err != nil {
+				return err
+			}
+			if n := len(d.Messages); n > 0 {
+				d.LastSeq = d.Messages[n-1].Seq
+			}
+			d.Conversation = &c
+		}
+	}
+	return s.pages.Render(w, r, http.StatusOK, "chat", d)
+}
+
+// handleChatOpen serves POST /chat, the start form.
+func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
+	consent := r.PostFormValue("consent") != ""
+	n := NewConversation{Name: r.PostFormValue("name"), Topic: r.PostFormValue("topic"), Consent: &consent}
+	if _, _, _, err := s.openConversation(w, r, n); err != nil {
+		e := apperr.As(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		d := chatPageData{livePage: newLivePage(r, "chat.title"), FormError: e.Message}
+		if key := "chat.err." + e.Code; d.Tr(key) != key {
+			d.FormError = d.Tr(key)
+		}
+		return s.pages.Render(w, r, http.StatusUnprocessableEntity, "chat", d)
+	}
+	http.Redirect(w, r, "/chat", http.StatusSeeOther)
+	return nil
+}
+
+type consoleData struct {
+	livePage
+	Waiting []QueueItem
+	Active  []Conversation
+}
+
+// handleConsolePage serves GET /chat/console (staff): the waiting queue,
+// live, and the operator's conversations.
+func (s *Service) handleConsolePage(w http.ResponseWriter, r *http.Request) error {
+	d := consoleData{livePage: newLivePage(r, "console.title")}
+	d.Wide = true
+	var err error
+	if d.Waiting, err = s.store.WaitingConversations(r.Context()); err != nil {
+		return err
+	}
+	u, _ := identity.From(r.Context())
+	if d.Active, err = s.store.ActiveConversations(r.Context(), u.ID); err != nil {
+		return err
+	}
+	return s.pages.Render(w, r, http.StatusOK, "console", d)
+}

@@ -1,0 +1,89 @@
+package livechat
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"net/http"
+	"path"
+
+	"github.com/doithoai/doithoai/internal/auth"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/go-chi/chi/v5"
+)
+
+// Routes registers livechat's whole URL surface on r (inside the node's
+// language, CSRF and session middleware).
+func (s *Service) Routes(r chi.Router) {
+	staff := auth.Staff
+	admin := auth.RequireRole(identity.RoleAdmin)
+	leaders := auth.RequireRole(identity.RoleLeader, identity.RoleAdmin)
+
+	r.Get("/ws", s.handleWS)
+	r.Get("/livechat/static/{hash}/{name}", handleAsset)
+
+	r.Route("/api/v1/conversations", func(r chi.Router) {
+		r.Method(http.MethodPost, "/", web.Handler(s.handleConversationCreate))
+		r.With(staff).Method(http.MethodGet, "/", web.Handler(s.handleConversationList))
+		r.Method(http.MethodGet, "/{id}", web.Handler(s.handleConversationShow))
+		r.With(staff).Method(http.MethodPost, "/{id}/accept", web.Handler(s.handleConversationAccept))
+		r.Method(http.MethodPost, "/{id}/close", web.Handler(s.handleConversationClose))
+		r.Method(http.MethodPost, "/{id}/rating", web.Handler(s.handleConversationRate))
+	})
+	r.Route("/api/v1/live-sessions", func(r chi.Router) {
+		r.With(admin).Method(http.MethodPost, "/", web.Handler(s.handleSessionCreate))
+		r.Method(http.MethodGet, "/", web.Handler(s.handleSessionList))
+		r.Method(http.MethodGet, "/{id}", web.Handler(s.handleSessionShow))
+		r.Method(http.MethodPost, "/{id}/questions", web.Handler(s.handleQuestionCreate))
+		r.With(staff).Method(http.MethodPost, "/{id}/questions/{qid}/approve", s.handleQuestionModerate("approve"))
+		r.With(staff).Method(http.MethodPost, "/{id}/questions/{qid}/reject", s.handleQuestionModerate("reject"))
+		r.With(staff).Method(http.MethodPost, "/{id}/order", web.Handler(s.handleQuestionOrder))
+		r.With(leaders).Method(http.MethodPost, "/{id}/answers", web.Handler(s.handleAnswerCreate))
+		r.With(leaders).Method(http.MethodPost, "/{id}/end", web.Handler(s.handleSessionEnd))
+	})
+
+	r.Method(http.MethodGet, "/giao-luu", web.Handler(s.handleSessionIndex))
+	r.With(admin).Method(http.MethodGet, "/giao-luu/moi", web.Handler(s.handleScheduleForm))
+	r.With(admin).Method(http.MethodPost, "/giao-luu/moi", web.Handler(s.handleScheduleForm))
+	r.Method(http.MethodGet, "/giao-luu/{id}", web.Handler(s.handleSessionPage))
+	r.Method(http.MethodPost, "/giao-luu/{id}/hoi", web.Handler(s.handleQuestionForm))
+	r.With(staff).Method(http.MethodGet, "/giao-luu/{id}/dieu-phoi", web.Handler(s.handleDeskPage))
+	r.With(leaders).Method(http.MethodGet, "/giao-luu/{id}/tra-loi", web.Handler(s.handleLeaderPage))
+	r.Method(http.MethodGet, "/chat", web.Handler(s.handleChatPage))
+	r.Method(http.MethodPost, "/chat", web.Handler(s.handleChatOpen))
+	r.With(staff).Method(http.MethodGet, "/chat/console", web.Handler(s.handleConsolePage))
+}
+
+// assetHashes maps each file of static/ to its content hash, for URLs
+// that can be cached for a year and still change on deploy.
+var assetHashes = func() map[string]string {
+	m := map[string]string{}
+	names, _ := fs.Glob(assetsFS, "static/*")
+	for _, n := range names {
+		data, _ := assetsFS.ReadFile(n)
+		sum := sha256.Sum256(data)
+		m[path.Base(n)] = hex.EncodeToString(sum[:])[:12]
+	}
+	return m
+}()
+
+func assetURL(name string) string { return "/livechat/static/" + assetHashes[name] + "/" + name }
+
+// handleAsset serves GET /livechat/static/{hash}/{name}.
+func handleAsset(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	hash, ok := assetHashes[name]
+	if !ok {
+		web.NotFound(w, r)
+		return
+	}
+	if hash == chi.URLParam(r, "hash") {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	data, _ := assetsFS.ReadFile("static/" + name)
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	_, _ = w.Write(data)
+}

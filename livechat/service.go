@@ -1,0 +1,178 @@
+// Package livechat is the real-time channel: support conversations between
+// a citizen and an operator, and live dialogue sessions where leaders
+// answer moderated questions before thousands of viewers. Both run on one
+// WebSocket protocol (PROTOCOL.md) whose messages are sequenced per room
+// in PostgreSQL and fanned out across nodes through internal/broker.
+package livechat
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/broker"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/ratelimit"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/moderation"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+)
+
+//go:embed messages/*.json
+var messagesFS embed.FS
+
+//go:embed templates/*.html static/*
+var assetsFS embed.FS
+
+// Messages is livechat's message catalog (messages/{vi,en}.json).
+var Messages fs.FS = messagesFS
+
+// Queue is what livechat needs of the moderation queue;
+// *moderation.Service provides it.
+type Queue interface {
+	Enqueue(ctx context.Context, tx pgx.Tx, n moderation.NewItem) (moderation.Item, error)
+	Act(ctx context.Context, actor *identity.User, id int64, action string, in moderation.ActionInput) (moderation.Item, error)
+}
+
+// Options tune the channel; zero values take the defaults.
+type Options struct {
+	SyncInterval        time.Duration // how often rooms compare their seq with PostgreSQL (2s)
+	PingInterval        time.Duration // ping sockets quiet for this long (25s)
+	PongTimeout         time.Duration // close a socket whose pong is this late (10s)
+	WriteTimeout        time.Duration // close a socket whose write blocks this long (10s)
+	SendQueue           int           // frames queued per socket before it is closed as slow (256)
+	MaxConnsPerIP       int           // sockets per client address on one node (500: villages share carrier NAT)
+	FramesPerSecond     float64       // per-socket frame rate (10/s)
+	FrameBurst          int           // per-socket burst (30)
+	SendsPerMinutePerIP int           // chat lines per client address per minute, all nodes (120)
+	OriginPatterns      []string      // other origins allowed to open sockets (same host always is)
+	SecureCookies       bool
+	Redis               *redis.Client // presence counts; nil: this node only
+	RedisPrefix         string
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.SyncInterval, 2*time.Second)
+	def(&o.PingInterval, 25*time.Second)
+	def(&o.PongTimeout, 10*time.Second)
+	def(&o.WriteTimeout, 10*time.Second)
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
+	if o.MaxConnsPerIP <= 0 {
+		o.MaxConnsPerIP = 500
+	}
+	if o.FramesPerSecond <= 0 {
+		o.FramesPerSecond = 10
+	}
+	if o.FrameBurst <= 0 {
+		o.FrameBurst = 30
+	}
+	if o.SendsPerMinutePerIP <= 0 {
+		o.SendsPerMinutePerIP = 120
+	}
+}
+
+// Deps is what the channel is built from.
+type Deps struct {
+	Pool    *pgxpool.Pool
+	Broker  broker.Broker
+	Limiter ratelimit.Limiter
+	Queue   Queue // nil: nothing is enqueued (tests of the transport alone)
+	Log     *slog.Logger
+	Metrics prometheus.Registerer // nil: not exported
+	Options Options
+}
+
+// Service is the livechat channel of one node.
+type Service struct {
+	store   *Store
+	hub     *Hub
+	queue   Queue
+	limiter ratelimit.Limiter
+	log     *slog.Logger
+	opts    Options
+	pages   *web.Renderer
+	metrics counters
+}
+
+type counters struct {
+	slowClosed, floodClosed, stored atomic.Int64
+}
+
+// New builds the channel and starts its hub. Call Shutdown to stop it.
+func New(d Deps) (*Service, error) {
+	d.Options.defaults()
+	pages, err := web.NewRenderer(assetsFS, "templates", pageFuncs)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{store: NewStore(d.Pool), queue: d.Queue, limiter: d.Limiter, log: d.Log, opts: d.Options, pages: pages}
+	s.hub = newHub(s.store, d.Broker, d.Log, d.Options)
+	if d.Metrics != nil {
+		s.registerMetrics(d.Metrics)
+	}
+	return s, nil
+}
+
+// Hub is the node's fan-out hub.
+func (s *Service) Hub() *Hub { return s.hub }
+
+// Store is the channel's storage.
+func (s *Service) Store() *Store { return s.store }
+
+// Shutdown closes every socket with "going away" and stops the hub.
+func (s *Service) Shutdown(ctx context.Context) { s.hub.Shutdown(ctx) }
+
+func (s *Service) registerMetrics(reg prometheus.Registerer) {
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+	}
+	counter := func(name, help string, v *atomic.Int64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v.Load()) }))
+	}
+	gauge("doithoai_livechat_connections", "Open WebSockets on this node.", func() float64 { return float64(s.hub.Conns()) })
+	gauge("doithoai_livechat_rooms", "Rooms with subscribers on this node.", func() float64 {
+		s.hub.mu.Lock()
+		defer s.hub.mu.Unlock()
+		return float64(len(s.hub.rooms))
+	})
+	counter("doithoai_livechat_slow_closed_total", "Sockets closed because their send queue overflowed.", &s.metrics.slowClosed)
+	counter("doithoai_livechat_flood_closed_total", "Sockets closed for exceeding the frame rate.", &s.metrics.floodClosed)
+	counter("doithoai_livechat_messages_stored_total", "Messages stored by this node.", &s.metrics.stored)
+}
+
+// publishWhenVisible publishes m once the transaction that stored it (one
+// we do not control: moderation's) has committed; if it rolled back, the
+// message never becomes visible and nothing is published.
+func (s *Service) publishWhenVisible(m Message) {
+	go func() {
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			ctx, cancel := context.WithTimeout(s.hub.ctx, 2*time.Second)
+			// Publish what is stored, not m: after a rollback the seq may
+			// belong to another message.
+			got, err := s.store.ListMessages(ctx, m.Room, m.Seq-1, 1)
+			cancel()
+			if s.hub.ctx.Err() != nil {
+				return
+			}
+			if err == nil && len(got) == 1 && got[0].Seq == m.Seq {
+				s.hub.Publish(got[0])
+				return
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}()
+}
