@@ -66,7 +66,12 @@ func TestCoreLoopAPI(t *testing.T) {
 	}
 	// Pending: not public, not searchable, but trackable.
 	wantError(t, anon.Do("GET", fmt.Sprintf("/api/v1/questions/%d", q.ID), nil, nil), 404, "not_found")
-	var sr struct{ Results []struct{ ID int64; Snippet string } }
+	var sr struct {
+		Results []struct {
+			ID      int64
+			Snippet string
+		}
+	}
 	anon.Do("GET", "/api/v1/search?q=khong+dat", nil, &sr)
 	if len(sr.Results) != 0 {
 		t.Fatalf("pending question found by search: %+v", sr)

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -26,6 +27,12 @@ func ChromiumPath(t testing.TB) string {
 // and Chromium's background connections would only fail and slow it down.
 func Browser(t testing.TB) context.Context {
 	t.Helper()
+	// Not t.TempDir: Chromium's helpers may still write there for a moment
+	// after it exits, and t.TempDir fails the test when removal fails.
+	dir, err := os.MkdirTemp("", "doithoai-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath(t)),
 		chromedp.NoSandbox,
@@ -35,13 +42,16 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
+		// Vietnamese first, as our users' phones are.
+		chromedp.Flag("lang", "vi-VN"),
+		chromedp.Flag("accept-lang", "vi-VN,vi"),
 		chromedp.WindowSize(412, 915), // a small phone
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc(); _ = os.RemoveAll(dir) })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
