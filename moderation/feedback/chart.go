@@ -96,7 +96,10 @@ type Segment struct {
 type TrendChart struct {
 	Columns  []Column
 	ColW     float64
-	Answered string // polyline points
+	BarW     float64 // a column's bar, narrower than its slot
+	LabelY   int     // baseline of the date labels
+	Left     int     // x of the axis
+	Answered string  // polyline points
 	Max      int
 	Width    int
 	Height   int
@@ -113,7 +116,7 @@ type LegendEntry struct {
 // NewTrendChart draws points; label names a channel, dateLabel a bucket.
 func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel func(TrendPoint) string) TrendChart {
 	const w, h, top, bottom, left = 600, 220, 12, 24, 34
-	c := TrendChart{Width: w, Height: h, Base: h - bottom}
+	c := TrendChart{Width: w, Height: h, Base: h - bottom, LabelY: h - 8, Left: left}
 	for _, p := range points {
 		if p.Total > c.Max {
 			c.Max = p.Total
@@ -128,6 +131,7 @@ func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel fun
 		return c
 	}
 	c.ColW = round1(float64(w-left) / float64(n))
+	c.BarW = round1(c.ColW * 0.8)
 	every := (n + 9) / 10 // at most about ten date labels
 	var line []string
 	for i, p := range points {
