@@ -78,6 +78,9 @@ func (s *Store) search(ctx context.Context, tsquery string, terms []string, limi
 			return r, err
 		}
 		r.Snippet = vntext.Snippet(body, terms, 180)
+		if !strings.Contains(r.Snippet, "<mark>") { // the match is in the title
+			r.Snippet = vntext.Snippet(r.Title+" — "+body, terms, 180)
+		}
 		r.URL = Question{ID: r.ID, Slug: slug}.Path()
 		return r, nil
 	})

@@ -16,6 +16,9 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if a.moderationHandlers, err = moderation.NewHandlers(a.moderation, a.moderationEvents); err != nil {
 		return err
 	}
+	if err := a.wireFeedback(ctx); err != nil {
+		return err
+	}
 	a.forum = forum.NewService(a.pool, a.moderation, a.log)
 	if a.forumHandlers, err = forum.NewHandlers(a.forum, a.limiter, a.cfg.BaseURL); err != nil {
 		return err
@@ -29,5 +32,6 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 // mountDomains mounts every domain's routes.
 func (a *app) mountDomains(r chi.Router) {
 	r.Group(a.moderationHandlers.Routes)
+	a.mountFeedback(r)
 	r.Group(a.forumHandlers.Routes)
 }

@@ -59,6 +59,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 func (a *app) startBackground(ctx context.Context, g *errgroup.Group) {
 	g.Go(func() error { a.moderationEvents.Run(ctx); return nil })
 	g.Go(func() error { a.moderation.RunJanitor(ctx, 15*time.Second); return nil })
+	g.Go(func() error { a.runFeedbackJobs(ctx); return nil })
 	g.Go(func() error { a.forum.RunViewFlusher(ctx, 5*time.Second); return nil })
 	g.Go(func() error {
 		t := time.NewTicker(time.Hour)
