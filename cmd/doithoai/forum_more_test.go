@@ -53,7 +53,7 @@ func TestVietnameseSearch(t *testing.T) {
 	anon, m := newClient(t, n), newClient(t, n)
 	m.MustLogin("mod1", "mod1-password")
 	docs := []struct{ title, body string }{
-		{"Hoà giải tranh chấp đất", "Thủ tục hoà giải ở cơ sở thế nào?"},               // old tone placement
+		{"Hoà giải tranh chấp đất", "Thủ tục hoà giải ở cơ sở thế nào?"},                   // old tone placement
 		{norm.NFD.String("Chính sách không dấu"), norm.NFD.String("Văn bản gõ kiểu NFD.")}, // decomposed
 		{"Tiền điện tháng này", "Hoá đơn tiền điện tăng cao bất thường."},
 	}
