@@ -166,7 +166,7 @@ type phone struct {
 	rxTimes  []time.Time // arrival of each packet
 	rxSeqGap int
 
-	listenPort int                              // agent phones: SIP listener
+	listenPort int                             // agent phones: SIP listener
 	invites    chan *sipgo.DialogServerSession // agent phones: answered calls
 
 	stop chan struct{}

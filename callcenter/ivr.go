@@ -62,10 +62,15 @@ func (c *call) runIVR(ctx context.Context) error {
 // callers without DTMF still get through. 0 means give up.
 func (c *call) choose(ctx context.Context, level string, first, again [][]int16, valid func(byte) bool, def string) (byte, error) {
 	clips := first
+	var next byte // a key pressed over the "invalid choice" prompt
 	for try := 0; try <= c.e.cfg.MenuRetries; try++ {
-		d, err := c.play(ctx, true, clips...)
-		if err != nil {
-			return 0, err
+		d := next
+		next = 0
+		var err error
+		if d == 0 {
+			if d, err = c.play(ctx, true, clips...); err != nil {
+				return 0, err
+			}
 		}
 		if d == 0 {
 			if d, err = c.waitDigit(ctx, c.e.cfg.DigitTimeout); err != nil {
@@ -78,13 +83,16 @@ func (c *call) choose(ctx context.Context, level string, first, again [][]int16,
 		case d == 0:
 			c.path(level + ":timeout")
 		default:
+			c.flushDigits() // keys typed after a wrong one were meant for something else
 			c.path(level + ":invalid:" + string(d))
-			c.flushDigits()
-			if _, err := c.play(ctx, true, c.prompt(PromptInvalid)); err != nil {
+			if next, err = c.play(ctx, true, c.prompt(PromptInvalid)); err != nil {
 				return 0, err
 			}
 		}
 		clips = again
+	}
+	if next != 0 && valid(next) {
+		return next, nil
 	}
 	if def != "" {
 		c.path(level + ":default")

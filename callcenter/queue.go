@@ -1,6 +1,8 @@
 package callcenter
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -191,4 +193,23 @@ func (p *agentPool) dispatchLocked() {
 		p.waiters = p.waiters[1:]
 		w.assigned <- best // never blocks: one assignment per queue entry
 	}
+}
+
+// AgentStatus is a registration as the API shows it.
+type AgentStatus struct {
+	Login   string    `json:"login"`
+	Busy    bool      `json:"busy"`
+	Expires time.Time `json:"expires"`
+}
+
+func (p *agentPool) snapshot() []AgentStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expireLocked()
+	out := make([]AgentStatus, 0, len(p.agents))
+	for _, a := range p.agents {
+		out = append(out, AgentStatus{Login: a.login, Busy: a.busy, Expires: a.expires})
+	}
+	slices.SortFunc(out, func(a, b AgentStatus) int { return strings.Compare(a.Login, b.Login) })
+	return out
 }

@@ -49,7 +49,7 @@ type NewTicket struct {
 // Ticket is a stored voicemail ticket.
 type Ticket struct {
 	ID     int64
-	Number string // digits 2-9 only, read back to the caller
+	Number string // the moderation item's tracking code: 9 digits 2-9, read back to the caller
 }
 
 // CDR outcomes.

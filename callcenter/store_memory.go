@@ -3,6 +3,8 @@ package callcenter
 import (
 	"context"
 	"sync"
+
+	"github.com/doithoai/doithoai/moderation"
 )
 
 // MemoryStore keeps tickets and CDRs in memory. It backs the tests and the
@@ -47,7 +49,7 @@ func (m *MemoryStore) CreateTicket(ctx context.Context, t NewTicket) (Ticket, er
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for {
-		num := newTicketNumber()
+		num := moderation.NewNumericCode()
 		taken := false
 		for _, x := range m.Tickets {
 			taken = taken || x.Number == num

@@ -1,0 +1,100 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/moderation"
+	"github.com/jackc/pgx/v5"
+)
+
+// Callback is the task of phoning a citizen back with the answer a
+// moderator wrote to their hotline ticket.
+type Callback struct {
+	ID           int64      `json:"id"`
+	TicketID     int64      `json:"ticket_id"`
+	TicketNumber string     `json:"ticket_number"`
+	Caller       string     `json:"caller"`
+	Language     string     `json:"language"`
+	Answer       string     `json:"answer"`
+	DueAt        time.Time  `json:"due_at"`
+	Status       string     `json:"status"`
+	DoneBy       *string    `json:"done_by,omitempty"`
+	DoneAt       *time.Time `json:"done_at,omitempty"`
+	Note         string     `json:"note"`
+	RecordingURL string     `json:"recording_url"`
+}
+
+// Callback statuses.
+const (
+	CallbackOpen = "open"
+	CallbackDone = "done"
+)
+
+// decisionHandler carries moderation decisions on hotline tickets back to
+// the hotline: an answer creates (or updates) the open callback task. It
+// runs inside the moderation transaction.
+type decisionHandler struct {
+	hours Hours
+	now   func() time.Time
+}
+
+func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Decision) error {
+	if d.Action != moderation.ActionAnswer {
+		return nil
+	}
+	id, err := strconv.ParseInt(d.Item.Ref, 10, 64)
+	if err != nil {
+		return apperr.Invalidf("bad_ref", "hotline ticket ref %q", d.Item.Ref)
+	}
+	// Call back now if the office is open, else at the next opening.
+	due := h.now()
+	if !h.hours.Open(due) {
+		due = h.hours.NextOpening(due)
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO hotline_callbacks (ticket_id, answer, due_at, created_by) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (ticket_id) WHERE status = 'open' DO UPDATE SET answer = excluded.answer`,
+		id, d.Body, due, nullID(d.ActorID))
+	return err
+}
+
+const callbackColumns = `c.id, c.ticket_id, coalesce(t.number, ''), t.caller, t.language, c.answer, c.due_at, c.status,
+	u.login, c.done_at, c.note, '/api/v1/hotline/tickets/' || t.id || '/recording'`
+
+const callbackFrom = ` FROM hotline_callbacks c JOIN hotline_tickets t ON t.id = c.ticket_id LEFT JOIN users u ON u.id = c.done_by `
+
+// FindCallbacks lists callbacks with status ("" for all), due first.
+func (s *Store) FindCallbacks(ctx context.Context, status string, limit int) ([]Callback, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+callbackColumns+callbackFrom+`
+		WHERE ($1 = '' OR c.status = $1) ORDER BY c.status DESC, c.due_at, c.id LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Callback])
+}
+
+// MarkCallbackDone closes an open callback; a second call is a Conflict.
+func (s *Store) MarkCallbackDone(ctx context.Context, id, actorID int64, note string) (Callback, error) {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE hotline_callbacks SET status = 'done', done_by = $2, done_at = now(), note = $3
+		WHERE id = $1 AND status = 'open'`, id, nullID(actorID), note)
+	if err != nil {
+		return Callback{}, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+callbackColumns+callbackFrom+`WHERE c.id = $1`, id)
+	if err != nil {
+		return Callback{}, err
+	}
+	cb, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Callback])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return cb, apperr.NotFoundf("no such callback")
+	}
+	if err == nil && tag.RowsAffected() == 0 {
+		return cb, apperr.Conflictf("already_done", "this callback is already done")
+	}
+	return cb, err
+}

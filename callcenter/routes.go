@@ -1,0 +1,31 @@
+package callcenter
+
+import (
+	"net/http"
+
+	"github.com/doithoai/doithoai/internal/auth"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/internal/web"
+	"github.com/go-chi/chi/v5"
+)
+
+// Routes registers the hotline's HTTP API on r (absolute paths, as the
+// other domains do). Everything is for staff; the menu and prompts for
+// admins only.
+func (c *Center) Routes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Staff)
+		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}/recording", web.Handler(c.handleRecording))
+		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}", web.Handler(c.handleTicketView))
+		r.Method(http.MethodGet, "/api/v1/hotline/callbacks", web.Handler(c.handleCallbackIndex))
+		r.Method(http.MethodPost, "/api/v1/hotline/callbacks/{id}/done", web.Handler(c.handleCallbackDone))
+		r.Method(http.MethodGet, "/api/v1/hotline/calls", web.Handler(c.handleCallIndex))
+		r.Method(http.MethodGet, "/api/v1/hotline/agents", web.Handler(c.handleAgentIndex))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(auth.RequireRole(identity.RoleAdmin))
+		r.Method(http.MethodGet, "/api/v1/hotline/menu", web.Handler(c.handleMenuView))
+		r.Method(http.MethodPut, "/api/v1/hotline/menu", web.Handler(c.handleMenuUpdate))
+		r.Method(http.MethodPut, "/api/v1/hotline/prompts/{lang}/{name}", web.Handler(c.handlePromptUpdate))
+	})
+}
