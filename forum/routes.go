@@ -22,6 +22,10 @@ var templatesFS embed.FS
 //go:embed messages/*.json
 var messagesFS embed.FS
 
+// Templates are this package's page templates (exported for tests that
+// check every message key they use exists).
+var Templates fs.FS = templatesFS
+
 // Messages is this package's message catalog.
 var Messages fs.FS = messagesFS
 

@@ -21,7 +21,7 @@ func (a *app) routes() http.Handler {
 	if a.cfg.TrustProxy {
 		r.Use(middleware.RealIP)
 	}
-	r.Use(web.AccessLog(a.log), web.Recover, a.metrics.Middleware)
+	r.Use(web.AccessLog(a.log), web.Recover, a.metrics.Middleware, web.LimitBody(4<<20))
 	r.Use(middleware.Compress(5, "text/html", "text/css", "application/json", "application/atom+xml", "text/javascript", "text/csv", "image/svg+xml"))
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {

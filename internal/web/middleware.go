@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
@@ -64,4 +65,20 @@ func RoutePattern(r *http.Request) string {
 		}
 	}
 	return "unmatched"
+}
+
+// LimitBody caps every request body at n bytes; a handler reading past it
+// gets an error instead of filling memory (forms are read whole by
+// ParseForm, which alone would accept 10 MB).
+func LimitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				Error(w, r, &apperr.Error{Kind: apperr.Invalid, Code: "body_too_large", Message: "the request body is too large"})
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
 }
