@@ -32,7 +32,9 @@ func TestFeedbackDashboardBrowser(t *testing.T) {
 	t.Parallel()
 	n := mustSeededFeedbackNode(t, "")
 	d := newFeedbackDB(t, n.DBURL)
-	cs := staffClients(t, n)
+	cs := staffClients(t, n, d)
+	MustCreateUser(t, n, "leader", "ld-browser", "ld-browser-password")
+	MustCreateUser(t, n, "moderator", "mod-browser", "mod-browser-password")
 	past := time.Now().Add(-2 * time.Hour)
 	escalated := d.MustAsk(cs["anonymous"], "Cầu treo bản Nà Hẩu xuống cấp", "giao-thong-ha-tang", "Yên Bái", "vi")
 	d.MustAsk(cs["anonymous"], "Cấp sổ đỏ cho đất nương rẫy", "dat-dai", "Lào Cai", "hmn")
@@ -52,7 +54,7 @@ func TestFeedbackDashboardBrowser(t *testing.T) {
 	directiveID := d.Count(`SELECT id FROM directives WHERE item_id = $1`, escalated)
 
 	leader := testenv.Browser(t)
-	if err := fbLogin(leader, n.URL, "lanhdao-tinh", "lanhdao-tinh-password"); err != nil {
+	if err := fbLogin(leader, n.URL, "ld-browser", "ld-browser-password"); err != nil {
 		t.Fatal(err)
 	}
 	var total, provinces, overdueNow string
@@ -122,7 +124,7 @@ func TestFeedbackDashboardBrowser(t *testing.T) {
 	}
 
 	mod := testenv.Browser(t)
-	if err := fbLogin(mod, n.URL, "kiemduyet", "kiemduyet-password"); err != nil {
+	if err := fbLogin(mod, n.URL, "mod-browser", "mod-browser-password"); err != nil {
 		t.Fatal(err)
 	}
 	var doneFlash string

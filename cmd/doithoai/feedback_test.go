@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/auth"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/testenv"
 	"github.com/doithoai/doithoai/moderation"
@@ -75,14 +76,21 @@ func (d *feedbackDB) Count(sql string, args ...any) int {
 	return n
 }
 
-// staffClients logs in one client per role (and an anonymous one).
-func staffClients(t *testing.T, n *node) map[string]*client {
+// staffClients gives one client per role (and an anonymous one), each with
+// a session made in the database: these tests are about what each role may
+// do, not about logging in, and skipping argon2 keeps them fast under -race.
+func staffClients(t *testing.T, n *node, d *feedbackDB) map[string]*client {
 	t.Helper()
 	out := map[string]*client{"anonymous": newClient(t, n)}
+	store := auth.NewStore(d.pool)
 	for role, login := range map[string]string{"citizen": "0977111222", "moderator": "kiemduyet", "leader": "lanhdao-tinh", "admin": "quantri-he-thong"} {
-		MustCreateUser(t, n, role, login, login+"-password")
+		id := d.Count(`INSERT INTO users (login, role, password_hash) VALUES ($1, $2, 'no password') RETURNING id`, login, role)
+		token, err := store.CreateSession(context.Background(), int64(id), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
 		c := newClient(t, n)
-		c.MustLogin(login, login+"-password")
+		c.Bearer = token
 		out[role] = c
 	}
 	return out
@@ -103,11 +111,19 @@ func (d *feedbackDB) MustAsk(c *client, title, category, province, lang string) 
 	return int64(d.Count(`SELECT id FROM moderation_items WHERE source = 'forum_question' AND ref = $1`, fmt.Sprint(q.ID)))
 }
 
-// mustSeededFeedbackNode is a node with the demo categories.
+// mustSeededFeedbackNode is a node with the demo categories and
+// departments (the domains' seed, without the demo accounts).
 func mustSeededFeedbackNode(t *testing.T, dbURL string) *node {
 	t.Helper()
 	n := MustStartNode(t, dbURL)
-	MustRun(t, n.DBURL, "", "seed")
+	pool, err := db.Open(context.Background(), n.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := seedDomains(context.Background(), pool, testenv.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -120,7 +136,7 @@ func TestFeedbackRoleMatrix(t *testing.T) {
 	t.Parallel()
 	n := mustSeededFeedbackNode(t, "")
 	d := newFeedbackDB(t, n.DBURL)
-	cs := staffClients(t, n)
+	cs := staffClients(t, n, d)
 	itemID := d.MustAsk(cs["anonymous"], "Hỏi về chế độ hộ nghèo", "chinh-sach-xa-hoi", "Điện Biên", "th")
 	path := fmt.Sprintf("/api/v1/moderation/items/%d", itemID)
 
@@ -208,7 +224,7 @@ func TestFeedbackSummaryAndExport(t *testing.T) {
 	t.Parallel()
 	n := mustSeededFeedbackNode(t, "")
 	d := newFeedbackDB(t, n.DBURL)
-	cs := staffClients(t, n)
+	cs := staffClients(t, n, d)
 	past := time.Now().Add(-time.Hour)
 	q1 := d.MustAsk(cs["anonymous"], "Đường vào bản Sà Phìn bị sạt lở", "giao-thong-ha-tang", "Lào Cai", "vi")
 	q2 := d.MustAsk(cs["citizen"], "Hỏi về hỗ trợ nhà ở", "chinh-sach-xa-hoi", "Hà Giang", "hmn")
@@ -335,7 +351,7 @@ func TestFeedbackEscalationTwoNodes(t *testing.T) {
 	if d.Count(`SELECT count(*) FROM moderation_items WHERE escalated AND id = $1`, notYet.ID) != 0 {
 		t.Fatal("an item not yet due was escalated")
 	}
-	cs := staffClients(t, n1)
+	cs := staffClients(t, n1, d)
 	var detail struct {
 		Escalated bool
 		History   []struct{ Actor, Action string }

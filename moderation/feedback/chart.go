@@ -115,7 +115,7 @@ type LegendEntry struct {
 
 // NewTrendChart draws points; label names a channel, dateLabel a bucket.
 func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel func(TrendPoint) string) TrendChart {
-	const w, h, top, bottom, left = 600, 220, 12, 24, 34
+	const w, h, top, bottom, left = 400, 170, 12, 22, 26
 	c := TrendChart{Width: w, Height: h, Base: h - bottom, LabelY: h - 8, Left: left}
 	for _, p := range points {
 		if p.Total > c.Max {
@@ -132,7 +132,7 @@ func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel fun
 	}
 	c.ColW = round1(float64(w-left) / float64(n))
 	c.BarW = round1(c.ColW * 0.8)
-	every := (n + 9) / 10 // at most about ten date labels
+	every := (n + 5) / 6 // at most about six date labels
 	var line []string
 	for i, p := range points {
 		col := Column{X: round1(left + float64(i)*c.ColW), Title: fmt.Sprintf("%s: %d", dateLabel(p), p.Total)}

@@ -66,7 +66,7 @@ func (s *Store) FindDirectives(ctx context.Context, f DirectiveFilter, now time.
 		SELECT d.id, d.item_id, CASE WHEN i.title <> '' THEN i.title ELSE left(i.content, 120) END,
 		       l.login, d.note, coalesce(d.department, ''), d.deadline, d.status, d.created_at,
 		       d.done_at, coalesce(db.login, ''), d.done_note, d.escalated_at,
-		       d.status = 'open' AND d.deadline < $1
+		       coalesce(d.status = 'open' AND d.deadline < $1, false)
 		FROM directives d
 		JOIN moderation_items i ON i.id = d.item_id
 		JOIN users l ON l.id = d.leader_id
