@@ -118,7 +118,9 @@ func TestModerationActions(t *testing.T) {
 	// Leaders see contacts masked; moderators in full.
 	var q4 questionCreated
 	anon.Do("POST", "/api/v1/questions", map[string]any{"title": "Hỏi có số điện thoại", "body": "Xin gọi lại cho tôi khi có trả lời.", "category": "khac", "contact": "0912345678", "consent": true}, &q4)
-	var ml, ll struct{ Items []struct{ Ref, Contact string } }
+	var ml, ll struct {
+		Items []struct{ Ref, Contact string }
+	}
 	m.Do("GET", "/api/v1/moderation/items?source=forum_question", nil, &ml)
 	ld.Do("GET", "/api/v1/moderation/items?source=forum_question", nil, &ll)
 	contact := func(list []struct{ Ref, Contact string }) string {
