@@ -28,10 +28,6 @@ type node struct {
 
 type nodeOption func(env map[string]string)
 
-func withRedis(t *testing.T, prefix string) nodeOption {
-	return func(env map[string]string) { env["REDIS_URL"] = testenv.RedisURL(t) }
-}
-
 // MustStartNode migrates a fresh database (or dbURL when given) and serves a
 // node on a free port until t ends, exactly as `doithoai serve` would.
 func MustStartNode(t *testing.T, dbURL string, opts ...nodeOption) *node {

@@ -19,7 +19,7 @@ func (a *app) routes() http.Handler {
 	r.MethodNotAllowed(web.MethodNotAllowed)
 	r.Use(middleware.RequestID)
 	if a.cfg.TrustProxy {
-		r.Use(middleware.RealIP)
+		r.Use(web.TrustProxy)
 	}
 	r.Use(web.AccessLog(a.log), web.Recover, a.metrics.Middleware, web.LimitBody(4<<20))
 	r.Use(middleware.Compress(5, "text/html", "text/css", "application/json", "application/atom+xml", "text/javascript", "text/csv", "image/svg+xml"))

@@ -37,8 +37,9 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wr
 	fmt.Fprintln(stdout, "demo accounts (passwords are new on every seed):")
 	for _, s := range demoStaff {
 		password := randomPassword()
-		u, err := store.CreateUser(ctx, auth.NewUser{Login: s.login, Role: s.role, Password: password, DisplayName: s.name, SIP: s.role == "moderator"})
+		_, err := store.CreateUser(ctx, auth.NewUser{Login: s.login, Role: s.role, Password: password, DisplayName: s.name, SIP: s.role == "moderator"})
 		if apperr.KindOf(err) == apperr.Conflict {
+			var u *auth.User
 			if u, err = store.FindUserByLogin(ctx, s.login); err == nil {
 				err = store.SetPassword(ctx, u.ID, u.Login, password)
 			}
