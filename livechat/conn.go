@@ -60,8 +60,7 @@ func (c *Conn) enqueue(frame []byte) {
 	}
 	if len(c.queue) >= c.svc.opts.SendQueue {
 		c.mu.Unlock()
-		c.svc.metrics.slowClosed.Add(1)
-		c.closeWith(DisconnectSlow)
+		c.closeSlow()
 		return
 	}
 	c.queue = append(c.queue, frame)
@@ -110,6 +109,9 @@ func (c *Conn) writeLoop() {
 		for _, f := range batch {
 			if err := c.ws.Write(ctx, websocket.MessageText, f); err != nil {
 				cancel()
+				if ctx.Err() != nil {
+					c.closeSlow() // the peer stopped reading
+				}
 				c.closeWith(DisconnectSlow)
 				c.mu.Lock()
 				c.writing = false
@@ -121,20 +123,28 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// closeWith closes the socket with d (once). The close handshake runs in
+// closeSlow closes a socket that cannot keep up (1013: resume with since).
+func (c *Conn) closeSlow() {
+	if c.closeWith(DisconnectSlow) {
+		c.svc.metrics.slowClosed.Add(1)
+	}
+}
+
+// closeWith closes the socket with d (once) and reports whether this call did. The close handshake runs in
 // its own goroutine, so a socket whose peer stopped reading costs no one
 // else any time.
-func (c *Conn) closeWith(d Disconnect) {
+func (c *Conn) closeWith(d Disconnect) bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	c.closed = true
 	c.queue = nil
 	c.space.Broadcast()
 	c.mu.Unlock()
 	go func() { _ = c.ws.Close(d.Code, d.Reason) }()
+	return true
 }
 
 func (c *Conn) isClosed() bool {

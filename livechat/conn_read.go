@@ -175,8 +175,8 @@ func (c *Conn) join(ctx context.Context, f clientFrame) error {
 	if f.Since != nil && *f.Since > 0 {
 		cursor = *f.Since
 	}
-	joined := func(last int64) []byte {
-		return mustJSON(joinedFrame{Type: frameJoined, Room: name, Seq: last, Viewers: rm.viewerCount()})
+	joined := func(last int64, viewers int) []byte {
+		return mustJSON(joinedFrame{Type: frameJoined, Room: name, Seq: last, Viewers: viewers})
 	}
 	if !rn.Stored() {
 		rm.addLive(c, 0, joined)

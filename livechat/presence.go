@@ -83,10 +83,3 @@ func (h *Hub) redisViewers(rooms []*room, local []int) ([]int, error) {
 	}
 	return out, nil
 }
-
-// viewers is the room's last known count, at least the local one.
-func (rm *room) viewerCount() int {
-	rm.mu.Lock()
-	defer rm.mu.Unlock()
-	return max(rm.viewers, len(rm.subs))
-}

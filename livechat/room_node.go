@@ -257,7 +257,7 @@ func (rm *room) fill() {
 // if the room has delivered nothing beyond cursor; otherwise the caller
 // must read more from PostgreSQL first. first is enqueued to c under the
 // lock, before any live message (the "joined" frame).
-func (rm *room) addLive(c *Conn, cursor int64, first func(last int64) []byte) (ok bool) {
+func (rm *room) addLive(c *Conn, cursor int64, first func(last int64, viewers int) []byte) (ok bool) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	if rm.dead {
@@ -268,7 +268,7 @@ func (rm *room) addLive(c *Conn, cursor int64, first func(last int64) []byte) (o
 	}
 	last := max(cursor, rm.lastSeq)
 	rm.subs[c] = &sub{cursor: last}
-	c.enqueue(first(last))
+	c.enqueue(first(last, max(rm.viewers, len(rm.subs))))
 	return true
 }
 
