@@ -312,7 +312,7 @@ func TestRedisRestartLosesNothing(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		MustStore(t, a, room, fmt.Sprint("during ", i))
 	}
-	va.messages(room, 5, 5, 5*time.Second) // the node keeps serving its own sockets
+	va.messages(room, 5, 5, 5*time.Second)  // the node keeps serving its own sockets
 	vb.messages(room, 5, 5, 10*time.Second) // the other catches up from PostgreSQL
 
 	if rs, err = localserver.StartRedis(context.Background(), dir, port); err != nil {
