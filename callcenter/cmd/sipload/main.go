@@ -28,6 +28,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,6 +52,7 @@ type options struct {
 	serve       bool
 	embedded    bool
 	dataDir     string
+	agents      string
 }
 
 func main() {
@@ -66,6 +68,7 @@ func main() {
 	flag.BoolVar(&o.serve, "serve", false, "run only a stand-alone hotline server (memory store) at -target")
 	flag.BoolVar(&o.embedded, "embedded", false, "start a stand-alone hotline server in this process on a free port")
 	flag.StringVar(&o.dataDir, "data", "", "recordings directory for -serve/-embedded (default: a temp dir)")
+	flag.StringVar(&o.agents, "agents", "", "SIP agents for -serve, login:password,… (e.g. to try baresip)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "sipload:", err)
@@ -143,7 +146,13 @@ func startServer(o options) (*callcenter.Standalone, error) {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	sip.SetDefaultLogger(log)
-	srv, err := callcenter.NewStandalone(cfg, callcenter.NewMemoryStore(), log, nil)
+	store := callcenter.NewMemoryStore()
+	for _, a := range strings.Split(o.agents, ",") {
+		if login, pw, ok := strings.Cut(a, ":"); ok {
+			store.AddAgent(login, pw)
+		}
+	}
+	srv, err := callcenter.NewStandalone(cfg, store, log, nil)
 	if err != nil {
 		return nil, err
 	}
