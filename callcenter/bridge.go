@@ -18,8 +18,9 @@ type agentLeg struct {
 
 // bridgeAgent rings agent a; if it answers, the two audio streams are
 // bridged through us (B2BUA) until either side hangs up. It returns whether
-// the agent answered. The agent is released back to the pool in every case.
-func (c *call) bridgeAgent(ctx context.Context, a *agent) (answered bool, err error) {
+// the agent answered. Ringing stops at until (the queue deadline) at the
+// latest. The agent is released back to the pool in every case.
+func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answered bool, err error) {
 	e := c.e
 	defer func() { e.agents.release(a.login, answered) }()
 	c.path("ring:" + a.login)
@@ -49,18 +50,24 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent) (answered bool, err er
 	req.SetBody(buildSDP(ip, leg.localPort(), newSessionID(), 1, []Codec{PCMU, PCMA}, telephoneEventPT))
 
 	// sipgo can only CANCEL after a provisional response; if the phone sent
-	// none, a forced cancel stops waiting without one.
-	ringCtx, stopRing := context.WithCancelCause(ctx)
+	// none, a forced cancel stops waiting without one. The ring context is
+	// therefore not a child of ctx (whose cause would hide the force flag):
+	// the caller leaving, the ring timeout and the queue deadline all stop
+	// it through stopRinging.
+	ringCtx, stopRing := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer stopRing(nil)
 	var provisional atomic.Bool
-	ringTimer := time.AfterFunc(e.cfg.AgentRingTimeout, func() {
+	stopRinging := func() {
 		if provisional.Load() {
-			stopRing(errors.New("ring timeout"))
+			stopRing(errors.New("ring stopped"))
 		} else {
 			stopRing(sipgo.WaitAnswerForceCancelErr)
 		}
-	})
+	}
+	ringTimer := time.AfterFunc(max(0, min(e.cfg.AgentRingTimeout, time.Until(until))), stopRinging)
 	defer ringTimer.Stop()
+	stopOnHangup := context.AfterFunc(ctx, stopRinging)
+	defer stopOnHangup()
 
 	dlg, err := e.dialogUA.WriteInvite(ringCtx, req)
 	if err != nil {

@@ -126,6 +126,7 @@ func (c *call) queueForAgent(ctx context.Context) (bool, error) {
 		c.cdr.QueueWait = e.now().Sub(entered).Seconds()
 		e.metrics.queueWait.Observe(c.cdr.QueueWait)
 	}()
+	until := time.Now().Add(e.cfg.AgentWait) // real time: it bounds real timers
 	deadline := time.NewTimer(e.cfg.AgentWait)
 	defer deadline.Stop()
 
@@ -156,7 +157,7 @@ func (c *call) queueForAgent(ctx context.Context) (bool, error) {
 			}
 			announce()
 		case a := <-w.assigned:
-			answered, err := c.bridgeAgent(ctx, a)
+			answered, err := c.bridgeAgent(ctx, a, until)
 			if answered || err != nil {
 				return answered, err
 			}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -148,7 +150,7 @@ type recording struct {
 
 func startRecording(dataDir, callID string, now time.Time) (*recording, error) {
 	rel := filepath.Join("recordings", "hotline", now.Format("2006"), now.Format("01"), now.Format("02"),
-		now.Format("150405")+"-"+safeName(callID)+".wav")
+		now.Format("150405")+"-"+safeName(callID)+"-"+strconv.FormatUint(rand.Uint64N(1<<32), 36)+".wav")
 	path := filepath.Join(dataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, err
