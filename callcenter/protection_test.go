@@ -258,3 +258,40 @@ func TestReInviteMovesMedia(t *testing.T) {
 		t.Fatalf("no RTP at the new address: %v", err)
 	}
 }
+
+func TestLateOfferAnswerInACK(t *testing.T) {
+	ts := startTestServer(t, testConfig(t))
+	p := newPhone(t, "0988")
+	uri := sip.Uri{Scheme: "sip", User: "1022", Host: "127.0.0.1", Port: ts.e.sipPort}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dlg, err := p.dc.Invite(ctx, uri, nil) // no SDP: the server must offer
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.dlg = dlg
+	if err := dlg.WaitAnswer(ctx, sipgoAnswer()); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := parseSDP(dlg.InviteResponse.Body())
+	if err != nil || offer.DTMFPT != telephoneEventPT || len(offer.Codecs) != 2 {
+		t.Fatalf("server offer %+v: %v", offer, err)
+	}
+	p.codec = PCMA // answer with the second codec offered
+	ack := sip.NewRequest(sip.ACK, dlg.InviteResponse.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ack.SetBody(p.offer())
+	if err := dlg.WriteAck(ctx, ack); err != nil {
+		t.Fatal(err)
+	}
+	p.remote.Store(&offer.Addr)
+	p.wg.Add(2)
+	go p.sendLoop()
+	go p.recvLoop()
+	time.Sleep(500 * time.Millisecond)
+	if heard := p.received(); len(heard) < 1600 || rms(heard) < 300 {
+		t.Fatalf("no greeting after a late offer: %d samples rms %.0f", len(heard), rms(heard))
+	}
+	p.press("2")
+	ts.steps.wait(t, p, "lang:2:en") // our RFC 4733 reached the server at the address from the ACK
+}
