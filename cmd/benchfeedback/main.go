@@ -217,7 +217,6 @@ func deref(p *float64) float64 {
 	return *p
 }
 
-
 // explain prints the plans of the summary's two queries over r.
 func explain(ctx context.Context, pool *pgxpool.Pool, r feedback.Range, now time.Time, w io.Writer) {
 	for _, q := range []string{
