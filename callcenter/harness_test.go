@@ -467,3 +467,30 @@ func (s *steps) wait(t *testing.T, p *phone, step string) {
 }
 
 func sipgoAnswer() sipgo.AnswerOptions { return sipgo.AnswerOptions{} }
+
+// metricValue reads a counter or gauge from the test server's registry.
+func (ts *testServer) metricValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := ts.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue next
+				}
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	return 0
+}

@@ -60,6 +60,12 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 
 			cdrs := ts.waitCDRs(t, 1)
 			c := cdrs[0]
+			if got := ts.metricValue(t, "doithoai_hotline_calls_total", map[string]string{"outcome": "voicemail"}); got != 1 {
+				t.Errorf("calls_total{voicemail} = %v, want 1", got)
+			}
+			if got := ts.metricValue(t, "doithoai_hotline_tickets_total", nil); got != 1 {
+				t.Errorf("tickets_total = %v, want 1", got)
+			}
 			if c.Outcome != OutcomeVoicemail || c.TicketID == nil || *c.TicketID != tk.ID || c.Transport != transport {
 				t.Errorf("CDR = %+v", c)
 			}

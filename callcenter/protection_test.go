@@ -111,6 +111,9 @@ func TestInviteFloodLimitedPerSource(t *testing.T) {
 	if codes[503] < 8 || codes[404] < 3 || codes[404] > 4 {
 		t.Errorf("status counts %v: want 3-4×404 then 503", codes)
 	}
+	if got := ts.metricValue(t, "doithoai_hotline_sip_rejected_total", map[string]string{"reason": "rate_limited"}); got != float64(codes[503]) {
+		t.Errorf("rate_limited metric %v, want %d", got, codes[503])
+	}
 	// A caller from another address is not affected.
 	other, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)})
 	if err != nil {
@@ -138,6 +141,12 @@ func TestConcurrentCallCap(t *testing.T) {
 	}
 	if err == nil || code != 486 {
 		t.Fatalf("third call: err %v status %d, want 486", err, code)
+	}
+	if got := ts.metricValue(t, "doithoai_hotline_calls_active", nil); got != 2 {
+		t.Errorf("calls_active %v, want 2", got)
+	}
+	if got := ts.metricValue(t, "doithoai_hotline_sip_rejected_total", map[string]string{"reason": "busy"}); got != 1 {
+		t.Errorf("busy metric %v, want 1", got)
 	}
 }
 
