@@ -30,8 +30,8 @@ var pageFuncs = template.FuncMap{
 // clientMessages are the catalog keys the page script needs.
 var clientMessages = []string{"chat.you", "chat.citizen", "chat.operator", "chat.typing", "chat.position",
 	"chat.accepted", "chat.closed", "chat.reconnecting", "chat.connected", "live.viewers", "live.answer",
-	"live.ended", "desk.approve", "desk.reject", "desk.up", "desk.down", "leader.send", "console.accept",
-	"console.empty", "chat.send", "chat.error"}
+	"live.ended", "desk.approve", "desk.reject", "desk.up", "desk.down", "leader.send", "chatdesk.accept",
+	"chatdesk.empty", "chat.send", "chat.error"}
 
 func clientI18N(t i18n.Translator) map[string]string {
 	m := make(map[string]string, len(clientMessages))
@@ -290,7 +290,7 @@ type consoleData struct {
 // handleConsolePage serves GET /chat/console (staff): the waiting queue,
 // live, and the operator's conversations.
 func (s *Service) handleConsolePage(w http.ResponseWriter, r *http.Request) error {
-	d := consoleData{livePage: newLivePage(r, "console.title")}
+	d := consoleData{livePage: newLivePage(r, "chatdesk.title")}
 	d.Wide = true
 	var err error
 	if d.Waiting, err = s.store.WaitingConversations(r.Context()); err != nil {

@@ -144,11 +144,11 @@
     function renderQueue(list) {
       var ul = $('lc-waiting');
       ul.textContent = '';
-      if (!list.length) ul.appendChild(el('li', 'muted', T['console.empty']));
+      if (!list.length) ul.appendChild(el('li', 'muted', T['chatdesk.empty']));
       list.forEach(function (w) {
         var li = el('li', null, '#' + w.id + ' ' + w.name + ' — ' + w.topic + ' ');
         li.dataset.id = w.id;
-        var b = el('button', null, T['console.accept']);
+        var b = el('button', null, T['chatdesk.accept']);
         b.type = 'button';
         b.dataset.accept = w.id;
         li.appendChild(b);

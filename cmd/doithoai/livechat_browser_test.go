@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/doithoai/doithoai/internal/testenv"
+)
+
+// A citizen on a phone opens a support chat without an account, a
+// moderator takes it in the console, they talk, the citizen ends it with a
+// rating, and the transcript is a chat_conversation item in the queue.
+func TestLivechatBrowserSupportChat(t *testing.T) {
+	t.Parallel()
+	n := MustStartNode(t, "")
+	MustCreateUser(t, n, "moderator", "mod1", "correct horse battery")
+	citizen := testenv.Browser(t)
+	mod := testenv.Browser(t) // a browser of its own: separate cookies
+
+	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Run(tctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	waitText := func(ctx context.Context, sel, want string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			for {
+				var got string
+				if err := chromedp.Text(sel, &got, chromedp.ByQuery).Do(ctx); err == nil && strings.Contains(got, want) {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		})
+	}
+
+	run(citizen, "open a chat",
+		chromedp.Navigate(n.URL+"/chat"),
+		chromedp.SendKeys("#name", "Lò Thị Mai", chromedp.ByID),
+		chromedp.SendKeys("#topic", "Hỏi về hộ nghèo", chromedp.ByID),
+		chromedp.Click(`input[name="consent"]`, chromedp.ByQuery),
+		chromedp.Click("#lc-start", chromedp.ByID),
+		chromedp.WaitVisible("#lc-log", chromedp.ByID),
+		waitText(citizen, "#lc-pos", "1"))
+
+	run(mod, "log in and take the conversation",
+		chromedp.Navigate(n.URL+"/login"),
+		chromedp.SendKeys("#login", "mod1", chromedp.ByID),
+		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
+		chromedp.Submit("#password", chromedp.ByID),
+		chromedp.WaitVisible("header", chromedp.ByQuery),
+		chromedp.Navigate(n.URL+"/chat/console"),
+		waitText(mod, "#lc-waiting", "Lò Thị Mai"),
+		chromedp.Click("#lc-waiting button[data-accept]", chromedp.ByQuery),
+		chromedp.WaitVisible("#lc-pane", chromedp.ByID))
+
+	run(citizen, "see the operator and write",
+		waitText(citizen, "#lc-log", "mod1"),
+		chromedp.SendKeys("#lc-body", "Gia đình tôi có được hỗ trợ không?", chromedp.ByID),
+		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
+	run(mod, "read and answer",
+		waitText(mod, "#lc-log", "Gia đình tôi có được hỗ trợ không?"),
+		waitText(mod, "#lc-typing", ""),
+		chromedp.SendKeys("#lc-body", "Có, xin mang sổ hộ khẩu lên xã.", chromedp.ByID),
+		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
+	run(citizen, "read the answer and end with a rating",
+		waitText(citizen, "#lc-log", "Có, xin mang sổ hộ khẩu lên xã."),
+		chromedp.SetValue("#lc-rating", "5", chromedp.ByID),
+		chromedp.Click(`#lc-close button`, chromedp.ByQuery),
+		waitText(citizen, "#lc-state", ""),
+		chromedp.WaitVisible(`a[href="/chat?new=1"]`, chromedp.ByQuery))
+	run(mod, "see the end", waitText(mod, "#lc-log", ""))
+
+	// The transcript and rating reached the moderation queue.
+	c := newClient(t, n)
+	c.MustLogin("mod1", "correct horse battery")
+	var out struct {
+		Items []struct {
+			Source, Content string
+		}
+	}
+	if r := c.Do("GET", "/api/v1/moderation/items?source=chat_conversation", nil, &out); r.StatusCode != 200 {
+		t.Fatalf("items: %d", r.StatusCode)
+	}
+	if len(out.Items) != 1 || !strings.Contains(out.Items[0].Content, "Gia đình tôi có được hỗ trợ không?") ||
+		!strings.Contains(out.Items[0].Content, "Có, xin mang sổ hộ khẩu lên xã.") {
+		t.Fatalf("chat_conversation items: %+v", out.Items)
+	}
+}
