@@ -54,7 +54,7 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 	if n.Status == "" {
 		n.Status = StatusPending
 	}
-	due := s.SLA.Due(n.Source, s.now())
+	due := s.SLA.DueAt(n.Source, n.Priority, s.now())
 	if n.DueAt != nil {
 		due = *n.DueAt
 	}

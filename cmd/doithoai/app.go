@@ -38,6 +38,8 @@ type app struct {
 	moderationEvents   *moderation.Events
 	moderationHandlers *moderation.Handlers
 
+	feedback *feedbackDomain
+
 	forum         *forum.Service
 	forumHandlers *forum.Handlers
 }

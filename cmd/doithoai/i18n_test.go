@@ -10,13 +10,14 @@ import (
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
+	"github.com/doithoai/doithoai/moderation/feedback"
 )
 
 // TestCatalogsComplete: every Vietnamese message has an English one, no key
 // is defined twice, and every key a template asks for exists.
 func TestCatalogsComplete(t *testing.T) {
 	cat := i18n.New()
-	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages}
+	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages, "feedback": feedback.Messages}
 	for name, c := range catalogs {
 		if err := cat.Add(c); err != nil {
 			t.Fatalf("%s: %v", name, err)

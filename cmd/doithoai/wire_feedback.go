@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 
 	"github.com/doithoai/doithoai/moderation/feedback"
 	"github.com/go-chi/chi/v5"
@@ -15,18 +14,19 @@ type feedbackDomain struct {
 	escalator *feedback.Escalator
 }
 
-// feedbackDomains holds each node's feedback domain until app has a field
-// for it (tests run several nodes in one process, hence the map).
-var feedbackDomains sync.Map // *app → *feedbackDomain
-
-func (a *app) feedback() *feedbackDomain {
-	d, _ := feedbackDomains.Load(a)
-	fd, _ := d.(*feedbackDomain)
-	return fd
+// feedbackConfig is the feedback part of the node's configuration: the
+// defaults, overridden by whatever the environment set.
+func (a *app) feedbackConfig() feedback.Config {
+	c := feedback.DefaultConfig()
+	for dst, v := range map[*string]string{&c.SLARules: a.cfg.SLARules, &c.Holidays: a.cfg.SLAHolidays,
+		&c.Workdays: a.cfg.SLAWorkdays, &c.OfficeHours: a.cfg.SLAOfficeHours} {
+		if v != "" {
+			*dst = v
+		}
+	}
+	c.EscalateEvery = a.cfg.EscalateEvery
+	return c
 }
-
-// feedbackConfig is the feedback part of the node's configuration.
-func (a *app) feedbackConfig() feedback.Config { return feedback.DefaultConfig() }
 
 // wireFeedback builds the feedback domain on top of moderation (call it
 // after moderation is built, before the node serves): it sets the queue's
@@ -45,22 +45,21 @@ func (a *app) wireFeedback(ctx context.Context) error {
 	if err := a.catalog.Add(feedback.Messages); err != nil {
 		return err
 	}
-	feedbackDomains.Store(a, &feedbackDomain{
+	a.feedback = &feedbackDomain{
 		handlers:  h,
 		escalator: feedback.NewEscalator(a.moderation, a.log, cfg.EscalateEvery, a.metrics),
-	})
+	}
 	return nil
 }
 
 // mountFeedback mounts the dashboard, the feedback API and directive
 // tracking (inside the group that has the session user and CSRF).
 func (a *app) mountFeedback(r chi.Router) {
-	r.Group(a.feedback().handlers.Routes)
+	r.Group(a.feedback.handlers.Routes)
 }
 
 // runFeedbackJobs escalates overdue items and directives until ctx ends.
 // Every node runs it; SKIP LOCKED shares the work between them.
 func (a *app) runFeedbackJobs(ctx context.Context) {
-	defer feedbackDomains.Delete(a)
-	a.feedback().escalator.Run(ctx)
+	a.feedback.escalator.Run(ctx)
 }

@@ -32,6 +32,13 @@ type Config struct {
 	RetentionDays  int           // RETENTION_DAYS: personal data (recordings, phone numbers) kept this long
 	DisableSIP     bool          // DISABLE_SIP: serve HTTP only (tests, HTTP-only nodes)
 	TrustProxy     bool          // TRUST_PROXY: take the client address from X-Forwarded-For (only behind a proxy you run)
+	// SLA settings; empty means the defaults of moderation/feedback. They
+	// are parsed (and bad values reported) when the node is built.
+	SLARules       string        // SLA_RULES, e.g. "hotline_ticket=3d, report=1d, *@2=4h"
+	SLAHolidays    string        // SLA_HOLIDAYS: dates and ranges that are not working days
+	SLAWorkdays    string        // SLA_WORKDAYS: weekend dates that are working days (làm bù)
+	SLAOfficeHours string        // SLA_OFFICE_HOURS, e.g. "07:30-11:30,13:00-17:00"
+	EscalateEvery  time.Duration // ESCALATE_EVERY: how often each node looks for overdue items
 }
 
 // Default returns the configuration used when nothing is set.
@@ -48,6 +55,7 @@ func Default() Config {
 		ShutdownGrace:  15 * time.Second,
 		ClaimLease:     15 * time.Minute,
 		RetentionDays:  730,
+		EscalateEvery:  time.Minute,
 	}
 }
 
@@ -89,6 +97,11 @@ func Load(getenv func(string) string) (Config, error) {
 	str("BASE_URL", &c.BaseURL)
 	str("LOG_LEVEL", &c.LogLevel)
 	str("LOG_FORMAT", &c.LogFormat)
+	str("SLA_RULES", &c.SLARules)
+	str("SLA_HOLIDAYS", &c.SLAHolidays)
+	str("SLA_WORKDAYS", &c.SLAWorkdays)
+	str("SLA_OFFICE_HOURS", &c.SLAOfficeHours)
+	dur("ESCALATE_EVERY", &c.EscalateEvery)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
 	boolean("DISABLE_SIP", &c.DisableSIP)
 	boolean("TRUST_PROXY", &c.TrustProxy)
