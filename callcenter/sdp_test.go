@@ -62,3 +62,5 @@ func TestBuildSDPRoundTrip(t *testing.T) {
 		t.Errorf("round trip: %+v", md)
 	}
 }
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
