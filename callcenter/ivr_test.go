@@ -170,7 +170,7 @@ func TestOutOfHoursGoesToVoicemailWithCallbackNextMorning(t *testing.T) {
 	if !p.waitHangup(10 * time.Second) {
 		t.Fatal("no BYE")
 	}
-	tickets, cdrs := ts.store.Snapshot()
+	tickets, _ := ts.store.Snapshot()
 	if len(tickets) != 1 {
 		t.Fatalf("%d tickets", len(tickets))
 	}
@@ -179,7 +179,7 @@ func TestOutOfHoursGoesToVoicemailWithCallbackNextMorning(t *testing.T) {
 	if !tk.OutOfHours || tk.CallbackDue == nil || !tk.CallbackDue.Equal(monday) || tk.Consent != "silence" {
 		t.Errorf("ticket out_of_hours=%v due=%v consent=%q; want due %v", tk.OutOfHours, tk.CallbackDue, tk.Consent, monday)
 	}
-	cdrs = ts.waitCDRs(t, 1)
+	cdrs := ts.waitCDRs(t, 1)
 	if !cdrs[0].OutOfHours || slices.Contains(cdrs[0].IVRPath, "queue") || !slices.Contains(cdrs[0].IVRPath, "out_of_hours") {
 		t.Errorf("CDR = %+v", cdrs[0])
 	}
