@@ -14,6 +14,7 @@ import (
 	"github.com/doithoai/doithoai/internal/metrics"
 	"github.com/doithoai/doithoai/internal/ratelimit"
 	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/livechat"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -39,6 +40,7 @@ type app struct {
 	moderationHandlers *moderation.Handlers
 
 	feedback *feedbackDomain
+	livechat *livechat.Service
 
 	forum         *forum.Service
 	forumHandlers *forum.Handlers
@@ -47,11 +49,11 @@ type app struct {
 // redisPrefix namespaces every key and channel of this deployment.
 const redisPrefix = "doithoai:"
 
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log, metrics: metrics.New(), catalog: i18n.New()}
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, metrics: metrics.New(), catalog: i18n.New()}
 	defer func() {
 		if err != nil {
-			a.close()
+			a.close() // what was opened before the failure
 		}
 	}()
 	if a.pool, err = db.Open(ctx, cfg.DatabaseURL); err != nil {

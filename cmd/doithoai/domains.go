@@ -26,7 +26,10 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if err := a.catalog.Add(moderation.Messages); err != nil {
 		return err
 	}
-	return a.catalog.Add(forum.Messages)
+	if err := a.catalog.Add(forum.Messages); err != nil {
+		return err
+	}
+	return a.wireLivechat(ctx)
 }
 
 // mountDomains mounts every domain's routes.
@@ -34,4 +37,5 @@ func (a *app) mountDomains(r chi.Router) {
 	r.Group(a.moderationHandlers.Routes)
 	a.mountFeedback(r)
 	r.Group(a.forumHandlers.Routes)
+	a.mountLivechat(r)
 }

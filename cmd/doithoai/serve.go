@@ -50,6 +50,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		log.Info("shutting down", "grace", cfg.ShutdownGrace)
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 		defer cancel()
+		// WebSockets are hijacked connections that http.Server.Shutdown
+		// neither waits for nor closes: close them first, with "going
+		// away", so clients reconnect to another node at once.
+		a.livechat.Shutdown(sctx)
 		return srv.Shutdown(sctx)
 	})
 	return g.Wait()

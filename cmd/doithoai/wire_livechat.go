@@ -3,21 +3,16 @@ package main
 import (
 	"context"
 	"net/url"
-	"sync"
-	"time"
 
 	"github.com/doithoai/doithoai/livechat"
 	"github.com/go-chi/chi/v5"
 )
 
-// livechatOf holds each app's livechat service until app has a field for
-// it (app → *livechat.Service); several apps live in one test process.
-var livechatOf sync.Map
-
 // wireLivechat builds the livechat channel: its hub fans out through the
 // node's broker, counts viewers in Redis when there is one, enqueues
 // transcripts and live questions in moderation and takes decisions back.
-// When ctx ends (shutdown), every socket is closed with "going away".
+// serve calls its Shutdown first when the node stops, so every socket is
+// closed with "going away" while PostgreSQL is still there.
 func (a *app) wireLivechat(ctx context.Context) error {
 	opts := livechat.Options{SecureCookies: a.cfg.SecureCookies, Redis: a.redis, RedisPrefix: redisPrefix}
 	if u, err := url.Parse(a.cfg.BaseURL); err == nil && u.Host != "" {
@@ -34,19 +29,12 @@ func (a *app) wireLivechat(ctx context.Context) error {
 	if err := a.catalog.Add(livechat.Messages); err != nil {
 		return err
 	}
-	livechatOf.Store(a, svc)
-	context.AfterFunc(ctx, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		svc.Shutdown(sctx)
-	})
+	a.livechat = svc
 	return nil
 }
 
 // mountLivechat mounts /ws, the conversations and live-sessions API and
 // the /giao-luu and /chat pages.
 func (a *app) mountLivechat(r chi.Router) {
-	if svc, ok := livechatOf.Load(a); ok {
-		r.Group(svc.(*livechat.Service).Routes)
-	}
+	r.Group(a.livechat.Routes)
 }
