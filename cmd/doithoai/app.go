@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/auth"
 	"github.com/doithoai/doithoai/internal/broker"
@@ -41,6 +42,7 @@ type app struct {
 
 	feedback *feedbackDomain
 	livechat *livechat.Service
+	hotline  *callcenter.Center
 
 	forum         *forum.Service
 	forumHandlers *forum.Handlers

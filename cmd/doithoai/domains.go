@@ -29,7 +29,10 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if err := a.catalog.Add(forum.Messages); err != nil {
 		return err
 	}
-	return a.wireLivechat(ctx)
+	if err := a.wireLivechat(ctx); err != nil {
+		return err
+	}
+	return a.wireCallcenter()
 }
 
 // mountDomains mounts every domain's routes.
@@ -38,4 +41,5 @@ func (a *app) mountDomains(r chi.Router) {
 	a.mountFeedback(r)
 	r.Group(a.forumHandlers.Routes)
 	a.mountLivechat(r)
+	a.mountCallcenter(r)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/moderation"
@@ -17,6 +18,9 @@ func seedDomains(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) erro
 		if err := moderation.Seed(ctx, tx); err != nil {
 			return err
 		}
-		return forum.Seed(ctx, tx)
+		if err := forum.Seed(ctx, tx); err != nil {
+			return err
+		}
+		return callcenter.Seed(ctx, tx)
 	})
 }

@@ -61,6 +61,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 
 // startBackground runs the node's periodic jobs until ctx ends.
 func (a *app) startBackground(ctx context.Context, g *errgroup.Group) {
+	if !a.cfg.DisableSIP {
+		// Run serves SIP until ctx ends, then hangs up calls with BYE and
+		// finishes recordings; a port it cannot open stops the node.
+		g.Go(func() error { return a.hotline.Run(ctx) })
+	}
 	g.Go(func() error { a.moderationEvents.Run(ctx); return nil })
 	g.Go(func() error { a.moderation.RunJanitor(ctx, 15*time.Second); return nil })
 	g.Go(func() error { a.runFeedbackJobs(ctx); return nil })

@@ -39,6 +39,10 @@ type Config struct {
 	SLAWorkdays    string        // SLA_WORKDAYS: weekend dates that are working days (làm bù)
 	SLAOfficeHours string        // SLA_OFFICE_HOURS, e.g. "07:30-11:30,13:00-17:00"
 	EscalateEvery  time.Duration // ESCALATE_EVERY: how often each node looks for overdue items
+
+	// Getenv is the environment Load read, kept for domains that parse
+	// their own settings (the hotline's HOTLINE_* and RTP_* variables).
+	Getenv func(string) string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -63,6 +67,7 @@ func Default() Config {
 // getenv is passed in so tests never touch the process environment.
 func Load(getenv func(string) string) (Config, error) {
 	c := Default()
+	c.Getenv = getenv
 	var errs []error
 	str := func(key string, dst *string) {
 		if v := strings.TrimSpace(getenv(key)); v != "" {

@@ -3,10 +3,10 @@
 // recording, the jitter of the server's 20 ms RTP clock as received, lost
 // packets, and call set-ups per second.
 //
-//	go run ./callcenter/cmd/sipload -embedded -mode hold -calls 250 -rate 25 -hold 60s
-//	go run ./callcenter/cmd/sipload -embedded -mode setup -calls 2000 -concurrency 64
-//	go run ./callcenter/cmd/sipload -serve -target 127.0.0.1:5070        # server only (another process)
-//	go run ./callcenter/cmd/sipload -target 127.0.0.1:5070 -mode hold …  # load only
+//	go run ./cmd/sipload -embedded -mode hold -calls 250 -rate 25 -hold 60s
+//	go run ./cmd/sipload -embedded -mode setup -calls 2000 -concurrency 64
+//	go run ./cmd/sipload -serve -target 127.0.0.1:5070        # server only (another process)
+//	go run ./cmd/sipload -target 127.0.0.1:5070 -mode hold …  # load only
 //
 // It only ever sends to loopback addresses, and every run is bounded by
 // -calls (at most 2000) and -timeout (at most 15 minutes).

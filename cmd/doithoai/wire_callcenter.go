@@ -1,0 +1,30 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/doithoai/doithoai/callcenter"
+	"github.com/go-chi/chi/v5"
+)
+
+// wireCallcenter builds the SIP hotline on top of moderation (tickets go
+// to the queue; answers come back as callback tasks). The core settings
+// come from the node's configuration, the HOTLINE_* and RTP_* ones from
+// callcenter.ConfigFromEnv.
+func (a *app) wireCallcenter() error {
+	getenv := a.cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	hcfg, err := callcenter.ConfigFromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("hotline configuration: %w", err)
+	}
+	hcfg.SIPAddr, hcfg.HotlineNumbers, hcfg.DataDir = a.cfg.SIPAddr, a.cfg.HotlineNumbers, a.cfg.DataDir
+	a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry})
+	return err
+}
+
+// mountCallcenter mounts the hotline's API (recordings, tickets, callbacks,
+// call records, agents, menu and prompts).
+func (a *app) mountCallcenter(r chi.Router) { r.Group(a.hotline.Routes) }
