@@ -51,6 +51,9 @@ func (c *Center) handleRecording(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if t.RecordingPath == "" { // deleted by the retention job
+		return apperr.NotFoundf("the recording is no longer kept")
+	}
 	path := filepath.Join(c.cfg.DataDir, filepath.FromSlash(t.RecordingPath))
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -1,0 +1,56 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PurgePersonalData deletes what the hotline keeps about callers once it is
+// older than before: the recording files of tickets whose callback is not
+// still open, and the caller numbers of those tickets and of old call
+// records. Ticket rows, durations and IVR paths stay for the statistics.
+// Safe to run on every node at once: each step is idempotent.
+func (c *Center) PurgePersonalData(ctx context.Context, before time.Time) (int, error) {
+	rows, err := c.store.pool.Query(ctx, `
+		SELECT t.id, t.recording_path FROM hotline_tickets t
+		WHERE t.created_at < $1 AND (t.recording_path <> '' OR t.caller <> '')
+		  AND NOT EXISTS (SELECT 1 FROM hotline_callbacks cb WHERE cb.ticket_id = t.id AND cb.status = 'open')
+		LIMIT 1000`, before)
+	if err != nil {
+		return 0, err
+	}
+	type old struct {
+		id   int64
+		path string
+	}
+	olds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (old, error) {
+		var o old
+		return o, r.Scan(&o.id, &o.path)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range olds {
+		// The file goes first: a crash in between leaves a row pointing at
+		// nothing (the download answers 404), never a file nobody tracks.
+		if o.path != "" {
+			err := os.Remove(filepath.Join(c.cfg.DataDir, filepath.FromSlash(o.path)))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return 0, err
+			}
+		}
+		if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_tickets SET recording_path = '', caller = '' WHERE id = $1`, o.id); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_calls SET caller = '' WHERE started_at < $1 AND caller <> ''`, before); err != nil {
+		return 0, err
+	}
+	return len(olds), nil
+}
