@@ -21,6 +21,13 @@ func (a *app) wireCallcenter() error {
 		return fmt.Errorf("hotline configuration: %w", err)
 	}
 	hcfg.SIPAddr, hcfg.HotlineNumbers, hcfg.DataDir = a.cfg.SIPAddr, a.cfg.HotlineNumbers, a.cfg.DataDir
+	// One calendar: the public holidays of the SLA (SLA_HOLIDAYS, Tết
+	// included) also close the hotline, unless HOTLINE_HOLIDAYS says else.
+	if getenv("HOTLINE_HOLIDAYS") == "" && hcfg.Hours.Holidays != nil {
+		for day := range a.moderation.SLA.Holidays {
+			hcfg.Hours.Holidays[day] = true
+		}
+	}
 	a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry})
 	return err
 }
