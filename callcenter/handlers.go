@@ -17,14 +17,6 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFoundf("no such %s", name)
-	}
-	return id, nil
-}
-
 func actor(r *http.Request) *identity.User {
 	u, _ := identity.From(r.Context())
 	return u
@@ -43,7 +35,7 @@ func (c *Center) handleRecording(w http.ResponseWriter, r *http.Request) error {
 	if !seesPersonalData(actor(r)) {
 		return apperr.Forbiddenf("recordings are for moderators and admins")
 	}
-	id, err := pathID(r, "id")
+	id, err := web.PathID(r, "id", "ticket")
 	if err != nil {
 		return err
 	}
@@ -76,7 +68,7 @@ func (c *Center) handleRecording(w http.ResponseWriter, r *http.Request) error {
 
 // handleTicketView serves GET /api/v1/hotline/tickets/{id}.
 func (c *Center) handleTicketView(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	id, err := web.PathID(r, "id", "ticket")
 	if err != nil {
 		return err
 	}
@@ -117,7 +109,7 @@ func (c *Center) handleCallbackDone(w http.ResponseWriter, r *http.Request) erro
 	if !u.HasRole(identity.RoleModerator, identity.RoleAdmin) {
 		return apperr.Forbiddenf("only moderators mark callbacks done")
 	}
-	id, err := pathID(r, "id")
+	id, err := web.PathID(r, "id", "ticket")
 	if err != nil {
 		return err
 	}

@@ -7,16 +7,9 @@ import (
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
-	"github.com/go-chi/chi/v5"
 )
 
-func idParam(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFoundf("no such %s", name)
-	}
-	return id, nil
-}
+func idParam(r *http.Request, name string) (int64, error) { return web.PathID(r, name, name) }
 
 // openConversation is shared by the API and the /chat form: rate limited
 // per address, since anyone may open one.

@@ -11,13 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFoundf("no such item")
-	}
-	return id, nil
-}
+func pathID(r *http.Request) (int64, error) { return web.PathID(r, "id", "item") }
 
 // filterFromQuery reads the queue filters shared by the API and the console.
 func filterFromQuery(r *http.Request) (ItemFilter, error) {
