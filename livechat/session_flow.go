@@ -180,8 +180,11 @@ func (s *Service) AnswerQuestion(ctx context.Context, leader *identity.User, ses
 		if !q.Public() {
 			return apperr.Conflictf("not_approved", "only approved questions are answered")
 		}
-		m, aid, err = storeAnswer(ctx, tx, q, leader.ID, leader.Name(), "leader", body)
-		return err
+		if m, aid, err = storeAnswer(ctx, tx, q, leader.ID, leader.Name(), "leader", body); err != nil {
+			return err
+		}
+		// The queue item follows: answered on the air is answered.
+		return s.queue.AnsweredInChannel(ctx, tx, moderation.SourceLiveQuestion, strconv.FormatInt(q.ID, 10), leader.ID, body)
 	})
 	if err != nil {
 		return Answer{}, Message{}, err

@@ -141,3 +141,32 @@ func Seed(ctx context.Context, tx pgx.Tx) error {
 			('Thank you', 'Thank you for your question. It has been passed to the competent office, which will answer soon.', 'en')`)
 	return err
 }
+
+// AnsweredInChannel records, inside the channel's transaction, that an item
+// was answered in the channel itself (a leader answering a live-session
+// question on the air): the item becomes answered with the answer text and
+// the audit log says who answered. An item already closed is left alone.
+func (s *Service) AnsweredInChannel(ctx context.Context, tx pgx.Tx, src Source, ref string, actorID int64, body string) error {
+	it, err := findItem(ctx, tx, `i.source = $1 AND i.ref = $2 FOR UPDATE OF i`, string(src), ref)
+	if err != nil {
+		return err
+	}
+	if !it.Open() {
+		return nil
+	}
+	before := snapshot(it)
+	if _, err := tx.Exec(ctx, `
+		UPDATE moderation_items SET status = 'answered', answer = $2, answered_at = now(),
+			first_response_at = coalesce(first_response_at, now()), lease_expires_at = NULL, updated_at = now()
+		WHERE id = $1`, it.ID, body); err != nil {
+		return err
+	}
+	out, err := findItem(ctx, tx, `i.id = $1`, it.ID)
+	if err != nil {
+		return err
+	}
+	if err := appendAudit(ctx, tx, it.ID, &actorID, ActionAnswer, body, before, snapshot(out)); err != nil {
+		return err
+	}
+	return notify(ctx, tx, out, ActionAnswer)
+}

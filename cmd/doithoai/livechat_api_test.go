@@ -71,6 +71,15 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 	if r := leader.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/answers", ss.ID), map[string]any{"question_id": q.ID, "body": "Có, theo Nghị định 81."}, nil); r.StatusCode != 201 {
 		t.Fatalf("answer: %d", r.StatusCode)
 	}
+	// Answered on the air is answered in the queue, by the leader.
+	var answered struct {
+		Status, Answer string
+		History        []struct{ Actor, Action string }
+	}
+	mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", id), nil, &answered)
+	if answered.Status != "answered" || answered.Answer != "Có, theo Nghị định 81." || answered.History[len(answered.History)-1].Action != "answer" {
+		t.Fatalf("queue item after the live answer: %+v", answered)
+	}
 	var kinds []string
 	for len(kinds) < 2 {
 		_, data, err := ws.Read(ctx)
