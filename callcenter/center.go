@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ type Center struct {
 	log    *slog.Logger
 	store  *Store
 	engine *engine
+	render *web.Renderer
 }
 
 // New builds the hotline and registers its decision handler for
@@ -47,8 +49,12 @@ func New(d Deps) (*Center, error) {
 	if err != nil {
 		return nil, err
 	}
+	rd, err := web.NewRenderer(templatesFS, "templates", nil)
+	if err != nil {
+		return nil, err
+	}
 	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: cfg.Hours, now: time.Now})
-	return &Center{cfg: cfg, log: log, store: store, engine: e}, nil
+	return &Center{cfg: cfg, log: log, store: store, engine: e, render: rd}, nil
 }
 
 // Run serves SIP on UDP and TCP at SIP_ADDR until ctx is cancelled; then it

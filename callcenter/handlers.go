@@ -109,7 +109,7 @@ func (c *Center) handleCallbackDone(w http.ResponseWriter, r *http.Request) erro
 	if !u.HasRole(identity.RoleModerator, identity.RoleAdmin) {
 		return apperr.Forbiddenf("only moderators mark callbacks done")
 	}
-	id, err := web.PathID(r, "id", "ticket")
+	id, err := web.PathID(r, "id", "callback")
 	if err != nil {
 		return err
 	}

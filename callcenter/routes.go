@@ -21,6 +21,8 @@ func (c *Center) Routes(r chi.Router) {
 		r.Method(http.MethodPost, "/api/v1/hotline/callbacks/{id}/done", web.Handler(c.handleCallbackDone))
 		r.Method(http.MethodGet, "/api/v1/hotline/calls", web.Handler(c.handleCallIndex))
 		r.Method(http.MethodGet, "/api/v1/hotline/agents", web.Handler(c.handleAgentIndex))
+		r.Method(http.MethodGet, "/hotline", web.Handler(c.handleDesk))
+		r.Method(http.MethodPost, "/hotline/callbacks/{id}/done", web.Handler(c.handleDeskCallbackDone))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(auth.RequireRole(identity.RoleAdmin))

@@ -3,8 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/doithoai/doithoai/callcenter"
+	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/doithoai/doithoai/moderation"
 
 	"github.com/doithoai/doithoai/internal/localserver"
 	"github.com/emiago/sipgo"
@@ -55,4 +64,74 @@ func TestServeAnswersSIP(t *testing.T) {
 			t.Fatalf("%s OPTIONS: %d %s", transport, res.StatusCode, res.Reason)
 		}
 	}
+}
+
+// TestHotlineDesk: a voicemail ticket answered in the console becomes a
+// callback on the moderators' hotline desk, which they mark done.
+func TestHotlineDesk(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	ctx := context.Background()
+	pool, err := db.Open(ctx, n.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := callcenter.NewStore(pool, moderation.NewService(pool, time.Minute, testenv.Logger(t)))
+	ticket, err := store.CreateTicket(ctx, callcenter.NewTicket{CallID: "desk-1", Caller: "0988777666", Hotline: "1022", Language: "vi",
+		Topic: "land", RecordingPath: "recordings/x.wav", Duration: 4 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(),
+		IVRPath: []string{"greeting", "lang:1:vi"}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newClient(t, n)
+	m.MustLogin("mod1", "mod1-password")
+	var list struct{ Items []item }
+	m.Do("GET", "/api/v1/moderation/items?source=hotline_ticket", nil, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("hotline items: %+v", list)
+	}
+	path := fmt.Sprintf("/api/v1/moderation/items/%d/", list.Items[0].ID)
+	m.Do("POST", path+"claim", nil, nil)
+	answer := "Xã sẽ cử cán bộ địa chính xuống đo đạc."
+	if r := m.Do("POST", path+"answer", map[string]string{"body": answer}, nil); r.StatusCode != 200 {
+		t.Fatalf("answer: %d", r.StatusCode)
+	}
+	r := m.Do("GET", "/hotline", nil, nil)
+	page, _ := io.ReadAll(r.Body)
+	for _, want := range []string{ticket.Number, "0988777666", answer} {
+		if r.StatusCode != 200 || !strings.Contains(string(page), want) {
+			t.Fatalf("desk (%d) lacks %q", r.StatusCode, want)
+		}
+	}
+	var cbs struct{ Callbacks []struct{ ID int64 } }
+	m.Do("GET", "/api/v1/hotline/callbacks?status=open", nil, &cbs)
+	if len(cbs.Callbacks) != 1 {
+		t.Fatalf("open callbacks %+v", cbs)
+	}
+	form := url.Values{"note": {"Đã gọi, người dân đồng ý."}, "csrf_token": {m.csrf()}}
+	req, _ := http.NewRequest("POST", n.URL+fmt.Sprintf("/hotline/callbacks/%d/done", cbs.Callbacks[0].ID), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := m.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 303 {
+		t.Fatalf("mark done: %d", resp.StatusCode)
+	}
+	m.Do("GET", "/api/v1/hotline/callbacks?status=open", nil, &cbs)
+	if len(cbs.Callbacks) != 0 {
+		t.Fatalf("callback still open: %+v", cbs)
+	}
+	// Leaders may look at the desk but see no numbers.
+	MustCreateUser(t, n, "leader", "leader-desk", "leader-password")
+	l := newClient(t, n)
+	l.MustLogin("leader-desk", "leader-password")
+	r = l.Do("GET", "/hotline", nil, nil)
+	page, _ = io.ReadAll(r.Body)
+	if r.StatusCode != 200 || strings.Contains(string(page), "0988777666") {
+		t.Fatalf("leader's desk: %d, number shown: %v", r.StatusCode, strings.Contains(string(page), "0988777666"))
+	}
+	wantError(t, newClient(t, n).Do("GET", "/api/v1/hotline/callbacks", nil, nil), 401, "login_required")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/web"
@@ -17,7 +18,7 @@ import (
 // is defined twice, and every key a template asks for exists.
 func TestCatalogsComplete(t *testing.T) {
 	cat := i18n.New()
-	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages, "feedback": feedback.Messages}
+	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages, "feedback": feedback.Messages, "callcenter": callcenter.Messages}
 	for name, c := range catalogs {
 		if err := cat.Add(c); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -28,7 +29,7 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	en := cat.For("en")
 	used := regexp.MustCompile(`\.Tr "([a-z_.]+)"`)
-	for name, tmpls := range map[string]fs.FS{"forum": forum.Templates, "moderation": moderation.Templates} {
+	for name, tmpls := range map[string]fs.FS{"forum": forum.Templates, "moderation": moderation.Templates, "callcenter": callcenter.Templates} {
 		_ = fs.WalkDir(tmpls, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
 				return err

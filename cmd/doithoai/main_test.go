@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,22 @@ func (c *client) Do(method, path string, body, out any) *http.Response {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp
+}
+
+// csrf returns the browser's CSRF token (the "csrf" cookie), fetching a
+// page first if there is none yet.
+func (c *client) csrf() string {
+	u, _ := url.Parse(c.base)
+	for i := 0; i < 2; i++ {
+		for _, ck := range c.http.Jar.Cookies(u) {
+			if ck.Name == "csrf" {
+				return ck.Value
+			}
+		}
+		c.Do("GET", "/login", nil, nil)
+	}
+	c.t.Fatal("no csrf cookie")
+	return ""
 }
 
 // MustLogin logs c in over the API and returns the bearer token.

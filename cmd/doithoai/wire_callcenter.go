@@ -28,8 +28,10 @@ func (a *app) wireCallcenter() error {
 			hcfg.Hours.Holidays[day] = true
 		}
 	}
-	a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry})
-	return err
+	if a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry}); err != nil {
+		return err
+	}
+	return a.catalog.Add(callcenter.Messages)
 }
 
 // mountCallcenter mounts the hotline's API (recordings, tickets, callbacks,
