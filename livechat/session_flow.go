@@ -183,6 +183,9 @@ func (s *Service) AnswerQuestion(ctx context.Context, leader *identity.User, ses
 		if m, aid, err = storeAnswer(ctx, tx, q, leader.ID, leader.Name(), "leader", body); err != nil {
 			return err
 		}
+		if s.queue == nil {
+			return nil // transport-only service (tests): no moderation queue
+		}
 		// The queue item follows: answered on the air is answered.
 		return s.queue.AnsweredInChannel(ctx, tx, moderation.SourceLiveQuestion, strconv.FormatInt(q.ID, 10), leader.ID, body)
 	})
