@@ -3,11 +3,17 @@ package feedback
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// rollups remembers the store NewHandlers was given for each queue service,
+// so that the escalation job built for the same service compacts that
+// store's rollup without more wiring.
+var rollups sync.Map // *moderation.Service → *Store
 
 // batch bounds one transaction of the escalation job, so that a backlog of
 // thousands (after an outage) is worked in short transactions.
@@ -22,6 +28,10 @@ type Escalator struct {
 	Every time.Duration
 	// Escalations counts what this node escalated, by kind (item, directive).
 	Escalations *prometheus.CounterVec
+	// Rollup, when set, has its deltas compacted on every round (see
+	// Store.Compact). NewEscalator sets it to the store that NewHandlers got
+	// for the same Svc.
+	Rollup *Store
 }
 
 // NewEscalator returns the job; reg, when not nil, gets its counter.
@@ -33,6 +43,9 @@ func NewEscalator(svc *moderation.Service, log *slog.Logger, every time.Duration
 		}, []string{"kind"})}
 	if reg != nil {
 		reg.MustRegister(e.Escalations)
+	}
+	if st, ok := rollups.Load(svc); ok {
+		e.Rollup = st.(*Store)
 	}
 	return e
 }
@@ -65,7 +78,8 @@ func (e *Escalator) RunOnce(ctx context.Context) (items, directives int, err err
 	return items, directives, nil
 }
 
-// Run escalates at start and then every e.Every until ctx ends.
+// Run escalates at start and then every e.Every until ctx ends; each round
+// also compacts the summary's rollup when e.Rollup is set.
 func (e *Escalator) Run(ctx context.Context) {
 	t := time.NewTicker(e.Every)
 	defer t.Stop()
@@ -76,6 +90,13 @@ func (e *Escalator) Run(ctx context.Context) {
 			e.Log.Warn("escalate overdue", "err", err)
 		case items+directives > 0:
 			e.Log.Info("overdue escalated", "items", items, "directives", directives)
+		}
+		if e.Rollup != nil {
+			if n, err := e.Rollup.Compact(ctx); err != nil && ctx.Err() == nil {
+				e.Log.Warn("compact the feedback rollup", "err", err)
+			} else if n > 0 {
+				e.Log.Debug("feedback rollup compacted", "deltas", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -38,7 +38,10 @@ type Summary struct {
 	ByProvince []Count   `json:"-"`
 	ByLanguage []Count   `json:"-"`
 	// Medians over the items of the range that have had a first response
-	// (an answer): nil when none has.
+	// (an answer): nil when none has. Each item counts its whole minutes
+	// (rounded down) from creation to first response (answer); with an
+	// even number of items the median is the mean of the two middle ones,
+	// so it is a whole or a half minute (percentile_cont(0.5)).
 	MedianFirstResponseMinutes *float64 `json:"median_minutes_to_first_response"`
 	MedianAnswerMinutes        *float64 `json:"median_minutes_to_answer"`
 	Responded                  int      `json:"responded"`

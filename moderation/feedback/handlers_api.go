@@ -56,6 +56,10 @@ func round(p *float64) *float64 {
 // handleSummary serves GET /api/v1/feedback/summary?from=&to= (leaders,
 // admins): counts by channel, status, category, province and language,
 // median minutes to first response and to answer, and the overdue count.
+// A median is over the whole minutes (rounded down) each item of the range
+// took; with an even number of items it is the mean of the two middle
+// ones, so it is a whole or half minute. The figures come from the daily
+// rollup (Store.Summary), exact for any range, whole days or not.
 func (h *Handlers) handleSummary(w http.ResponseWriter, r *http.Request) error {
 	now := h.now()
 	rng, err := ParseRange(r.URL.Query(), now, h.loc)

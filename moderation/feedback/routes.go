@@ -34,7 +34,8 @@ type Handlers struct {
 	now    func() time.Time
 }
 
-// NewHandlers builds the handlers; days are counted in the SLA's zone.
+// NewHandlers builds the handlers; days are counted in the SLA's zone. The
+// escalation job later built for svc compacts store's rollup.
 func NewHandlers(svc *moderation.Service, store *Store) (*Handlers, error) {
 	loc := svc.SLA.Location
 	if loc == nil {
@@ -46,6 +47,7 @@ func NewHandlers(svc *moderation.Service, store *Store) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
+	rollups.Store(svc, store) // for NewEscalator(svc, …): see Escalator.Rollup
 	return &Handlers{svc: svc, store: store, render: rd, loc: loc, now: time.Now}, nil
 }
 
