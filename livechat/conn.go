@@ -1,9 +1,10 @@
 package livechat
 
 import (
-	"context"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -13,11 +14,12 @@ import (
 // Conn is one WebSocket.
 //
 // Goroutines: the reader goroutine (readLoop) owns every field marked
-// "reader"; a writer goroutine exists only while frames are queued (an idle
-// socket costs no writer stack) and owns the socket's writes of data
-// frames. Rooms and the hub enqueue frames from their own goroutines under
-// mu, never blocking: a socket whose queue is full is closed as too slow
-// and resumes with since.
+// "reader". Nothing else runs per socket while it is idle: its queued
+// frames are written by the hub's writer pool (writer.go), and only a
+// socket whose kernel buffer is full gets a goroutine of its own until its
+// queue drains. Rooms and the hub enqueue frames from their own goroutines
+// under mu, never blocking: a socket whose queue is full is closed as too
+// slow and resumes with since.
 type Conn struct {
 	svc  *Service
 	ws   *websocket.Conn
@@ -27,7 +29,18 @@ type Conn struct {
 	// (cookie); join may add one.
 	convTokens []string
 
-	lastRead atomic.Int64 // unix ns of the last frame read; keepalive skips busy sockets
+	// The socket under ws, set by the upgrade (hijack.go). Data frames are
+	// written straight to it by the writer pool; the library writes its
+	// control frames (pong, close) through sockWriter. wmu keeps the two
+	// from interleaving: whoever holds it writes whole frames.
+	nc    net.Conn
+	raw   syscall.RawConn // nc's descriptor for non-blocking writes; nil: every write may block (not TCP)
+	wmu   sync.Mutex
+	shard int         // which pool writer serves this socket
+	shut  atomic.Bool // set with closed: no data frame may follow the close frame
+
+	lastRead atomic.Int64 // unix ns of the last frame (or pong) read
+	pingedAt atomic.Int64 // unix ns of the last ping we queued
 
 	rooms  map[string]*room // reader: rooms joined
 	convOK map[int64]string // reader: conversation id → our role in it ("citizen" or "operator")
@@ -35,15 +48,15 @@ type Conn struct {
 	bad    int              // reader: malformed frames in a row
 	typed  time.Time        // reader: last typing event sent
 
-	mu      sync.Mutex
-	space   sync.Cond // signalled (on mu) when the writer takes the queue or the socket closes
-	queue   [][]byte  // guarded by mu: frames for the writer, in order
-	writing bool      // guarded by mu: a writer goroutine runs
-	closed  bool      // guarded by mu: no more frames are accepted
+	mu     sync.Mutex
+	space  sync.Cond // signalled (on mu) when a writer takes the queue or the socket closes
+	queue  [][]byte  // guarded by mu: frames to write, in order; nil stands for a ping
+	owned  bool      // guarded by mu: a writer (pool or this socket's own) owns the queue
+	closed bool      // guarded by mu: no more frames are accepted
 }
 
-func newConn(svc *Service, ws *websocket.Conn, user *identity.User, ip string, tokens []string) *Conn {
-	c := &Conn{svc: svc, ws: ws, user: user, ip: ip, convTokens: tokens}
+func newConn(svc *Service, user *identity.User, ip string, tokens []string) *Conn {
+	c := &Conn{svc: svc, user: user, ip: ip, convTokens: tokens}
 	c.space.L = &c.mu
 	c.lastRead.Store(time.Now().UnixNano())
 	c.bucket = tokenBucket{rate: svc.opts.FramesPerSecond, burst: float64(svc.opts.FrameBurst), tokens: float64(svc.opts.FrameBurst)}
@@ -51,7 +64,8 @@ func newConn(svc *Service, ws *websocket.Conn, user *identity.User, ip string, t
 }
 
 // enqueue queues frame without waiting. A full queue closes the socket as
-// too slow: one slow reader never delays a room.
+// too slow: one slow reader never delays a room. Every socket given the
+// same frame shares its bytes.
 func (c *Conn) enqueue(frame []byte) {
 	c.mu.Lock()
 	if c.closed {
@@ -64,7 +78,7 @@ func (c *Conn) enqueue(frame []byte) {
 		return
 	}
 	c.queue = append(c.queue, frame)
-	c.startWriterLocked()
+	c.scheduleLocked()
 	c.mu.Unlock()
 }
 
@@ -80,47 +94,25 @@ func (c *Conn) enqueueWait(frame []byte) bool {
 		return false
 	}
 	c.queue = append(c.queue, frame)
-	c.startWriterLocked()
+	c.scheduleLocked()
 	return true
 }
 
-func (c *Conn) startWriterLocked() {
-	if !c.writing {
-		c.writing = true
-		go c.writeLoop()
+// scheduleLocked hands the socket to its pool writer unless a writer owns
+// its queue already (that one will see the new frame).
+func (c *Conn) scheduleLocked() {
+	if !c.owned {
+		c.owned = true
+		c.svc.hub.writers.schedule(c)
 	}
 }
 
-// writeLoop writes queued frames until the queue is empty, then exits.
-func (c *Conn) writeLoop() {
-	for {
-		c.mu.Lock()
-		if c.closed || len(c.queue) == 0 {
-			c.writing = false
-			c.queue = nil
-			c.mu.Unlock()
-			return
-		}
-		batch := c.queue
-		c.queue = nil
-		c.space.Broadcast()
-		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), c.svc.opts.WriteTimeout)
-		for _, f := range batch {
-			if err := c.ws.Write(ctx, websocket.MessageText, f); err != nil {
-				cancel()
-				if ctx.Err() != nil {
-					c.closeSlow() // the peer stopped reading
-				}
-				c.closeWith(DisconnectSlow)
-				c.mu.Lock()
-				c.writing = false
-				c.mu.Unlock()
-				return
-			}
-		}
-		cancel()
-	}
+// takeLocked gives the queued frames to their writer.
+func (c *Conn) takeLocked() [][]byte {
+	batch := c.queue
+	c.queue = nil
+	c.space.Broadcast()
+	return batch
 }
 
 // closeSlow closes a socket that cannot keep up (1013: resume with since).
@@ -130,9 +122,9 @@ func (c *Conn) closeSlow() {
 	}
 }
 
-// closeWith closes the socket with d (once) and reports whether this call did. The close handshake runs in
-// its own goroutine, so a socket whose peer stopped reading costs no one
-// else any time.
+// closeWith closes the socket with d (once) and reports whether this call
+// did. The close handshake runs in its own goroutine, so a socket whose
+// peer stopped reading costs no one else any time.
 func (c *Conn) closeWith(d Disconnect) bool {
 	c.mu.Lock()
 	if c.closed {
@@ -140,6 +132,7 @@ func (c *Conn) closeWith(d Disconnect) bool {
 		return false
 	}
 	c.closed = true
+	c.shut.Store(true)
 	c.queue = nil
 	c.space.Broadcast()
 	c.mu.Unlock()
@@ -153,14 +146,15 @@ func (c *Conn) isClosed() bool {
 	return c.closed
 }
 
-// ping checks that the peer still answers.
-func (c *Conn) ping(timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := c.ws.Ping(ctx); err != nil && !c.isClosed() {
-		c.closeWith(DisconnectStale)
-	}
+// ping queues a WebSocket ping; the pong (any frame, in fact) moves
+// lastRead, and the hub's keepalive closes sockets that stay silent.
+func (c *Conn) ping(now int64) {
+	c.pingedAt.Store(now)
+	c.enqueue(nil)
 }
+
+// alive records that the peer spoke.
+func (c *Conn) alive() { c.lastRead.Store(time.Now().UnixNano()) }
 
 // tokenBucket limits the frames a socket may send.
 type tokenBucket struct {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -36,6 +37,8 @@ type Hub struct {
 	// publishQ carries outgoing broker publishes to the publisher
 	// goroutines, so that a slow or absent Redis never holds up a sender.
 	publishQ chan publishReq
+	// writers write the sockets' queued frames (writer.go).
+	writers *writerPool
 
 	mu      sync.Mutex
 	rooms   map[string]*room   // room name → room with ≥1 subscriber here; guarded by mu
@@ -59,6 +62,7 @@ func newHub(store *Store, b broker.Broker, log *slog.Logger, opts Options) *Hub 
 	h := &Hub{store: store, broker: b, log: log, opts: opts, nodeID: hex.EncodeToString(id),
 		ctx: ctx, cancel: cancel, publishQ: make(chan publishReq, 8192),
 		rooms: map[string]*room{}, conns: map[*Conn]struct{}{}, perIP: map[string]int{}}
+	h.writers = newWriterPool(ctx, runtime.GOMAXPROCS(0), opts.WriteTimeout, &h.bg)
 	for range 2 {
 		h.bg.Add(1)
 		go h.publisher()
@@ -227,30 +231,45 @@ func (h *Hub) syncLoop() {
 	}
 }
 
-// keepaliveLoop pings sockets that have been quiet for a ping interval; a
-// socket that does not answer within PongTimeout is closed.
+// keepaliveLoop pings sockets that have been quiet for PingInterval and
+// closes those that stay silent PongTimeout after the ping. It looks often
+// (every second at most), so sockets come due spread over time as they
+// went quiet, not all on one tick; a ping is two bytes in the socket's
+// queue, and the pong is noticed by the reader (Conn.alive).
 func (h *Hub) keepaliveLoop() {
 	defer h.bg.Done()
-	t := time.NewTicker(h.opts.PingInterval)
+	t := time.NewTicker(min(time.Second, max(10*time.Millisecond, min(h.opts.PingInterval, h.opts.PongTimeout)/4)))
 	defer t.Stop()
+	var due, stale []*Conn
 	for {
 		select {
 		case <-h.ctx.Done():
 			return
 		case <-t.C:
 		}
-		quiet := time.Now().Add(-h.opts.PingInterval).UnixNano()
+		now := time.Now().UnixNano()
+		quiet := now - h.opts.PingInterval.Nanoseconds()
+		late := now - h.opts.PongTimeout.Nanoseconds()
 		h.mu.Lock()
-		var due []*Conn
 		for c := range h.conns {
-			if c.lastRead.Load() < quiet {
+			last, pinged := c.lastRead.Load(), c.pingedAt.Load()
+			switch {
+			case pinged > last && pinged < late:
+				stale = append(stale, c)
+			case last < quiet && pinged <= last:
 				due = append(due, c)
 			}
 		}
 		h.mu.Unlock()
 		for _, c := range due {
-			go c.ping(h.opts.PongTimeout)
+			c.ping(now)
 		}
+		for _, c := range stale {
+			c.closeWith(DisconnectStale)
+		}
+		clear(due)
+		clear(stale)
+		due, stale = due[:0], stale[:0]
 	}
 }
 
@@ -266,6 +285,7 @@ func (h *Hub) register(c *Conn) *Disconnect {
 	}
 	h.perIP[c.ip]++
 	h.conns[c] = struct{}{}
+	c.shard = h.writers.assign()
 	h.readers.Add(1)
 	return nil
 }

@@ -1,6 +1,7 @@
 package livechat
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -18,20 +19,24 @@ import (
 // OriginPatterns); clients without an Origin header are not browsers and
 // carry their credentials explicitly.
 func (s *Service) handleWS(w http.ResponseWriter, r *http.Request) {
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		OriginPatterns:  s.opts.OriginPatterns,
-		CompressionMode: websocket.CompressionDisabled,
-	})
-	if err != nil {
-		return // Accept has answered (403 for a foreign origin, 426 …)
-	}
-	ws.SetReadLimit(hardReadLimit)
 	user, _ := identity.From(r.Context())
 	var tokens []string
 	for _, cr := range convCredentials(r) {
 		tokens = append(tokens, cr.Token)
 	}
-	c := newConn(s, ws, user, web.ClientIP(r), tokens)
+	c := newConn(s, user, web.ClientIP(r), tokens)
+	ws, err := websocket.Accept(upgradeWriter{w, c}, r, &websocket.AcceptOptions{
+		OriginPatterns:  s.opts.OriginPatterns,
+		CompressionMode: websocket.CompressionDisabled,
+		// A pong (or the client's own ping) shows the peer is there.
+		OnPongReceived: func(context.Context, []byte) { c.alive() },
+		OnPingReceived: func(context.Context, []byte) bool { c.alive(); return true },
+	})
+	if err != nil {
+		return // Accept has answered (403 for a foreign origin, 426 …)
+	}
+	ws.SetReadLimit(hardReadLimit)
+	c.ws = ws
 	if d := s.hub.register(c); d != nil {
 		_ = ws.Close(d.Code, d.Reason)
 		return
