@@ -25,12 +25,15 @@ const (
 	maxDropped   = 50
 )
 
-// readLoop is the socket's reader goroutine: it reads and handles frames
-// one at a time until the socket closes, then leaves every room.
+// readLoop is the socket's reader goroutine: it reads frames one at a
+// time until the socket closes, then leaves every room. It spends the
+// socket's life waiting in a read, so whatever goes deeper than reading
+// (JSON, PostgreSQL, replies) runs on a short-lived goroutine of its own
+// (offload): a goroutine's stack stays as large as it ever grew, and an
+// idle viewer should keep only what a read needs.
 func (c *Conn) readLoop() {
 	defer c.svc.hub.unregister(c)
-	defer c.leaveAll()
-	ctx := c.svc.hub.ctx
+	defer c.offload(c.leaveAll)
 	dropped := 0
 	for {
 		typ, rd, err := c.ws.Reader(context.Background())
@@ -41,55 +44,70 @@ func (c *Conn) readLoop() {
 			c.closeWith(DisconnectShutdown) // already closed: no-op
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
+		c.alive()
 		bp := readBufs.Get().(*[]byte)
 		buf := bytes.NewBuffer((*bp)[:0])
 		_, err = buf.ReadFrom(io.LimitReader(rd, MaxFrameBytes+1))
-		if err == nil && buf.Len() > MaxFrameBytes {
+		tooLarge := err == nil && buf.Len() > MaxFrameBytes
+		if tooLarge {
 			_, err = io.Copy(io.Discard, rd)
-			c.reply(errFrame("too_large", "a frame may be at most 8 KB", "", ""))
-			c.badFrame()
-			readBufs.Put(bp)
-			if err != nil {
-				c.closeWith(DisconnectTooBig)
-				return
-			}
-			continue
 		}
 		if err != nil {
 			readBufs.Put(bp)
-			if errors.Is(err, websocket.ErrMessageTooBig) {
+			if tooLarge || errors.Is(err, websocket.ErrMessageTooBig) {
 				c.closeWith(DisconnectTooBig)
 			}
 			return
 		}
-		if !c.bucket.allow(time.Now()) {
-			readBufs.Put(bp)
-			if dropped++; dropped > maxDropped {
-				c.svc.metrics.floodClosed.Add(1)
-				c.closeWith(DisconnectFlood)
-				return
-			}
-			if dropped == 1 {
-				c.reply(errFrame("rate_limited", "too many frames; slow down", "", ""))
-			}
-			continue
-		}
-		dropped = 0
-		if typ != websocket.MessageText {
-			c.reply(errFrame("bad_frame", "send JSON in text frames", "", ""))
-			c.badFrame()
-		} else {
-			c.handle(ctx, buf.Bytes())
-		}
+		stop := false
+		c.offload(func() { stop = c.process(typ, buf.Bytes(), tooLarge, &dropped) })
 		if cap(buf.Bytes()) <= 2*(MaxFrameBytes+1) {
 			*bp = buf.Bytes()[:0]
 			readBufs.Put(bp)
 		}
-		if c.isClosed() {
+		if stop {
 			return
 		}
 	}
+}
+
+// offload runs f on a goroutine of its own and waits for it.
+func (c *Conn) offload(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
+// process handles one frame read by readLoop (too large: over
+// MaxFrameBytes, and skipped) and says whether the reader should stop.
+func (c *Conn) process(typ websocket.MessageType, data []byte, tooLarge bool, dropped *int) (stop bool) {
+	switch {
+	case tooLarge:
+		c.reply(errFrame("too_large", "a frame may be at most 8 KB", "", ""))
+		c.badFrame()
+		return c.isClosed()
+	case !c.bucket.allow(time.Now()):
+		if *dropped++; *dropped > maxDropped {
+			c.svc.metrics.floodClosed.Add(1)
+			c.closeWith(DisconnectFlood)
+			return true
+		}
+		if *dropped == 1 {
+			c.reply(errFrame("rate_limited", "too many frames; slow down", "", ""))
+		}
+		return false
+	}
+	*dropped = 0
+	if typ != websocket.MessageText {
+		c.reply(errFrame("bad_frame", "send JSON in text frames", "", ""))
+		c.badFrame()
+	} else {
+		c.handle(c.svc.hub.ctx, data)
+	}
+	return c.isClosed()
 }
 
 // reply queues a frame for this socket from its reader goroutine.
