@@ -2,9 +2,23 @@
 // how many idle viewers one node holds and what each costs, broadcast
 // latency to thousands of viewers, and messages delivered per second. It
 // starts its own throwaway PostgreSQL and one `doithoai serve` on
-// loopback, drives it from many loopback source addresses (127.0.0.x, so
+// loopback, drives it from many loopback source addresses (127.0.x.y, so
 // the per-address socket limit still holds), prints the figures and stops
 // everything. Every phase is bounded in count and time.
+//
+// The viewers live in worker processes (this program again, with
+// -worker), so that no process needs more sockets than its open-file
+// limit allows; every process lifts its soft limit to the hard one, and
+// the node, which needs a descriptor per socket too, inherits the
+// coordinator's (raised further when the system lets it).
+//
+// The generator shares the machine with the node. Each phase says how the
+// machine's CPU time was spent meanwhile: the node, the generator, the
+// node's PostgreSQL, and other processes (anything else running).
+//
+// Idle memory is read right after one of the node's garbage collections
+// (it waits for one, up to -gc-wait), so heap figures are live memory;
+// RSS is what the kernel counts, garbage and freed-but-kept pages included.
 //
 //	go run ./cmd/loadws -bin bin/doithoai
 package main
@@ -17,12 +31,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,12 +43,17 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/doithoai/doithoai/internal/localserver"
 )
 
 func main() {
-	if err := run(); err != nil {
+	var err error
+	if len(os.Args) == 2 && os.Args[1] == "-worker" {
+		err = runWorker()
+	} else {
+		err = run()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadws:", err)
 		os.Exit(1)
 	}
@@ -48,22 +66,42 @@ type config struct {
 	answers    int
 	throughput time.Duration
 	limit      time.Duration
+	workers    int
+	perWorker  int
+	gcWait     time.Duration
+	nodeEnv    []string
 }
 
 func run() error {
 	var c config
-	var viewers, subs string
+	var viewers, subs, nodeEnv string
 	flag.StringVar(&c.bin, "bin", "bin/doithoai", "doithoai binary to serve")
 	flag.StringVar(&viewers, "viewers", "5000,20000", "viewer counts for the idle-memory and latency phases")
 	flag.StringVar(&subs, "subs", "1000,5000", "subscriber counts for the throughput phase")
 	flag.IntVar(&c.answers, "answers", 40, "broadcasts per latency phase")
 	flag.DurationVar(&c.throughput, "throughput-time", 8*time.Second, "length of each throughput phase")
-	flag.DurationVar(&c.limit, "limit", 8*time.Minute, "the whole run stops after this long")
+	flag.DurationVar(&c.limit, "limit", 20*time.Minute, "the whole run stops after this long")
+	flag.IntVar(&c.workers, "workers", 0, "generator processes holding the sockets (0: one per -per-worker sockets, at least 2)")
+	flag.IntVar(&c.perWorker, "per-worker", 10000, "sockets per generator process when -workers is 0")
+	flag.DurationVar(&c.gcWait, "gc-wait", 150*time.Second, "how long to wait for the node's next GC before reading idle memory (0: read at once)")
+	flag.StringVar(&nodeEnv, "node-env", "", "extra environment of the node, e.g. GOGC=50,GOMEMLIMIT=400MiB")
 	flag.Parse()
 	c.viewers, c.subs = ints(viewers), ints(subs)
+	if nodeEnv != "" {
+		c.nodeEnv = strings.Split(nodeEnv, ",")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.limit)
 	defer cancel()
-	raiseNoFile()
+
+	most := slices.Max(append(append([]int{1}, c.viewers...), c.subs...))
+	// The node inherits this process's limits: it needs a descriptor per
+	// socket and some for itself.
+	soft, hard, raiseErr := raiseNoFile(uint64(most + 1024))
+	fmt.Printf("loadws: %s, %d CPUs, load average %s; open-file limit %d (hard %d)", time.Now().UTC().Format(time.RFC3339), nproc(), loadavg(), soft, hard)
+	if raiseErr != nil {
+		fmt.Printf("; raising the hard limit to %d: %v", most+1024, raiseErr)
+	}
+	fmt.Println()
 
 	dir, err := os.MkdirTemp("", "loadws-")
 	if err != nil {
@@ -91,7 +129,7 @@ func run() error {
 		}
 	}
 	srv := exec.Command(c.bin, "serve")
-	srv.Env, srv.Stderr = env, os.Stderr
+	srv.Env, srv.Stderr = append(env, c.nodeEnv...), os.Stderr
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := srv.Start(); err != nil {
 		return err
@@ -100,7 +138,28 @@ func run() error {
 	if err := waitUp(ctx, base); err != nil {
 		return err
 	}
-	fmt.Printf("loadws: node pid %d at %s, GOMAXPROCS of this machine %d\n", srv.Process.Pid, base, nproc())
+	nw := c.workers
+	if nw <= 0 {
+		nw = max(2, (most+c.perWorker-1)/c.perWorker)
+	}
+	var workers pool
+	defer func() {
+		for _, w := range workers {
+			w.stop()
+		}
+	}()
+	meter := &cpuMeter{nodePid: srv.Process.Pid, pgDir: filepath.Join(dir, "pg", "pg"), gen: []int{os.Getpid()}}
+	for range nw {
+		w, err := startWorker(ctx)
+		if err != nil {
+			return err
+		}
+		workers = append(workers, w)
+		meter.gen = append(meter.gen, w.cmd.Process.Pid)
+	}
+	limit, inUse := procFiles(srv.Process.Pid)
+	fmt.Printf("loadws: node pid %d at %s (%s), open-file limit %d with %d in use: room for %d sockets; %d generator processes\n",
+		srv.Process.Pid, base, strings.Join(append([]string{"default GC"}, c.nodeEnv...)[min(1, len(c.nodeEnv)):], " "), limit, inUse, limit-inUse, nw)
 	room, sessionID, err := setupSession(base)
 	if err != nil {
 		return err
@@ -114,57 +173,79 @@ func run() error {
 		return err
 	}
 	a := &answerer{base: base, token: leader, session: sessionID, question: qid}
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
 
-	time.Sleep(3 * time.Second)
-	prevN, prevMem := 0, 0.0
+	time.Sleep(2 * time.Second)
+	idle := memoryAfterGC(base, c.gcWait)
+	fmt.Printf("idle       0 viewers: heap %.1f MB, stacks %.1f MB, RSS %.1f MB%s\n", idle.heap/(1<<20), idle.stacks/(1<<20), idle.rss/(1<<20), gcNote(idle, c.gcWait))
+	prevN, prevMem := 0, idle
 	for _, n := range c.viewers {
 		if ctx.Err() != nil {
 			break
 		}
-		before := metrics(base)
-		vs, err := openViewers(ctx, base, room, n)
+		meter.start()
+		opened, failed, firstErr, err := workers.open(wsURL, room, n)
 		if err != nil {
-			closeAll(vs)
 			return err
 		}
-		time.Sleep(3 * time.Second) // let the server settle (GC, presence)
-		after := metrics(base)
-		held := int(after["doithoai_livechat_connections"])
-		heap := after["go_memstats_heap_inuse_bytes"] - before["go_memstats_heap_inuse_bytes"]
-		stack := after["go_memstats_stack_inuse_bytes"] - before["go_memstats_stack_inuse_bytes"]
-		rss := after["process_resident_memory_bytes"] - before["process_resident_memory_bytes"]
-		fmt.Printf("idle  %6d viewers: node holds %d sockets, %d goroutines; per socket: heap %.1f KB + stacks %.1f KB = %.1f KB (RSS %.1f KB)\n",
-			n, held, int(after["go_goroutines"]), heap/float64(n)/1024, stack/float64(n)/1024, (heap+stack)/float64(n)/1024, rss/float64(n)/1024)
-		// The slope between two idle states is the honest cost of a socket:
-		// garbage and start-up allocations cancel out.
-		if mem := after["go_memstats_heap_inuse_bytes"] + after["go_memstats_stack_inuse_bytes"]; prevN > 0 {
-			fmt.Printf("idle  slope %d→%d viewers: %.1f KB per socket (heap+stacks)\n", prevN, n, (mem-prevMem)/float64(n-prevN)/1024)
-		} else {
-			prevMem = mem
+		if failed > 0 {
+			fmt.Printf("open   %6d viewers: %d connected, %d failed (%s)\n", n, opened, failed, firstErr)
 		}
-		prevN = n
-		lat := latency(ctx, a, vs, c.answers)
+		time.Sleep(3 * time.Second) // let the node settle (presence, the joins' garbage)
+		mem := memoryAfterGC(base, c.gcWait)
+		held := int(metrics(base)["doithoai_livechat_connections"])
+		fmt.Printf("idle  %6d viewers: node holds %d sockets; per socket: %s%s\n", n, held, mem.sub(idle).per(held), gcNote(mem, c.gcWait))
+		// The slope between two idle states is the honest cost of a socket:
+		// fixed and start-up allocations cancel out.
+		if prevN > 0 && held > prevN {
+			fmt.Printf("idle  slope %d→%d: per socket %s\n", prevN, held, mem.sub(prevMem).per(held-prevN))
+		}
+		prevN, prevMem = held, mem
+		meter.start()
+		lat, got, err := latency(ctx, a, workers, c.answers)
+		if err != nil {
+			return err
+		}
 		fmt.Printf("bcast %6d viewers: %d broadcasts, %d deliveries, p50 %v p99 %v max %v, lost %d\n",
-			n, c.answers, lat.count, lat.p(0.50), lat.p(0.99), lat.p(1), int64(c.answers*n)-lat.count)
-		closeAll(vs)
+			opened, c.answers, got, lat.p(0.50), lat.p(0.99), lat.p(1), int64(c.answers*opened)-got)
+		fmt.Printf("      %s\n", meter.report())
+		if err := workers.simple("close", false); err != nil {
+			return err
+		}
 		time.Sleep(2 * time.Second)
 	}
 	for _, n := range c.subs {
 		if ctx.Err() != nil {
 			break
 		}
-		vs, err := openViewers(ctx, base, room, n)
+		opened, failed, firstErr, err := workers.open(wsURL, room, n)
 		if err != nil {
-			closeAll(vs)
 			return err
 		}
-		sent, delivered, took := throughput(ctx, a, vs, c.throughput)
+		if failed > 0 {
+			fmt.Printf("open   %6d subscribers: %d connected, %d failed (%s)\n", n, opened, failed, firstErr)
+		}
+		meter.start()
+		sent, delivered, took := throughput(ctx, a, workers, opened, c.throughput)
 		fmt.Printf("tput  %6d subscribers: %d messages of 128 B sent, %d delivered in %v: %.0f msg/s delivered\n",
-			n, sent, delivered, took.Round(time.Millisecond), float64(delivered)/took.Seconds())
-		closeAll(vs)
+			opened, sent, delivered, took.Round(time.Millisecond), float64(delivered)/took.Seconds())
+		fmt.Printf("      %s\n", meter.report())
+		if err := workers.simple("close", false); err != nil {
+			return err
+		}
 		time.Sleep(2 * time.Second)
 	}
 	return ctx.Err()
+}
+
+func gcNote(m memory, wait time.Duration) string {
+	switch {
+	case m.afterGC:
+		return ", after a GC"
+	case wait > 0:
+		return fmt.Sprintf(", no GC within %v", wait)
+	}
+	return ""
 }
 
 func ints(s string) []int {
@@ -175,27 +256,6 @@ func ints(s string) []int {
 		}
 	}
 	return out
-}
-
-func nproc() int {
-	n := 0
-	data, _ := os.ReadFile("/proc/cpuinfo")
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "processor") {
-			n++
-		}
-	}
-	return n
-}
-
-// raiseNoFile lifts the open-file limit to the hard limit; the node
-// inherits it.
-func raiseNoFile() {
-	var l syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil {
-		l.Cur = l.Max
-		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
-	}
 }
 
 func waitUp(ctx context.Context, base string) error {
@@ -284,102 +344,8 @@ func (a *answerer) post(size int) error {
 		map[string]any{"question_id": a.question, "body": body}, nil)
 }
 
-// viewer is one socket reading a live room; it counts answers and keeps
-// their latency.
-type viewer struct {
-	ws    *websocket.Conn
-	got   atomic.Int64
-	mu    sync.Mutex
-	lat   []time.Duration
-	track atomic.Bool
-}
-
-var tsKey = []byte(`"body":"t=`)
-
-func (v *viewer) read() {
-	for {
-		_, data, err := v.ws.Read(context.Background())
-		if err != nil {
-			return
-		}
-		i := bytes.Index(data, tsKey)
-		if i < 0 {
-			continue
-		}
-		v.got.Add(1)
-		if v.track.Load() {
-			rest := data[i+len(tsKey):]
-			if j := bytes.IndexByte(rest, ' '); j > 0 {
-				if ns, err := strconv.ParseInt(string(rest[:j]), 10, 64); err == nil {
-					v.mu.Lock()
-					v.lat = append(v.lat, time.Duration(time.Now().UnixNano()-ns))
-					v.mu.Unlock()
-				}
-			}
-		}
-	}
-}
-
-// openViewers connects n sockets that join room, 400 per loopback source
-// address, and waits until every one has joined.
-func openViewers(ctx context.Context, base, room string, n int) ([]*viewer, error) {
-	url := "ws" + strings.TrimPrefix(base, "http") + "/ws"
-	join := []byte(`{"type":"join","room":"` + room + `","since":1000000000}`)
-	vs := make([]*viewer, n)
-	var wg sync.WaitGroup
-	var failed atomic.Int64
-	var firstErr atomic.Value
-	sem := make(chan struct{}, 64)
-	for i := range vs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			src := &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/400/250), byte(2+i/400%250))}
-			d := &net.Dialer{LocalAddr: src, Timeout: 10 * time.Second}
-			hc := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
-			dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			defer cancel()
-			ws, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{HTTPClient: hc})
-			if err != nil {
-				failed.Add(1)
-				firstErr.CompareAndSwap(nil, err)
-				return
-			}
-			ws.SetReadLimit(1 << 16)
-			if err := ws.Write(dctx, websocket.MessageText, join); err != nil {
-				failed.Add(1)
-				return
-			}
-			v := &viewer{ws: ws}
-			vs[i] = v
-			go v.read()
-		}(i)
-	}
-	wg.Wait()
-	out := vs[:0]
-	for _, v := range vs {
-		if v != nil {
-			out = append(out, v)
-		}
-	}
-	if f := failed.Load(); f > 0 {
-		return out, fmt.Errorf("%d of %d viewers failed to connect: %v", f, n, firstErr.Load())
-	}
-	time.Sleep(time.Second) // joins land
-	return out, nil
-}
-
-func closeAll(vs []*viewer) {
-	for _, v := range vs {
-		_ = v.ws.CloseNow()
-	}
-}
-
 type latencies struct {
-	all   []time.Duration
-	count int64
+	all []time.Duration
 }
 
 func (l latencies) p(q float64) time.Duration {
@@ -392,11 +358,9 @@ func (l latencies) p(q float64) time.Duration {
 
 // latency broadcasts k answers, 200 ms apart, and gathers how long each
 // took to reach every viewer.
-func latency(ctx context.Context, a *answerer, vs []*viewer, k int) latencies {
-	for _, v := range vs {
-		v.got.Store(0)
-		v.lat = nil
-		v.track.Store(true)
+func latency(ctx context.Context, a *answerer, p pool, k int) (latencies, int64, error) {
+	if err := p.simple("track", true); err != nil {
+		return latencies{}, 0, err
 	}
 	for i := 0; i < k && ctx.Err() == nil; i++ {
 		if err := a.post(128); err != nil {
@@ -405,25 +369,16 @@ func latency(ctx context.Context, a *answerer, vs []*viewer, k int) latencies {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second)
-	var l latencies
-	for _, v := range vs {
-		v.track.Store(false)
-		v.mu.Lock()
-		l.all = append(l.all, v.lat...)
-		v.mu.Unlock()
-		l.count += v.got.Load()
-	}
-	sort.Slice(l.all, func(i, j int) bool { return l.all[i] < l.all[j] })
-	return l
+	all, got, err := p.latencies()
+	slices.Sort(all)
+	return latencies{all}, got, err
 }
 
 // throughput posts 128-byte answers from 8 senders for d and counts what
-// the viewers receive until the flow stops.
-func throughput(ctx context.Context, a *answerer, vs []*viewer, d time.Duration) (sent, delivered int64, took time.Duration) {
-	for _, v := range vs {
-		v.got.Store(0)
-	}
-	var n atomic.Int64
+// the n viewers receive until the flow stops.
+func throughput(ctx context.Context, a *answerer, p pool, n int, d time.Duration) (sent, delivered int64, took time.Duration) {
+	_ = p.simple("track", false)
+	var posted atomic.Int64
 	start := time.Now()
 	stop := start.Add(d)
 	var wg sync.WaitGroup
@@ -433,23 +388,16 @@ func throughput(ctx context.Context, a *answerer, vs []*viewer, d time.Duration)
 			defer wg.Done()
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				if a.post(128) == nil {
-					n.Add(1)
+					posted.Add(1)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	total := func() int64 {
-		var t int64
-		for _, v := range vs {
-			t += v.got.Load()
-		}
-		return t
-	}
-	want := n.Load() * int64(len(vs))
+	want := posted.Load() * int64(n)
 	last, lastAt := int64(-1), time.Now()
 	for ctx.Err() == nil {
-		t := total()
+		t := p.count()
 		if t >= want {
 			lastAt = time.Now()
 			break
@@ -461,27 +409,5 @@ func throughput(ctx context.Context, a *answerer, vs []*viewer, d time.Duration)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return n.Load(), total(), lastAt.Sub(start)
-}
-
-// metrics reads the node's Prometheus gauges (unlabelled ones).
-func metrics(base string) map[string]float64 {
-	out := map[string]float64{}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		return out
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "#") || strings.Contains(l, "{") {
-			continue
-		}
-		if k, v, ok := strings.Cut(l, " "); ok {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				out[k] = f
-			}
-		}
-	}
-	return out
+	return posted.Load(), p.count(), lastAt.Sub(start)
 }
