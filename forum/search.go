@@ -3,10 +3,13 @@ package forum
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/vntext"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // SearchResult is one hit, with an HTML snippet whose matches are marked.
@@ -23,7 +26,7 @@ type SearchResult struct {
 // hundred thousand questions would otherwise be ranked a hundred thousand
 // times per query; past the cap, ranking is among the first matches the
 // index yields. Rare queries, the ones people search for, rank fully.
-const searchCandidates = 2000
+const searchCandidates = 200
 
 // Search finds public questions whose folded text contains every word of
 // the query (tone marks, case and Unicode form ignored), best first; when
@@ -40,13 +43,80 @@ func (s *Store) Search(ctx context.Context, query string, limit, offset int) ([]
 	if limit <= 0 || limit > 50 {
 		limit = 20
 	}
+	// When every word is common, the GIN index must intersect lists of
+	// hundreds of thousands of questions, while the newest questions hold
+	// matches aplenty: look there first.
+	common := s.lexemes.allCommon(ctx, s.pool, terms)
 	for _, op := range []string{" & ", " | "} {
-		res, err := s.search(ctx, strings.Join(quoteTerms(terms), op), terms, limit, offset)
+		tsquery := strings.Join(quoteTerms(terms), op)
+		if common {
+			res, err := s.searchRecent(ctx, tsquery, terms, limit, offset)
+			if err != nil || len(res) == limit {
+				return res, err
+			}
+		}
+		res, err := s.search(ctx, tsquery, terms, limit, offset)
 		if err != nil || len(res) > 0 || len(terms) == 1 {
 			return res, err
 		}
 	}
 	return nil, nil
+}
+
+// recentWindow is how many of the newest public questions searchRecent
+// looks through; commonShare is the share of questions a word must be in
+// for it to count as common (ANALYZE's statistics of search_vec say).
+const (
+	recentWindow = 3000
+	commonShare  = 0.02
+)
+
+// lexemeCache holds the frequent lexemes of search_vec from pg_stats,
+// refreshed every ten minutes.
+type lexemeCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	freq map[string]float32
+}
+
+func (c *lexemeCache) allCommon(ctx context.Context, pool *pgxpool.Pool, terms []string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) > 10*time.Minute {
+		c.at = time.Now() // a failed refresh waits for the next turn too
+		var elems []string
+		var freqs []float32
+		err := pool.QueryRow(ctx, `SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
+			WHERE schemaname = current_schema() AND tablename = 'forum_questions' AND attname = 'search_vec'`).Scan(&elems, &freqs)
+		c.freq = map[string]float32{}
+		if err == nil {
+			for i, e := range elems {
+				if i < len(freqs) {
+					c.freq[e] = freqs[i]
+				}
+			}
+		}
+	}
+	for _, t := range terms {
+		if c.freq[t] < commonShare {
+			return false
+		}
+	}
+	return true
+}
+
+// searchRecent ranks the matches among the newest public questions.
+func (s *Store) searchRecent(ctx context.Context, tsquery string, terms []string, limit, offset int) ([]SearchResult, error) {
+	return s.collect(s.pool.Query(ctx, `
+		WITH m AS (
+			SELECT q.id, q.title, q.body, q.slug, q.status, q.search_vec
+			FROM (SELECT id, title, body, slug, status, search_vec FROM forum_questions q
+			      WHERE `+publicCond+` ORDER BY q.created_at DESC, q.id DESC LIMIT $5) q
+			WHERE q.search_vec @@ to_tsquery('simple', $1)
+			LIMIT $4
+		)
+		SELECT id, title, body, slug, status, ts_rank_cd(search_vec, to_tsquery('simple', $1)) AS rank
+		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates, recentWindow))(terms)
 }
 
 // quoteTerms makes each folded word a tsquery lexeme literal.
@@ -59,7 +129,7 @@ func quoteTerms(terms []string) []string {
 }
 
 func (s *Store) search(ctx context.Context, tsquery string, terms []string, limit, offset int) ([]SearchResult, error) {
-	rows, err := s.pool.Query(ctx, `
+	return s.collect(s.pool.Query(ctx, `
 		WITH m AS (
 			SELECT q.id, q.title, q.body, q.slug, q.status, q.search_vec
 			FROM forum_questions q
@@ -67,23 +137,28 @@ func (s *Store) search(ctx context.Context, tsquery string, terms []string, limi
 			LIMIT $4
 		)
 		SELECT id, title, body, slug, status, ts_rank_cd(search_vec, to_tsquery('simple', $1)) AS rank
-		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates)
-	if err != nil {
-		return nil, err
+		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates))(terms)
+}
+
+func (s *Store) collect(rows pgx.Rows, err error) func(terms []string) ([]SearchResult, error) {
+	return func(terms []string) ([]SearchResult, error) {
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (SearchResult, error) {
+			var r SearchResult
+			var body, slug string
+			if err := row.Scan(&r.ID, &r.Title, &body, &slug, &r.Status, &r.Rank); err != nil {
+				return r, err
+			}
+			r.Snippet = vntext.Snippet(body, terms, 180)
+			if !strings.Contains(r.Snippet, "<mark>") { // the match is in the title
+				r.Snippet = vntext.Snippet(r.Title+" — "+body, terms, 180)
+			}
+			r.URL = Question{ID: r.ID, Slug: slug}.Path()
+			return r, nil
+		})
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (SearchResult, error) {
-		var r SearchResult
-		var body, slug string
-		if err := row.Scan(&r.ID, &r.Title, &body, &slug, &r.Status, &r.Rank); err != nil {
-			return r, err
-		}
-		r.Snippet = vntext.Snippet(body, terms, 180)
-		if !strings.Contains(r.Snippet, "<mark>") { // the match is in the title
-			r.Snippet = vntext.Snippet(r.Title+" — "+body, terms, 180)
-		}
-		r.URL = Question{ID: r.ID, Slug: slug}.Path()
-		return r, nil
-	})
 }
 
 // TitleHTML is the title with query words marked, for the results page.

@@ -14,11 +14,12 @@ import (
 
 // Store is the forum's storage.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	lexemes *lexemeCache
 }
 
 // NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, lexemes: &lexemeCache{}} }
 
 // publicCond is the condition of every public listing; it matches the
 // partial indexes of migrations/00010_forum.sql word for word.

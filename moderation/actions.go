@@ -2,7 +2,6 @@ package moderation
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,37 +52,37 @@ func errForbiddenRole() error { return apperr.Forbiddenf("your role may not do t
 // ClaimNext gives actor the most urgent unclaimed item, or (Item{}, false)
 // when nothing waits. SKIP LOCKED lets many moderators claim at once
 // without waiting on each other and without ever taking the same item.
+// Claim, audit entry and notification are one statement, so a claim is one
+// round trip and its row lock lasts only that statement.
 func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bool, error) {
 	if !actor.IsStaff() {
 		return Item{}, false, errForbiddenRole()
 	}
-	var it Item
-	found := false
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `
+	rows, err := s.pool.Query(ctx, `
+		WITH i AS (
 			UPDATE moderation_items SET assignee_id = $1, lease_expires_at = now() + $2::interval, updated_at = now()
 			WHERE id = (SELECT id FROM moderation_items
 			            WHERE status IN ('pending', 'approved') AND assignee_id IS NULL
 			            ORDER BY priority DESC, due_at, id
 			            LIMIT 1 FOR UPDATE SKIP LOCKED)
-			RETURNING id`, actor.ID, s.Lease.String()).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		found = true
-		if it, err = findItem(ctx, tx, `i.id = $1`, id); err != nil {
-			return err
-		}
-		if err := appendAudit(ctx, tx, id, &actor.ID, ActionClaim, "", nil, snapshot(it)); err != nil {
-			return err
-		}
-		return notify(ctx, tx, it, "claimed")
-	})
-	return it, found, err
+			RETURNING *
+		), audit AS (
+			INSERT INTO moderation_audit (item_id, actor_id, action, after)
+			SELECT id, $1, $3, jsonb_strip_nulls(jsonb_build_object('status', status, 'assignee_id', assignee_id,
+				'department', nullif(department, ''), 'escalated', nullif(escalated, false), 'merged_into', merged_into, 'priority', priority))
+			FROM i
+		), notified AS (
+			SELECT count(pg_notify($4, json_build_object('id', id, 'event', 'claimed', 'status', status, 'source', source)::text)) AS n FROM i
+		)
+		SELECT `+itemColumns+` FROM i LEFT JOIN users u ON u.id = i.assignee_id CROSS JOIN notified`, actor.ID, s.Lease.String(), ActionClaim, notifyChannel)
+	if err != nil {
+		return Item{}, false, err
+	}
+	items, err := pgx.CollectRows(rows, scanItem)
+	if err != nil || len(items) == 0 {
+		return Item{}, false, err
+	}
+	return items[0], true, nil
 }
 
 // Act performs action on item id for actor. Claiming is a lease: acting on

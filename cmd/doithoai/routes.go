@@ -22,7 +22,7 @@ func (a *app) routes() http.Handler {
 		r.Use(web.TrustProxy)
 	}
 	r.Use(web.AccessLog(a.log), web.Recover, a.metrics.Middleware, web.LimitBody(4<<20))
-	r.Use(middleware.Compress(5, "text/html", "text/css", "application/json", "application/atom+xml", "text/javascript", "text/csv", "image/svg+xml"))
+	r.Use(middleware.Compress(1, "text/html", "text/css", "application/json", "application/atom+xml", "text/javascript", "text/csv", "image/svg+xml"))
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
