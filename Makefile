@@ -31,11 +31,13 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
 
-## bench: the benchmarks recorded in BENCHMARKS.md (bounded in time; loopback only)
+## bench: the forum, queue and summary benchmarks of BENCHMARKS.md (bounded; loopback only).
+## Live chat and hotline loads have their own commands there (cmd/loadws, cmd/sipload).
 bench: build
 	@./scripts/install-deps.sh run
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 	$(GO) run ./cmd/benchforum
+	$(GO) run ./cmd/benchfeedback -n 1000000 -runs 5
 
 clean:
 	rm -rf bin
