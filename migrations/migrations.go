@@ -1,8 +1,10 @@
 // Package migrations holds the numbered, append-only SQL migrations that
 // `doithoai migrate` applies (goose format). Never edit a file that has
-// shipped: add a new one. Number ranges by owner keep merges painless:
-// 00001–00009 platform, 00010–00019 forum, 00020–00029 moderation,
-// 00030–00039 livechat, 00040–00049 callcenter, 00050–00059 feedback.
+// shipped: add a new one with the next number after the highest present
+// (00053 next), whatever package it serves. goose refuses a number lower
+// than one a database already has, so the first files' ranges per owner
+// (00010 forum, 00020 moderation, 00030 livechat, 00040 hotline, 00050
+// feedback) are history, not slots to fill.
 package migrations
 
 import "embed"

@@ -150,6 +150,7 @@ func (s *Postgres) waitReady(ctx context.Context, limit time.Duration) error {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-s.done:
+			s.done <- err // leave it for Stop and Wait, which read it too
 			return fmt.Errorf("postgres exited: %v", err)
 		default:
 		}
