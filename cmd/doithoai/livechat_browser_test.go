@@ -58,7 +58,9 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 		chromedp.SendKeys("#login", "mod1", chromedp.ByID),
 		chromedp.SendKeys("#password", "correct horse battery", chromedp.ByID),
 		chromedp.Submit("#password", chromedp.ByID),
-		chromedp.WaitVisible("header", chromedp.ByQuery),
+		// Staff land on the console; waiting for something only it has keeps
+		// the next navigation from cutting the login's redirect short.
+		chromedp.WaitVisible("#claim-next", chromedp.ByID),
 		chromedp.Navigate(n.URL+"/chat/console"),
 		waitText(mod, "#lc-waiting", "Lò Thị Mai"),
 		chromedp.Click("#lc-waiting button[data-accept]", chromedp.ByQuery),
