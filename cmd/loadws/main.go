@@ -176,7 +176,7 @@ func run() error {
 	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
 
 	time.Sleep(2 * time.Second)
-	idle := memoryAfterGC(base, c.gcWait)
+	idle := memoryAfterGC(base, srv.Process.Pid, c.gcWait)
 	fmt.Printf("idle       0 viewers: heap %.1f MB, stacks %.1f MB, RSS %.1f MB%s\n", idle.heap/(1<<20), idle.stacks/(1<<20), idle.rss/(1<<20), gcNote(idle, c.gcWait))
 	prevN, prevMem := 0, idle
 	for _, n := range c.viewers {
@@ -192,9 +192,10 @@ func run() error {
 			fmt.Printf("open   %6d viewers: %d connected, %d failed (%s)\n", n, opened, failed, firstErr)
 		}
 		time.Sleep(3 * time.Second) // let the node settle (presence, the joins' garbage)
-		mem := memoryAfterGC(base, c.gcWait)
+		mem := memoryAfterGC(base, srv.Process.Pid, c.gcWait)
 		held := int(metrics(base)["doithoai_livechat_connections"])
-		fmt.Printf("idle  %6d viewers: node holds %d sockets; per socket: %s%s\n", n, held, mem.sub(idle).per(held), gcNote(mem, c.gcWait))
+		fmt.Printf("idle  %6d viewers: node holds %d sockets, heap %.1f MB, stacks %.1f MB, RSS %.1f MB; per socket: %s%s\n",
+			n, held, mem.heap/(1<<20), mem.stacks/(1<<20), mem.rss/(1<<20), mem.sub(idle).per(held), gcNote(mem, c.gcWait))
 		// The slope between two idle states is the honest cost of a socket:
 		// fixed and start-up allocations cancel out.
 		if prevN > 0 && held > prevN {

@@ -86,30 +86,44 @@ func (m memory) per(n int) string {
 	return fmt.Sprintf("heap %.1f KB + stacks %.1f KB = %.1f KB (RSS %.1f KB)", m.heap/k, m.stacks/k, (m.heap+m.stacks)/k, m.rss/k)
 }
 
-func readMemory(base string) memory {
+// readMemory reads the node's heap and stacks from its metrics and its
+// resident set from /proc here: at its open-file limit the node cannot
+// open /proc itself, and its process metrics go missing.
+func readMemory(base string, pid int) memory {
 	m := metrics(base)
 	return memory{heap: m["go_memstats_heap_inuse_bytes"], stacks: m["go_memstats_stack_inuse_bytes"],
-		rss: m["process_resident_memory_bytes"], gcs: m["go_gc_duration_seconds_count"]}
+		rss: vmRSS(pid), gcs: m["go_gc_duration_seconds_count"]}
+}
+
+func vmRSS(pid int) float64 {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // memoryAfterGC waits (up to wait) for the node's next garbage collection
 // and reads its memory soon after it (once the sweep is done), so that the
 // heap figure is what is live rather than what awaits collection. An idle Go process collects at
 // least every two minutes.
-func memoryAfterGC(base string, wait time.Duration) memory {
-	start := readMemory(base)
+func memoryAfterGC(base string, pid int, wait time.Duration) memory {
+	start := readMemory(base, pid)
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
-		if m := readMemory(base); m.gcs > start.gcs {
+		if m := readMemory(base, pid); m.gcs > start.gcs {
 			// The heap shrinks as the collector sweeps, in the background.
 			time.Sleep(2 * time.Second)
-			m = readMemory(base)
+			m = readMemory(base, pid)
 			m.afterGC = true
 			return m
 		}
 	}
-	return readMemory(base)
+	return readMemory(base, pid)
 }
 
 // cpuMeter accounts for the machine's CPU time over a phase: the node's,
