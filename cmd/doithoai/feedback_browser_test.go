@@ -14,14 +14,10 @@ import (
 
 // fbLogin logs in through the form and waits until the login page is gone.
 func fbLogin(ctx context.Context, base, login, password string) error {
-	return chromedp.Run(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(`#login`, chromedp.ByID),
-		chromedp.SendKeys(`#login`, login, chromedp.ByID),
-		chromedp.SendKeys(`#password`, password, chromedp.ByID),
-		chromedp.Submit(`#password`, chromedp.ByID),
-		chromedp.WaitNotPresent(`#password`, chromedp.ByID),
-	)
+	if err := browserLogin(ctx, base, login, password); err != nil {
+		return err
+	}
+	return chromedp.Run(ctx, chromedp.WaitNotPresent(`#password`, chromedp.ByID))
 }
 
 // TestFeedbackDashboardBrowser: a leader on a phone reads the dashboard
