@@ -22,24 +22,27 @@ type Config struct {
 
 	RTPPortMin, RTPPortMax int // even ports from this range; 0/0: kernel's choice
 
-	MaxCalls         int           // concurrent calls; more are answered 486
-	InviteRate       float64       // new INVITEs per second per source IP
-	InviteBurst      int           //
-	RegisterRate     float64       // REGISTERs per second per source IP
-	RegisterBurst    int           //
-	RingTime         time.Duration // 180 Ringing before answering (0: answer at once)
-	RTPTimeout       time.Duration // no RTP this long: hang up with BYE
-	DigitTimeout     time.Duration // wait for a key after a menu prompt
-	MenuRetries      int           // replays of a menu on no or invalid input
-	AgentWait        time.Duration // queue wait before voicemail
-	AgentRingTimeout time.Duration // one agent rings this long before the next is tried
-	VoicemailMax     time.Duration // longest recording
-	VoicemailMin     time.Duration // shorter recordings make no ticket
-	ConsentOnSilence bool          // staying on the line after the consent prompt counts as consent
-	Hours            Hours         // business hours and holidays
-	DefaultLanguage  string        // prompts language before the caller chooses
-	NonceSecret      []byte        // signs digest nonces; random per process when empty
-	ShutdownGrace    time.Duration // how long Run waits for calls to hang up
+	MaxCalls         int            // concurrent calls; more are answered 486
+	MaxCallsPerIP    int            // concurrent calls from one source IP; more are answered 486
+	TrustedSources   []netip.Prefix // SIP trunks/edge proxies: no per-source call cap
+	InviteRate       float64        // new INVITEs per second per source IP
+	InviteBurst      int            //
+	RegisterRate     float64        // REGISTERs per second per source IP
+	RegisterBurst    int            //
+	RingTime         time.Duration  // 180 Ringing before answering (0: answer at once)
+	RTPTimeout       time.Duration  // no RTP this long: hang up with BYE
+	RTPStartTimeout  time.Duration  // no RTP at all this long after the ACK: hang up (no_rtp)
+	DigitTimeout     time.Duration  // wait for a key after a menu prompt
+	MenuRetries      int            // replays of a menu on no or invalid input
+	AgentWait        time.Duration  // queue wait before voicemail
+	AgentRingTimeout time.Duration  // one agent rings this long before the next is tried
+	VoicemailMax     time.Duration  // longest recording
+	VoicemailMin     time.Duration  // shorter recordings make no ticket
+	ConsentOnSilence bool           // staying on the line after the consent prompt counts as consent
+	Hours            Hours          // business hours and holidays
+	DefaultLanguage  string         // prompts language before the caller chooses
+	NonceSecret      []byte         // signs digest nonces; random per process when empty
+	ShutdownGrace    time.Duration  // how long Run waits for calls to hang up
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -52,11 +55,13 @@ func DefaultConfig() Config {
 		RTPPortMin:       10000,
 		RTPPortMax:       20000,
 		MaxCalls:         500,
+		MaxCallsPerIP:    4,
 		InviteRate:       5,
 		InviteBurst:      20,
 		RegisterRate:     1,
 		RegisterBurst:    10,
 		RTPTimeout:       30 * time.Second,
+		RTPStartTimeout:  5 * time.Second,
 		DigitTimeout:     5 * time.Second,
 		MenuRetries:      2,
 		AgentWait:        60 * time.Second,
@@ -83,8 +88,11 @@ func vietnam() *time.Location {
 //	HOTLINE_PROMPTS_DIR      prompt overrides (default DATA_DIR/prompts)
 //	RTP_PORT_MIN, RTP_PORT_MAX  (10000, 20000)
 //	HOTLINE_MAX_CALLS        (500)
+//	HOTLINE_MAX_CALLS_PER_IP concurrent calls from one source address (4)
+//	HOTLINE_TRUSTED_SOURCES  CIDRs (or IPs) of SIP trunks/edge proxies exempt from that cap
 //	HOTLINE_INVITE_RATE      INVITEs/s per source IP (5, burst 4×)
 //	HOTLINE_RTP_TIMEOUT      (30s)
+//	HOTLINE_RTP_START_TIMEOUT  hang up a call that sent no RTP at all this long after the ACK (5s)
 //	HOTLINE_AGENT_WAIT       (60s)
 //	HOTLINE_AGENT_RING       (20s)
 //	HOTLINE_VOICEMAIL_MAX    (3m)
@@ -143,6 +151,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	num("RTP_PORT_MIN", &c.RTPPortMin)
 	num("RTP_PORT_MAX", &c.RTPPortMax)
 	num("HOTLINE_MAX_CALLS", &c.MaxCalls)
+	num("HOTLINE_MAX_CALLS_PER_IP", &c.MaxCallsPerIP)
+	if c.MaxCallsPerIP < 1 {
+		errs = append(errs, "HOTLINE_MAX_CALLS_PER_IP: want at least 1 (exempt a trunk with HOTLINE_TRUSTED_SOURCES)")
+	}
+	if v := getenv("HOTLINE_TRUSTED_SOURCES"); v != "" {
+		nets, err := parsePrefixes(v)
+		if err != nil {
+			errs = append(errs, "HOTLINE_TRUSTED_SOURCES: "+err.Error())
+		}
+		c.TrustedSources = nets
+	}
 	if v := getenv("HOTLINE_INVITE_RATE"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || r <= 0 {
@@ -151,6 +170,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.InviteRate, c.InviteBurst = r, max(1, int(4*r))
 	}
 	dur("HOTLINE_RTP_TIMEOUT", &c.RTPTimeout)
+	dur("HOTLINE_RTP_START_TIMEOUT", &c.RTPStartTimeout)
 	dur("HOTLINE_AGENT_WAIT", &c.AgentWait)
 	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
 	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
@@ -210,6 +230,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	setDur(&c.RTPTimeout, d.RTPTimeout)
+	setDur(&c.RTPStartTimeout, d.RTPStartTimeout)
 	setDur(&c.DigitTimeout, d.DigitTimeout)
 	setDur(&c.AgentWait, d.AgentWait)
 	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
@@ -217,6 +238,9 @@ func (c Config) withDefaults() Config {
 	setDur(&c.ShutdownGrace, d.ShutdownGrace)
 	if c.MaxCalls == 0 {
 		c.MaxCalls = d.MaxCalls
+	}
+	if c.MaxCallsPerIP == 0 {
+		c.MaxCallsPerIP = d.MaxCallsPerIP
 	}
 	if c.InviteRate == 0 {
 		c.InviteRate, c.InviteBurst = d.InviteRate, d.InviteBurst
@@ -243,4 +267,44 @@ func (c Config) validate() error {
 		return fmt.Errorf("callcenter config: DATA_DIR is empty")
 	}
 	return nil
+}
+
+// parsePrefixes reads a comma list of CIDRs; a bare address stands for
+// itself (/32 or /128).
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", f)
+			}
+			out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", f)
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// trustedSource reports whether ip is a configured trunk or edge proxy.
+func (c Config) trustedSource(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range c.TrustedSources {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
