@@ -31,8 +31,13 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 		return false, nil
 	}
 	ip := e.advertised(addrIP(a.dest))
-	leg := newRTPSession(conn, PCMU, telephoneEventPT, remoteForDest(a.dest), e.cfg.RTPTimeout)
-	defer leg.closeSession()
+	// The agent's media is held to the same rule as the caller's: accepted
+	// from its REGISTER source or its SDP address only.
+	leg := newRTPSession(conn, PCMU, telephoneEventPT, addrIP(a.dest), e.rtpTimeouts())
+	defer func() {
+		leg.closeSession()
+		e.metrics.rtpPackets.WithLabelValues("foreign").Add(float64(leg.stats.rxForeign.Load()))
+	}()
 
 	req := sip.NewRequest(sip.INVITE, *a.contact.Clone())
 	req.SetDestination(a.dest)
@@ -131,7 +136,11 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 	case <-dlg.Context().Done():
 		c.path("agent_end:agent")
 	case <-leg.Dead():
-		c.path("agent_end:rtp_timeout")
+		if errors.Is(leg.deadCause(), errNoRTP) {
+			c.path("agent_end:no_rtp")
+		} else {
+			c.path("agent_end:rtp_timeout")
+		}
 	}
 	if dlg.LoadState() != sip.DialogStateEnded {
 		byeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

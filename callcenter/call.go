@@ -25,6 +25,7 @@ type call struct {
 
 	callID     string
 	caller     string
+	source     netip.Addr // signalling source IP: counted against MaxCallsPerIP
 	hotline    string
 	localIP    netip.Addr
 	sessID     uint64
@@ -53,13 +54,17 @@ func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *
 		ackSDP:  make(chan []byte, 1),
 		callID:  req.CallID().Value(),
 		caller:  callerNumber(req),
+		source:  sourceIP(req),
 		hotline: req.Recipient.User,
 		localIP: e.advertised(sourceIP(req)),
 		sessID:  newSessionID(),
 		digits:  make(chan byte, 32),
 		lang:    e.cfg.DefaultLanguage,
 	}
-	c.rtp = newRTPSession(conn, codec, dtmf, remoteFor(offer, req), e.cfg.RTPTimeout)
+	c.rtp = newRTPSession(conn, codec, dtmf, c.source, e.rtpTimeouts())
+	if offer != nil {
+		c.rtp.setRemote(offer.Addr) // a late offer's answer comes with the ACK
+	}
 	c.rtp.onDigit = c.pushDigit
 	c.cdr = CDR{
 		CallID:    c.callID,
@@ -70,6 +75,14 @@ func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *
 		Outcome:   OutcomeAbandoned,
 	}
 	return c
+}
+
+// errNoRTP ends a call whose caller never sent a packet after the ACK:
+// a real phone sends media at once, a flood of silent calls does not.
+var errNoRTP = errors.New("no RTP after answer")
+
+func (e *engine) rtpTimeouts() rtpTimeouts {
+	return rtpTimeouts{start: e.cfg.RTPStartTimeout, silence: e.cfg.RTPTimeout}
 }
 
 func callerNumber(req *sip.Request) string {
@@ -133,7 +146,7 @@ func (c *call) run() {
 	go func() {
 		select {
 		case <-c.rtp.Dead():
-			cancel(errRTPTimeout)
+			cancel(c.rtp.deadCause())
 		case <-ctx.Done():
 		}
 	}()
@@ -147,6 +160,8 @@ func (c *call) run() {
 		c.cdr.HangupCause = "caller"
 	case errors.Is(cause, errRTPTimeout):
 		c.cdr.HangupCause = "rtp_timeout"
+	case errors.Is(cause, errNoRTP):
+		c.cdr.HangupCause = "no_rtp"
 	case errors.Is(cause, errShutdown):
 		c.cdr.HangupCause = "shutdown"
 	case err != nil:
@@ -178,6 +193,7 @@ func (c *call) finish() {
 	e.metrics.rtpPackets.WithLabelValues("rx").Add(float64(c.cdr.RTPReceived))
 	e.metrics.rtpPackets.WithLabelValues("tx").Add(float64(c.cdr.RTPSent))
 	e.metrics.rtpPackets.WithLabelValues("lost").Add(float64(c.cdr.RTPLost))
+	e.metrics.rtpPackets.WithLabelValues("foreign").Add(float64(c.rtp.stats.rxForeign.Load()))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.store.SaveCDR(ctx, c.cdr); err != nil {

@@ -18,12 +18,15 @@ import (
 // Attacks on the media path and on call admission, reproduced on loopback
 // with callers, attackers and victims on their own 127.0.0.x addresses.
 
+// listenAt opens a UDP socket on ip, closed at the end of the test (after
+// its deferred server stop, so the server's BYEs are still answered).
 func listenAt(t *testing.T, ip string) *net.UDPConn {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
@@ -32,6 +35,22 @@ func listenAt(t *testing.T, ip string) *net.UDPConn {
 func testPortRange(width int) (int, int) {
 	base := 21000 + 2*rand.IntN((9000-width)/2)
 	return base, base + width
+}
+
+// samePort opens a UDP socket on each address, both on the same port.
+func samePort(t *testing.T, ipA, ipB string) (*net.UDPConn, *net.UDPConn) {
+	t.Helper()
+	for range 20 {
+		a := listenAt(t, ipA)
+		b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ipB), Port: int(addrOf(a).Port())})
+		if err == nil {
+			t.Cleanup(func() { b.Close() })
+			return a, b
+		}
+		a.Close()
+	}
+	t.Fatalf("no port free on both %s and %s", ipA, ipB)
+	return nil, nil
 }
 
 // countPackets reads c until it is closed and counts what arrives.
@@ -228,7 +247,6 @@ func TestRTPHijackFromAnotherAddressIgnored(t *testing.T) {
 	defer ts.stop()
 
 	attacker := listenAt(t, "127.0.0.3")
-	defer attacker.Close()
 	heardByAttacker := countPackets(attacker)
 	stopSpray := make(chan struct{})
 	defer close(stopSpray)
@@ -236,7 +254,6 @@ func TestRTPHijackFromAnotherAddressIgnored(t *testing.T) {
 	go sprayRTP(attacker, cfg.RTPPortMin, cfg.RTPPortMax, '2', stopSpray, &rounds)
 
 	sig, media := listenAt(t, "127.0.0.2"), listenAt(t, "127.0.0.2")
-	defer sig.Close()
 	ap := addrOf(media)
 	rc := dialRaw(t, ts, sig, "hijack-1", buildSDP(ap.Addr(), int(ap.Port()), 1, 1, []Codec{PCMU}, 101))
 	if rc.res.StatusCode != 200 {
@@ -267,7 +284,8 @@ func TestRTPHijackFromAnotherAddressIgnored(t *testing.T) {
 	if n := heardByAttacker.Load(); n != 0 {
 		t.Errorf("the attacker received %d RTP packets of the call", n)
 	}
-	if heard := caller.received(); len(heard) < 4000 || rms(heard) < 300 {
+	waitFor(t, 10*time.Second, "the prompts at the caller", func() bool { return len(caller.received()) >= 4000 })
+	if heard := caller.received(); rms(heard) < 300 {
 		t.Errorf("the caller heard %d samples, rms %.0f", len(heard), rms(heard))
 	}
 	ts.stop()
@@ -349,25 +367,10 @@ func TestRTPNotReflectedToUnprovenAddress(t *testing.T) {
 	defer ts.stop()
 
 	// The victim's port, and the same port on the caller's own address.
-	var victim, own *net.UDPConn
-	for range 20 {
-		victim = listenAt(t, "127.0.0.4")
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2), Port: int(addrOf(victim).Port())})
-		if err == nil {
-			own = c
-			break
-		}
-		victim.Close()
-	}
-	if own == nil {
-		t.Fatal("no port free on both 127.0.0.2 and 127.0.0.4")
-	}
-	defer victim.Close()
-	defer own.Close()
+	victim, own := samePort(t, "127.0.0.4", "127.0.0.2")
 	atVictim, atOwn := countPackets(victim), countPackets(own)
 
 	sig := listenAt(t, "127.0.0.2")
-	defer sig.Close()
 	va := addrOf(victim)
 	rc := dialRaw(t, ts, sig, "reflect-1", buildSDP(va.Addr(), int(va.Port()), 1, 1, []Codec{PCMU}, 101))
 	if rc.res.StatusCode != 200 {
@@ -407,7 +410,6 @@ func TestCallsCappedPerSource(t *testing.T) {
 
 	dial := func(ip, id string) *rawCall {
 		sig, media := listenAt(t, ip), listenAt(t, ip)
-		t.Cleanup(func() { sig.Close(); media.Close() })
 		ap := addrOf(media)
 		return dialRaw(t, ts, sig, id, buildSDP(ap.Addr(), int(ap.Port()), 1, 1, []Codec{PCMU}, 101))
 	}
@@ -452,8 +454,6 @@ func TestCallWithoutRTPHungUp(t *testing.T) {
 	defer ts.stop()
 
 	sig, media := listenAt(t, "127.0.0.2"), listenAt(t, "127.0.0.2")
-	defer sig.Close()
-	defer media.Close()
 	ap := addrOf(media)
 	rc := dialRaw(t, ts, sig, "silent-1", buildSDP(ap.Addr(), int(ap.Port()), 1, 1, []Codec{PCMU}, 101))
 	if rc.res.StatusCode != 200 {

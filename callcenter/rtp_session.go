@@ -25,31 +25,44 @@ type audioSource interface {
 // rtpStats are counters read by CDRs and metrics.
 type rtpStats struct {
 	rxPackets, rxLost, txPackets atomic.Uint64
+	rxForeign                    atomic.Uint64 // dropped: not from the peer's media address
+}
+
+// rtpTimeouts end a session whose peer sends no media: start bounds the
+// wait for the first packet, silence the gap between packets after that.
+type rtpTimeouts struct {
+	start, silence time.Duration
 }
 
 // rtpSession is one RTP stream: a UDP socket, a send goroutine that paces
 // one packet every 20 ms from the current audioSource, and a receive
 // goroutine that decodes audio for the current sink and detects RFC 4733
 // DTMF. The owning call starts it with start and ends it with close.
+//
+// Media is accepted only from the peer's addresses (its signalling IP and
+// the IP of its SDP), so a third party spraying the port range can neither
+// listen in nor press keys; and it is sent to an address other than the
+// signalling IP only once RTP has come from it, so an INVITE cannot aim
+// the stream at a victim.
 type rtpSession struct {
-	conn   *net.UDPConn
-	codec  Codec // what we send; set before start, then read-only
-	dtmfPT int   // telephone-event payload type, -1 if not negotiated
-	ssrc   uint32
+	conn     *net.UDPConn
+	codec    Codec      // what we send; set before start, then read-only
+	dtmfPT   int        // telephone-event payload type, -1 if not negotiated
+	signalIP netip.Addr // where the peer's SIP came from; always allowed
+	ssrc     uint32
 
-	remote  atomic.Pointer[netip.AddrPort] // where we send; re-INVITE or latching update it
-	latched atomic.Bool                    // set by the receive goroutine on the first packet
+	peer  atomic.Pointer[mediaPeer] // setRemote (offer/answer) and latching replace it
+	muted atomic.Bool               // peer put us on hold: keep pacing but do not send
 
 	source atomic.Pointer[sourceBox]     // written by the call goroutine, read by the sender
 	sink   atomic.Pointer[audioSinkFunc] // written by the call goroutine, called by the receiver
-	muted  atomic.Bool                   // peer put us on hold: keep pacing but do not send
 
 	onDigit func(byte) // called by the receive goroutine; must not block
 
-	timeout  time.Duration
-	lastRecv atomic.Int64 // unix nanos of the last packet from the peer
+	timeouts rtpTimeouts
+	started  time.Time // set by start
 	dead     chan struct{}
-	deadOnce sync.Once
+	deadErr  error // errNoRTP or errRTPTimeout, written before dead is closed
 
 	stats rtpStats
 	stop  chan struct{}
@@ -57,29 +70,45 @@ type rtpSession struct {
 	close sync.Once
 }
 
+// mediaPeer is where media goes and where it may come from. It is replaced
+// as a whole, never changed in place.
+type mediaPeer struct {
+	allowed [2]netip.Addr  // signalling IP and SDP IP (unmapped; may be equal)
+	dest    netip.AddrPort // where we send; invalid: nowhere yet
+	latched bool           // dest is where the peer's packets come from
+}
+
+func (m *mediaPeer) allows(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsValid() && (ip == m.allowed[0] || ip == m.allowed[1])
+}
+
 // sourceBox lets an atomic.Pointer hold an interface value.
 type sourceBox struct{ src audioSource }
 
 type audioSinkFunc func(pcm []int16)
 
-func newRTPSession(conn *net.UDPConn, codec Codec, dtmfPT int, remote netip.AddrPort, timeout time.Duration) *rtpSession {
+// newRTPSession makes a session for a peer whose SIP came from signalIP;
+// nothing is sent until setRemote gives the peer's SDP address.
+func newRTPSession(conn *net.UDPConn, codec Codec, dtmfPT int, signalIP netip.Addr, t rtpTimeouts) *rtpSession {
 	s := &rtpSession{
-		conn:    conn,
-		codec:   codec,
-		dtmfPT:  dtmfPT,
-		ssrc:    rand.Uint32(),
-		timeout: timeout,
-		dead:    make(chan struct{}),
-		stop:    make(chan struct{}),
+		conn:     conn,
+		codec:    codec,
+		dtmfPT:   dtmfPT,
+		signalIP: signalIP.Unmap(),
+		ssrc:     rand.Uint32(),
+		timeouts: t,
+		dead:     make(chan struct{}),
+		stop:     make(chan struct{}),
 	}
-	s.remote.Store(&remote)
-	s.lastRecv.Store(time.Now().UnixNano())
+	s.peer.Store(&mediaPeer{allowed: [2]netip.Addr{s.signalIP, s.signalIP}})
 	return s
 }
 
 func (s *rtpSession) localPort() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
 
 func (s *rtpSession) start() {
+	s.started = time.Now()
 	s.wg.Add(2)
 	go s.sendLoop()
 	go s.recvLoop()
@@ -94,12 +123,35 @@ func (s *rtpSession) closeSession() {
 	})
 }
 
-// Dead is closed when no packet has arrived for the configured timeout.
+// Dead is closed when no packet came within the start timeout or none has
+// come for the silence timeout; deadCause then says which.
 func (s *rtpSession) Dead() <-chan struct{} { return s.dead }
 
-func (s *rtpSession) setRemote(ap netip.AddrPort) {
-	s.remote.Store(&ap)
-	s.latched.Store(false)
+func (s *rtpSession) deadCause() error {
+	select {
+	case <-s.dead:
+		return s.deadErr
+	default:
+		return nil
+	}
+}
+
+// setRemote takes the peer's SDP address (offer, answer or re-INVITE).
+// Media from that IP and the signalling IP is accepted. We send to the SDP
+// address at once only if it is the signalling IP, whose owner has proven
+// itself by completing the SIP handshake; otherwise the SDP port of the
+// signalling IP is tried (a NAT that keeps ports) until RTP arrives from an
+// allowed address, which we then latch to.
+func (s *rtpSession) setRemote(sdp netip.AddrPort) {
+	ip := sdp.Addr().Unmap()
+	p := &mediaPeer{allowed: [2]netip.Addr{s.signalIP, ip}}
+	switch {
+	case ip == s.signalIP:
+		p.dest = netip.AddrPortFrom(ip, sdp.Port())
+	case s.signalIP.IsValid():
+		p.dest = netip.AddrPortFrom(s.signalIP, sdp.Port())
+	}
+	s.peer.Store(p)
 }
 
 func (s *rtpSession) setSource(src audioSource) {
@@ -145,11 +197,11 @@ func (s *rtpSession) sendLoop() {
 			}
 			clear(pcm)
 		}
-		if !s.muted.Load() {
+		if dest := s.peer.Load().dest; dest.IsValid() && !s.muted.Load() {
 			payload = s.codec.Encode(payload[:0], pcm)
 			pkt.Payload = payload
 			if n, err := pkt.MarshalTo(buf); err == nil {
-				if _, err := s.conn.WriteToUDPAddrPort(buf[:n], *s.remote.Load()); err == nil {
+				if _, err := s.conn.WriteToUDPAddrPort(buf[:n], dest); err == nil {
 					s.stats.txPackets.Add(1)
 				}
 			}
@@ -179,20 +231,32 @@ func (s *rtpSession) recvLoop() {
 	var haveSeq, haveTS bool
 	var lastSeq uint16
 	var nextTS uint32
+	var lastRecv time.Time // of the last packet from the peer; zero: none yet
+	// limit is when the session is dead if nothing more arrives.
+	limit := func() (time.Time, error) {
+		if lastRecv.IsZero() {
+			return s.started.Add(s.timeouts.start), errNoRTP
+		}
+		return lastRecv.Add(s.timeouts.silence), errRTPTimeout
+	}
 	deadlineSet := time.Time{}
+	dead := false
 	for {
 		// Moving the read deadline on every packet would cost a timer update
-		// per packet; move it at most once a second instead.
-		if now := time.Now(); now.Sub(deadlineSet) > time.Second {
-			s.conn.SetReadDeadline(time.Unix(0, s.lastRecv.Load()).Add(s.timeout))
+		// per packet; move it at most once a second instead. An expired
+		// deadline fails the read even while foreign packets keep coming.
+		if now := time.Now(); !dead && now.Sub(deadlineSet) > time.Second {
+			at, _ := limit()
+			s.conn.SetReadDeadline(at)
 			deadlineSet = now
 		}
 		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				if time.Since(time.Unix(0, s.lastRecv.Load())) >= s.timeout {
-					s.deadOnce.Do(func() { close(s.dead) })
-					s.conn.SetReadDeadline(time.Time{})
+				if at, cause := limit(); !time.Now().Before(at) {
+					s.deadErr, dead = cause, true
+					close(s.dead)
+					s.conn.SetReadDeadline(time.Time{}) // the owner closes the session soon
 				} else {
 					deadlineSet = time.Time{}
 				}
@@ -208,20 +272,28 @@ func (s *rtpSession) recvLoop() {
 			}
 			continue
 		}
+		peer := s.peer.Load()
+		if !peer.allows(from.Addr()) {
+			s.stats.rxForeign.Add(1)
+			continue
+		}
 		if pkt.Unmarshal(buf[:n]) != nil || pkt.Version != 2 {
 			continue
 		}
 		// Symmetric RTP: send back to where the peer's packets come from,
-		// which is what a caller behind NAT needs; after latching, packets
-		// from anyone else are dropped.
-		if rem := s.remote.Load(); from != *rem {
-			if s.latched.Load() {
+		// which is what a caller behind NAT needs, and which proves that
+		// address wants our media. After latching, packets from any other
+		// port are dropped until a new SDP address is set.
+		if !peer.latched || from != peer.dest {
+			if peer.latched {
+				s.stats.rxForeign.Add(1)
 				continue
 			}
-			s.remote.Store(&from)
+			if !s.peer.CompareAndSwap(peer, &mediaPeer{allowed: peer.allowed, dest: from, latched: true}) {
+				continue // setRemote just replaced the peer; judge the next packet by it
+			}
 		}
-		s.latched.Store(true)
-		s.lastRecv.Store(time.Now().UnixNano())
+		lastRecv = time.Now()
 		s.stats.rxPackets.Add(1)
 		if haveSeq {
 			if gap := pkt.SequenceNumber - lastSeq; gap > 1 && gap < 1000 {

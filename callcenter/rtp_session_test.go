@@ -1,6 +1,7 @@
 package callcenter
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -24,7 +25,8 @@ func addrOf(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAddr)
 func TestRTPSessionPacedPlayback(t *testing.T) {
 	peer := listenLoopback(t)
 	defer peer.Close()
-	s := newRTPSession(listenLoopback(t), PCMA, 101, addrOf(peer), 5*time.Second)
+	s := newRTPSession(listenLoopback(t), PCMA, 101, addrOf(peer).Addr(), rtpTimeouts{start: 5 * time.Second, silence: 5 * time.Second})
+	s.setRemote(addrOf(peer))
 	s.start()
 	defer s.closeSession()
 
@@ -83,7 +85,8 @@ func TestRTPSessionReceiveDTMFAndTimeout(t *testing.T) {
 	var mu sync.Mutex
 	var digits []byte
 	var got []int16
-	s := newRTPSession(listenLoopback(t), PCMU, 101, addrOf(peer), 300*time.Millisecond)
+	s := newRTPSession(listenLoopback(t), PCMU, 101, addrOf(peer).Addr(), rtpTimeouts{start: time.Second, silence: 300 * time.Millisecond})
+	s.setRemote(addrOf(peer))
 	s.onDigit = func(d byte) { mu.Lock(); digits = append(digits, d); mu.Unlock() }
 	s.setSink(func(pcm []int16) { mu.Lock(); got = append(got, pcm...); mu.Unlock() })
 	s.start()
@@ -119,5 +122,64 @@ func TestRTPSessionReceiveDTMFAndTimeout(t *testing.T) {
 	case <-s.Dead():
 	case <-time.After(2 * time.Second):
 		t.Fatal("RTP timeout not detected")
+	}
+}
+
+// The rule both call legs follow: media only from the peer's signalling or
+// SDP IP (on any port until the first packet latches one), and nothing sent
+// to an SDP address other than the signalling IP before it has sent RTP.
+func TestRTPSessionAcceptsOnlyPeerAddresses(t *testing.T) {
+	media, signal := samePort(t, "127.0.0.4", "127.0.0.2") // the SDP port on the SDP and the signalling IP
+	other, foreign := listenAt(t, "127.0.0.2"), listenAt(t, "127.0.0.3")
+	atSignal, atOther, atMedia, atForeign := countPackets(signal), countPackets(other), countPackets(media), countPackets(foreign)
+	var mu sync.Mutex
+	var digits []byte
+	s := newRTPSession(listenLoopback(t), PCMU, 101, addrOf(signal).Addr(), rtpTimeouts{start: 10 * time.Second, silence: 10 * time.Second})
+	s.onDigit = func(d byte) { mu.Lock(); digits = append(digits, d); mu.Unlock() }
+	s.setRemote(addrOf(media)) // SDP names 127.0.0.4, SIP came from 127.0.0.2
+	s.start()
+	defer s.closeSession()
+	dst := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(s.localPort()))
+	seq := uint16(0)
+	send := func(from *net.UDPConn, key byte) {
+		seq++
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: uint32(seq) * 800, SSRC: 1},
+			Payload: EncodeTelephoneEvent(key, false, 160)}).Marshal()
+		if _, err := from.WriteToUDPAddrPort(b, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := func() string { mu.Lock(); defer mu.Unlock(); return string(digits) }
+
+	waitFor(t, 5*time.Second, "media to the signalling IP", func() bool { return atSignal.Load() >= 5 })
+	send(foreign, '5')
+	waitFor(t, 5*time.Second, "the foreign packet counted", func() bool { return s.stats.rxForeign.Load() == 1 })
+	send(other, '7') // the caller's IP, another port (NAT): latches there
+	waitFor(t, 5*time.Second, "the caller's key", func() bool { return got() != "" })
+	waitFor(t, 5*time.Second, "media at the latched port", func() bool { return atOther.Load() >= 5 })
+	send(signal, '8') // after latching, another port is dropped too
+	send(other, '9')
+	waitFor(t, 5*time.Second, "the second key", func() bool { return len(got()) >= 2 })
+	if got() != "79" || s.stats.rxPackets.Load() != 2 || s.stats.rxForeign.Load() != 2 {
+		t.Errorf("digits %q, %d accepted, %d foreign; want 79, 2, 2", got(), s.stats.rxPackets.Load(), s.stats.rxForeign.Load())
+	}
+	if n, m := atMedia.Load(), atForeign.Load(); n != 0 || m != 0 {
+		t.Errorf("sent %d packets to the unproven SDP address and %d to the foreign one", n, m)
+	}
+}
+
+// No packet at all after start ends the session with errNoRTP at the start
+// timeout, not the (longer) silence timeout.
+func TestRTPSessionStartTimeout(t *testing.T) {
+	s := newRTPSession(listenLoopback(t), PCMU, 101, netip.MustParseAddr("127.0.0.1"), rtpTimeouts{start: 300 * time.Millisecond, silence: time.Minute})
+	s.start()
+	defer s.closeSession()
+	select {
+	case <-s.Dead():
+	case <-time.After(5 * time.Second):
+		t.Fatal("start timeout not detected")
+	}
+	if !errors.Is(s.deadCause(), errNoRTP) {
+		t.Errorf("cause %v, want errNoRTP", s.deadCause())
 	}
 }

@@ -70,21 +70,45 @@ func (e *engine) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reject("malformed", 400, "Bad Request")
 		return
 	}
+	c := newCall(e, req, dlg, conn, offer)
+	if !e.admit(c) {
+		c.rtp.closeSession()
+		e.metrics.rejected.WithLabelValues("per_source").Inc()
+		dlg.Respond(sip.StatusBusyHere, "Busy Here", nil, retryAfter(30))
+		return
+	}
 	e.callsWG.Add(1)
 	defer e.callsWG.Done()
 	e.metrics.callsActive.Inc()
 	defer e.metrics.callsActive.Dec()
-
-	c := newCall(e, req, dlg, conn, offer)
-	e.mu.Lock()
-	e.calls[dlg.ID] = c
-	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
 		delete(e.calls, dlg.ID)
 		e.mu.Unlock()
 	}()
 	c.run()
+}
+
+// admit enters c in the call table unless its source already holds
+// MaxCallsPerIP calls (trusted trunks and edge proxies carry many callers
+// and are exempt). Counting under the lock that adds the entry keeps
+// simultaneous INVITEs from one source from slipping past together.
+func (e *engine) admit(c *call) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.cfg.trustedSource(c.source) {
+		n := 0
+		for _, other := range e.calls {
+			if other.source == c.source {
+				n++
+			}
+		}
+		if n >= e.cfg.MaxCallsPerIP {
+			return false
+		}
+	}
+	e.calls[c.dlg.ID] = c
+	return true
 }
 
 // validateInvite rejects INVITEs that are well-formed enough to parse but
@@ -222,21 +246,10 @@ func (c *call) hangup() {
 
 func newSessionID() uint64 { return rand.Uint64N(1 << 62) }
 
-func remoteFor(offer *mediaDesc, req *sip.Request) netip.AddrPort {
-	if offer != nil {
-		return offer.Addr
-	}
-	return netip.AddrPortFrom(sourceIP(req), 9) // discard port until the ACK's answer arrives
-}
-
 func addrIP(hostport string) netip.Addr {
 	ap, err := netip.ParseAddrPort(hostport)
 	if err != nil {
 		return netip.Addr{}
 	}
 	return ap.Addr().Unmap()
-}
-
-func remoteForDest(hostport string) netip.AddrPort {
-	return netip.AddrPortFrom(addrIP(hostport), 9)
 }
