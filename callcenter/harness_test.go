@@ -2,6 +2,7 @@ package callcenter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,13 +102,24 @@ func startTestServer(t *testing.T, cfg Config) *testServer {
 func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServer {
 	t.Helper()
 	store := NewMemoryStore()
-	reg := prometheus.NewRegistry()
-	e, err := newEngine(cfg, engineDeps{store: store, dir: store, log: testLog(), reg: reg, now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.listen(); err != nil {
-		t.Fatal(err)
+	var e *engine
+	var reg *prometheus.Registry
+	for attempt := 0; ; attempt++ {
+		reg = prometheus.NewRegistry()
+		var err error
+		if e, err = newEngine(cfg, engineDeps{store: store, dir: store, log: testLog(), reg: reg, now: now}); err != nil {
+			t.Fatal(err)
+		}
+		err = e.listen()
+		if err == nil {
+			break
+		}
+		e.ua.Close()
+		// With port 0 the kernel picks the UDP port; on a busy machine its
+		// TCP twin can be held by another process's socket in TIME_WAIT.
+		if attempt == 10 || !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{e: e, store: store, addr: fmt.Sprintf("127.0.0.1:%d", e.sipPort), cancel: cancel, done: make(chan error, 1), reg: reg}

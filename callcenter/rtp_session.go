@@ -293,6 +293,9 @@ func (s *rtpSession) recvLoop() {
 				continue // setRemote just replaced the peer; judge the next packet by it
 			}
 		}
+		if lastRecv.IsZero() {
+			deadlineSet = time.Time{} // the silence timeout may be shorter than the start one
+		}
 		lastRecv = time.Now()
 		s.stats.rxPackets.Add(1)
 		if haveSeq {
