@@ -70,7 +70,7 @@ type CDR struct {
 	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
 	EndedAt     time.Time  `json:"ended_at"`
 	Outcome     string     `json:"outcome"`
-	HangupCause string     `json:"hangup_cause"` // caller, server, cancel, rtp_timeout, shutdown, error
+	HangupCause string     `json:"hangup_cause"` // caller, server, cancel, no_ack, no_rtp, rtp_timeout, shutdown, error
 	Language    string     `json:"language,omitempty"`
 	Topic       string     `json:"topic,omitempty"`
 	IVRPath     []string   `json:"ivr_path"`

@@ -129,6 +129,8 @@ func (c *call) recordUntilDone(ctx context.Context) string {
 				return "hangup"
 			case errors.Is(cause, errRTPTimeout):
 				return "rtp_timeout"
+			case errors.Is(cause, errNoRTP):
+				return "no_rtp"
 			default:
 				return "shutdown"
 			}
