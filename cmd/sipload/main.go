@@ -137,7 +137,7 @@ func startServer(o options) (*callcenter.Standalone, error) {
 		cfg.DataDir = dir
 	}
 	cfg.MaxCalls = 2100
-	cfg.InviteRate, cfg.InviteBurst = 5000, 5000 // every call comes from 127.0.0.1
+	cfg.InviteRate, cfg.InviteBurst = 5000, 5000                              // every call comes from 127.0.0.1
 	cfg.TrustedSources = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} // …so no per-source call cap
 	cfg.VoicemailMax = 15 * time.Minute
 	cfg.RTPPortMin, cfg.RTPPortMax = 20000, 29998
