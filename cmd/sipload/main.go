@@ -137,8 +137,9 @@ func startServer(o options) (*callcenter.Standalone, error) {
 		cfg.DataDir = dir
 	}
 	cfg.MaxCalls = 2100
-	cfg.InviteRate, cfg.InviteBurst = 5000, 5000                              // every call comes from 127.0.0.1
-	cfg.TrustedSources = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} // …so no per-source call cap
+	// Every call comes from 127.0.0.1: no per-source rate limit or call cap.
+	cfg.InviteRate, cfg.InviteBurst = 5000, 5000
+	cfg.TrustedSources = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	cfg.VoicemailMax = 15 * time.Minute
 	cfg.RTPPortMin, cfg.RTPPortMax = 20000, 29998
 	cfg.Hours, _ = callcenter.ParseHours("always", "", time.UTC)
