@@ -42,9 +42,9 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 			}()
 		}
 	}
-	// The connections over the budget go long before the first-message
-	// deadline of the ones admitted.
-	if !waitFor(2*time.Second, func() bool { return closed.Load() >= int64(len(conns)-cfg.SIPTCPMaxConns) }) {
+	// The connections over the budget are closed as they are accepted
+	// (the metric says which were refused, whatever the machine's load).
+	if !waitFor(10*time.Second, func() bool { return closed.Load() >= int64(len(conns)-cfg.SIPTCPMaxConns) }) {
 		t.Fatalf("%d of %d connections over the budget of %d closed", closed.Load(), len(conns)-cfg.SIPTCPMaxConns, cfg.SIPTCPMaxConns)
 	}
 	if got := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "budget"}); got != float64(len(conns)-cfg.SIPTCPMaxConns) {
@@ -121,7 +121,7 @@ func TestSIPTCPSlowMessageClosed(t *testing.T) {
 func TestSIPTCPIdleClosedUnlessKeptAlive(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
-	cfg.SIPTCPIdleTimeout = 1500 * time.Millisecond
+	cfg.SIPTCPIdleTimeout = 2 * time.Second
 	ts := startTestServer(t, cfg)
 	idle := dialSIPFrom(t, "127.0.4.1", ts.addr)
 	alive := dialSIPFrom(t, "127.0.4.2", ts.addr)
@@ -133,7 +133,7 @@ func TestSIPTCPIdleClosedUnlessKeptAlive(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
-		t := time.NewTicker(300 * time.Millisecond)
+		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {

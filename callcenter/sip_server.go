@@ -49,7 +49,7 @@ type engine struct {
 
 	sockets sipSockets        // current listeners; replaced if one is lost
 	tcpGate *tcpGate          // SIP TCP connection budget and deadlines
-	tm      *transportMetrics //
+	tm      *transportMetrics // transport series (sip_transport.go)
 
 	// Dialog tables, keyed by sipgo dialog ID. A call goroutine adds its own
 	// entries and removes them when it ends; request handlers only look up.
