@@ -3,8 +3,12 @@ package callcenter
 import (
 	"context"
 	"errors"
+	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -39,19 +43,7 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 		e.metrics.rtpPackets.WithLabelValues("foreign").Add(float64(leg.stats.rxForeign.Load()))
 	}()
 
-	req := sip.NewRequest(sip.INVITE, *a.contact.Clone())
-	req.SetDestination(a.dest)
-	req.SetTransport(a.transport)
-	from := sip.FromHeader{DisplayName: c.caller, Address: sip.Uri{Scheme: "sip", User: sanitizeUser(c.caller), Host: ip.String(), Port: e.sipPort}}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(&from)
-	req.AppendHeader(&sip.ToHeader{Address: *a.contact.Clone()})
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "hotline", Host: ip.String(), Port: e.sipPort}}
-	if tp := sip.NetworkToLower(a.transport); tp != "udp" {
-		contact.Address.UriParams = sip.HeaderParams{{K: "transport", V: tp}}
-	}
-	req.AppendHeader(&contact)
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req := agentInvite(a, c.caller, ip, e.sipPort)
 	req.SetBody(buildSDP(ip, leg.localPort(), newSessionID(), 1, []Codec{PCMU, PCMA}, telephoneEventPT))
 
 	// sipgo can only CANCEL after a provisional response; if the phone sent
@@ -148,6 +140,56 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 		cancel()
 	}
 	return true, nil
+}
+
+// agentInvite is the INVITE (without its SDP) that rings agent a for a
+// caller whose number, as the caller wrote it, is caller: it becomes the
+// display name the phone shows, so it is made a safe quoted-string.
+func agentInvite(a *agent, caller string, ip netip.Addr, sipPort int) *sip.Request {
+	req := sip.NewRequest(sip.INVITE, *a.contact.Clone())
+	req.SetDestination(a.dest)
+	req.SetTransport(a.transport)
+	from := sip.FromHeader{DisplayName: quotedStringContent(caller), Address: sip.Uri{Scheme: "sip", User: sanitizeUser(caller), Host: ip.String(), Port: sipPort}}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(&from)
+	req.AppendHeader(&sip.ToHeader{Address: *a.contact.Clone()})
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "hotline", Host: ip.String(), Port: sipPort}}
+	if tp := sip.NetworkToLower(a.transport); tp != "udp" {
+		contact.Address.UriParams = sip.HeaderParams{{K: "transport", V: tp}}
+	}
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	return req
+}
+
+// maxDisplayName bounds the caller-supplied display name (in bytes).
+const maxDisplayName = 64
+
+// quotedStringContent makes s the inside of an RFC 3261 quoted-string
+// (sipgo writes the surrounding quotes but escapes nothing): invalid UTF-8,
+// CR, LF and other control characters are dropped, and format characters
+// too (a bidi override would disguise the number on the phone's screen);
+// backslash and DQUOTE are escaped; the result is cut at maxDisplayName
+// bytes on a character boundary, never inside an escape.
+func quotedStringContent(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		var piece string
+		switch r {
+		case '\\', '"':
+			piece = `\` + string(r)
+		default:
+			piece = string(r)
+		}
+		if b.Len()+len(piece) > maxDisplayName {
+			break
+		}
+		b.WriteString(piece)
+	}
+	return b.String()
 }
 
 func sanitizeUser(s string) string {

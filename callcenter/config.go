@@ -43,6 +43,13 @@ type Config struct {
 	DefaultLanguage  string         // prompts language before the caller chooses
 	NonceSecret      []byte         // signs digest nonces; random per process when empty
 	ShutdownGrace    time.Duration  // how long Run waits for calls to hang up
+
+	// The SIP TCP listener's budget, so that hostile connections can take
+	// neither all of the process's descriptors nor the listener itself.
+	SIPTCPMaxConns       int           // open SIP TCP connections accepted; more are closed at once
+	SIPTCPMaxPerIP       int           // of those, from one IPv4 address or IPv6 /64
+	SIPTCPMessageTimeout time.Duration // a started message (or a new connection's first) must be complete within this
+	SIPTCPIdleTimeout    time.Duration // a connection with no traffic this long is closed unless it carries a registration or call
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -71,6 +78,11 @@ func DefaultConfig() Config {
 		Hours:            h,
 		DefaultLanguage:  "vi",
 		ShutdownGrace:    10 * time.Second,
+
+		SIPTCPMaxConns:       1024,
+		SIPTCPMaxPerIP:       16,
+		SIPTCPMessageTimeout: 10 * time.Second,
+		SIPTCPIdleTimeout:    2 * time.Minute,
 	}
 }
 
@@ -103,6 +115,10 @@ func vietnam() *time.Location {
 //	HOTLINE_TIMEZONE         (Asia/Ho_Chi_Minh)
 //	HOTLINE_DEFAULT_LANGUAGE (vi)
 //	HOTLINE_NONCE_SECRET     shared by nodes so digest nonces survive a restart
+//	SIP_TCP_MAX_CONNS        open SIP TCP connections (1024)
+//	SIP_TCP_MAX_PER_IP       of those from one IPv4 address or IPv6 /64 (16)
+//	SIP_TCP_MESSAGE_TIMEOUT  time to send a whole SIP message over TCP (10s)
+//	SIP_TCP_IDLE_TIMEOUT     silent TCP connections without a registration or call are closed (2m)
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
 	var errs []string
@@ -199,6 +215,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, "HOTLINE_HOURS/HOTLINE_HOLIDAYS: "+err.Error())
 	}
 	c.Hours = h
+	num("SIP_TCP_MAX_CONNS", &c.SIPTCPMaxConns)
+	num("SIP_TCP_MAX_PER_IP", &c.SIPTCPMaxPerIP)
+	dur("SIP_TCP_MESSAGE_TIMEOUT", &c.SIPTCPMessageTimeout)
+	dur("SIP_TCP_IDLE_TIMEOUT", &c.SIPTCPIdleTimeout)
 	if v := getenv("HOTLINE_NONCE_SECRET"); v != "" {
 		c.NonceSecret = []byte(v)
 	}
@@ -236,6 +256,14 @@ func (c Config) withDefaults() Config {
 	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
 	setDur(&c.VoicemailMax, d.VoicemailMax)
 	setDur(&c.ShutdownGrace, d.ShutdownGrace)
+	setDur(&c.SIPTCPMessageTimeout, d.SIPTCPMessageTimeout)
+	setDur(&c.SIPTCPIdleTimeout, d.SIPTCPIdleTimeout)
+	if c.SIPTCPMaxConns == 0 {
+		c.SIPTCPMaxConns = d.SIPTCPMaxConns
+	}
+	if c.SIPTCPMaxPerIP == 0 {
+		c.SIPTCPMaxPerIP = d.SIPTCPMaxPerIP
+	}
 	if c.MaxCalls == 0 {
 		c.MaxCalls = d.MaxCalls
 	}
@@ -265,6 +293,12 @@ func (c Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("callcenter config: DATA_DIR is empty")
+	}
+	if c.SIPTCPMaxConns < 1 || c.SIPTCPMaxPerIP < 1 {
+		return fmt.Errorf("callcenter config: SIP_TCP_MAX_CONNS and SIP_TCP_MAX_PER_IP must be at least 1")
+	}
+	if c.SIPTCPMaxPerIP > c.SIPTCPMaxConns {
+		return fmt.Errorf("callcenter config: SIP_TCP_MAX_PER_IP %d is above SIP_TCP_MAX_CONNS %d", c.SIPTCPMaxPerIP, c.SIPTCPMaxConns)
 	}
 	return nil
 }

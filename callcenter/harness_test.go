@@ -239,8 +239,9 @@ func (p *phone) offer() []byte {
 	return buildSDP(ap.Addr(), int(ap.Port()), 1, 1, []Codec{p.codec}, p.dtmfPT)
 }
 
-// call dials number at addr over transport and waits for the answer.
-func (p *phone) call(addr, number, transport string) (*sip.Response, error) {
+// call dials number at addr over transport and waits for the answer; extra
+// headers (a From of the test's own, say) go into the INVITE.
+func (p *phone) call(addr, number, transport string, extra ...sip.Header) (*sip.Response, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	var portN int
 	fmt.Sscan(port, &portN)
@@ -250,7 +251,7 @@ func (p *phone) call(addr, number, transport string) (*sip.Response, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg, err := p.dc.Invite(ctx, uri, p.offer(), sip.NewHeader("Content-Type", "application/sdp"))
+	dlg, err := p.dc.Invite(ctx, uri, p.offer(), append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -273,9 +274,9 @@ func (p *phone) call(addr, number, transport string) (*sip.Response, error) {
 	return dlg.InviteResponse, nil
 }
 
-func (p *phone) mustCall(addr, number, transport string) {
+func (p *phone) mustCall(addr, number, transport string, extra ...sip.Header) {
 	p.t.Helper()
-	res, err := p.call(addr, number, transport)
+	res, err := p.call(addr, number, transport, extra...)
 	if err != nil {
 		p.t.Fatalf("call %s: %v (response %v)", number, err, res)
 	}

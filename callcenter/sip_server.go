@@ -42,10 +42,14 @@ type engine struct {
 	agents        *agentPool
 
 	// Set by listen before any request is served; read-only afterwards.
-	udp      *net.UDPConn
-	tcp      *net.TCPListener
+	udpAddr  *net.UDPAddr // bound addresses (the real port), for reopening
+	tcpAddr  *net.TCPAddr
 	sipPort  int
 	listenIP netip.Addr
+
+	sockets sipSockets        // current listeners; replaced if one is lost
+	tcpGate *tcpGate          // SIP TCP connection budget and deadlines
+	tm      *transportMetrics // transport series (sip_transport.go)
 
 	// Dialog tables, keyed by sipgo dialog ID. A call goroutine adds its own
 	// entries and removes them when it ends; request handlers only look up.
@@ -55,6 +59,9 @@ type engine struct {
 
 	// onStep, if set before serving, sees every IVR step (tests wait on it).
 	onStep func(callID, step string)
+	// beforeHandler, if set, runs inside every guarded handler (tests
+	// inject faults there).
+	beforeHandler atomic.Pointer[func(*sip.Request)]
 
 	active   atomic.Int64 // calls counted against MaxCalls
 	closing  atomic.Bool  // shutting down: refuse new calls
@@ -102,6 +109,8 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 		legs:          map[string]*agentLeg{},
 	}
 	e.agents = newAgentPool(e.now, e.metrics.agents)
+	e.tm = newTransportMetrics(d.reg)
+	e.tcpGate = newTCPGate(cfg, e.connInUse, d.log, e.tm)
 	if e.prompts == nil {
 		p, err := LoadPrompts(cfg.PromptsDir, cfg.DefaultLanguage, d.log)
 		if err != nil {
@@ -124,34 +133,47 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 	if e.client, err = sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog)); err != nil {
 		return nil, err
 	}
-	e.server.OnInvite(e.handleInvite)
-	e.server.OnAck(e.handleAck)
-	e.server.OnBye(e.handleBye)
-	e.server.OnCancel(e.handleCancel)
-	e.server.OnOptions(e.handleOptions)
-	e.server.OnInfo(e.handleInfo)
-	e.server.OnRegister(e.handleRegister)
-	e.server.OnNoRoute(e.handleNoRoute)
+	e.server.OnInvite(e.guard(e.handleInvite))
+	e.server.OnAck(e.guard(e.handleAck))
+	e.server.OnBye(e.guard(e.handleBye))
+	e.server.OnCancel(e.guard(e.handleCancel))
+	e.server.OnOptions(e.guard(e.handleOptions))
+	e.server.OnInfo(e.guard(e.handleInfo))
+	e.server.OnRegister(e.guard(e.handleRegister))
+	e.server.OnNoRoute(e.guard(e.handleNoRoute))
+	e.watchTCPMessages()
 	e.callsCtx, e.stopAll = context.WithCancelCause(context.Background())
 	return e, nil
 }
 
 // listen opens the UDP and TCP listeners on cfg.SIPAddr (same port for
-// both; with port 0 TCP takes the port UDP got).
+// both; with port 0 TCP takes the port UDP got, and another port is tried
+// if something else holds that one on TCP).
 func (e *engine) listen() error {
 	uaddr, err := net.ResolveUDPAddr("udp", e.cfg.SIPAddr)
 	if err != nil {
 		return fmt.Errorf("SIP_ADDR: %w", err)
 	}
-	if e.udp, err = net.ListenUDP("udp", uaddr); err != nil {
-		return fmt.Errorf("listen SIP UDP: %w", err)
+	var udp *net.UDPConn
+	var tcp *net.TCPListener
+	for attempt := 0; ; attempt++ {
+		if udp, err = net.ListenUDP("udp", uaddr); err != nil {
+			return fmt.Errorf("listen SIP UDP: %w", err)
+		}
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err = net.ListenTCP("tcp", &net.TCPAddr{IP: uaddr.IP, Port: port, Zone: uaddr.Zone})
+		if err == nil {
+			break
+		}
+		udp.Close()
+		if uaddr.Port != 0 || attempt == 4 {
+			return fmt.Errorf("listen SIP TCP: %w", err)
+		}
 	}
-	e.sipPort = e.udp.LocalAddr().(*net.UDPAddr).Port
-	taddr := &net.TCPAddr{IP: uaddr.IP, Port: e.sipPort, Zone: uaddr.Zone}
-	if e.tcp, err = net.ListenTCP("tcp", taddr); err != nil {
-		e.udp.Close()
-		return fmt.Errorf("listen SIP TCP: %w", err)
-	}
+	e.sockets.udp, e.sockets.tcp = udp, tcp
+	e.udpAddr = udp.LocalAddr().(*net.UDPAddr)
+	e.tcpAddr = tcp.Addr().(*net.TCPAddr)
+	e.sipPort = e.udpAddr.Port
 	if ip, ok := netip.AddrFromSlice(uaddr.IP); ok {
 		e.listenIP = ip.Unmap()
 	}
@@ -167,25 +189,19 @@ func (e *engine) listen() error {
 	return nil
 }
 
-// serve runs the SIP listeners until ctx is cancelled, then hangs up every
-// call (BYE, recordings finished) before closing the transports.
+// serve runs the SIP transports until ctx is cancelled, then hangs up every
+// call (BYE, recordings finished) before closing them. A transport that
+// fails meanwhile is restarted (superviseUDP, superviseTCP): nothing but
+// ctx ends serve, so the hotline never takes the node down with it.
 func (e *engine) serve(ctx context.Context) error {
-	errc := make(chan error, 2)
-	go func() { errc <- e.server.ServeUDP(e.udp) }()
-	go func() { errc <- e.server.ServeTCP(e.tcp) }()
+	go e.superviseUDP(ctx)
+	go e.superviseTCP(ctx)
 	go e.housekeeping(ctx)
-	e.log.Info("hotline listening", "addr", e.udp.LocalAddr().String(), "numbers", e.cfg.HotlineNumbers)
-
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-		if err != nil {
-			err = fmt.Errorf("SIP transport: %w", err)
-		}
-	}
+	e.log.Info("hotline listening", "addr", e.udpAddr.String(), "numbers", e.cfg.HotlineNumbers,
+		"tcp_max_conns", e.cfg.SIPTCPMaxConns, "tcp_max_per_ip", e.cfg.SIPTCPMaxPerIP)
+	<-ctx.Done()
 	e.shutdown()
-	return err
+	return nil
 }
 
 // shutdown refuses new calls, ends the live ones and waits for them (up to
@@ -201,8 +217,7 @@ func (e *engine) shutdown() {
 	case <-time.After(e.cfg.ShutdownGrace):
 		e.log.Warn("hotline shutdown: calls still running after grace period")
 	}
-	e.udp.Close()
-	e.tcp.Close()
+	e.sockets.closeAll()
 	e.ua.Close()
 }
 

@@ -37,7 +37,7 @@ func (s *Standalone) Listen() (int, error) {
 func (s *Standalone) Serve(ctx context.Context) error { return s.e.serve(ctx) }
 
 // Addr is the SIP address after Listen.
-func (s *Standalone) Addr() string { return s.e.udp.LocalAddr().String() }
+func (s *Standalone) Addr() string { return s.e.udpAddr.String() }
 
 // ActiveCalls is the number of calls in progress.
 func (s *Standalone) ActiveCalls() int { return int(s.e.active.Load()) }
