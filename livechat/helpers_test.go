@@ -98,18 +98,20 @@ func userHeader(id int64, role, name string) http.Header {
 
 // frame is any server frame.
 type frame struct {
-	Type     string          `json:"type"`
-	Room     string          `json:"room"`
-	Seq      int64           `json:"seq"`
-	Kind     string          `json:"kind"`
-	Body     string          `json:"body"`
-	Author   string          `json:"author"`
-	ClientID string          `json:"client_id"`
-	Code     string          `json:"code"`
-	Viewers  int             `json:"viewers"`
-	Position int             `json:"position"`
-	Data     json.RawMessage `json:"data"`
-	Waiting  []QueueItem     `json:"waiting"`
+	Type     string `json:"type"`
+	Room     string `json:"room"`
+	Seq      int64  `json:"seq"`
+	Kind     string `json:"kind"`
+	Body     string `json:"body"`
+	Author   string `json:"author"`
+	ClientID string `json:"client_id"`
+	Code     string `json:"code"`
+	// RetryAfter is a rate_limited error's wait, in seconds.
+	RetryAfter int             `json:"retry_after"`
+	Viewers    int             `json:"viewers"`
+	Position   int             `json:"position"`
+	Data       json.RawMessage `json:"data"`
+	Waiting    []QueueItem     `json:"waiting"`
 }
 
 // wsClient is a test client that reads every frame into a channel.
