@@ -52,7 +52,12 @@ func MustStartTestNode(t *testing.T, pool *pgxpool.Pool, b broker.Broker, rds *r
 		opts.SyncInterval = 200 * time.Millisecond
 	}
 	opts.Redis = rds
-	svc, err := New(Deps{Pool: pool, Broker: b, Limiter: ratelimit.NewMemory(), Log: testenv.Logger(t), Options: opts})
+	// With Redis, limits are shared by the nodes, as in production.
+	var limiter ratelimit.Limiter = ratelimit.NewMemory()
+	if rds != nil {
+		limiter = ratelimit.NewRedis(rds, opts.RedisPrefix)
+	}
+	svc, err := New(Deps{Pool: pool, Broker: b, Limiter: limiter, Log: testenv.Logger(t), Options: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
