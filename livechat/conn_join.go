@@ -53,7 +53,9 @@ func (c *Conn) join(ctx context.Context, f clientFrame) error {
 			cursor = last
 		}
 		// An address whose replay budget is spent reads no page for nothing.
+		// Refused as below, with the socket out of the room.
 		if retry, spent := c.svc.replay.exhausted(c.ip); spent && err == nil && cursor < last {
+			c.dropRoom(name)
 			return c.refuseJoin(retry, "too much history sent to your address; wait before joining again")
 		}
 	}
