@@ -108,6 +108,7 @@ type frame struct {
 	Seq      int64  `json:"seq"`
 	Kind     string `json:"kind"`
 	Body     string `json:"body"`
+	More     bool   `json:"more"` // history: more is stored
 	Author   string `json:"author"`
 	ClientID string `json:"client_id"`
 	Code     string `json:"code"`

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/doithoai/doithoai/internal/broker"
 	"github.com/doithoai/doithoai/internal/testenv"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -226,4 +227,84 @@ func (v *pagedViewer) read(ctx context.Context) frame {
 		v.last = f.Seq
 	}
 	return f
+}
+
+// A join replays one page: 200 messages or 256 KB, whichever comes first,
+// then history/more; the next page comes with a join from the last seq,
+// and the last page ends with joined. The socket is not in the room
+// between pages.
+func TestHistoryIsPaged(t *testing.T) {
+	t.Parallel()
+	pool := testenv.NewDB(t)
+	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, Options{})
+	small, big := MustLiveRoom(t, pool), MustLiveRoom(t, pool)
+	MustFillRoom(t, pool, small, 450, 10)
+	MustFillRoom(t, pool, big, 100, 4000)
+
+	c := MustDial(t, n, nil)
+	for _, p := range []struct{ since, last int64 }{{0, 200}, {200, 400}} {
+		c.send(map[string]any{"type": "join", "room": small, "since": p.since})
+		c.messages(small, p.since, int(p.last-p.since), 10*time.Second)
+		end := c.waitFor("end of the page", 5*time.Second, func(f frame) bool { return f.Room == small && f.Type != "message" })
+		if end.Type != "history" || end.Seq != p.last || !end.More {
+			t.Fatalf("after seq %d: %+v, want history at %d with more", p.last, end, p.last)
+		}
+	}
+	// Between pages the socket is not in the room: nothing live arrives.
+	MustStore(t, n, small, "live 451")
+	c.send(map[string]any{"type": "join", "room": small, "since": 400})
+	got := c.messages(small, 400, 51, 10*time.Second)
+	if got[50].Body != "live 451" {
+		t.Fatalf("seq 451 is %q", got[50].Body)
+	}
+	if j := c.waitFor("joined", 5*time.Second, func(f frame) bool { return f.Room == small && f.Type != "message" }); j.Type != "joined" || j.Seq != 451 {
+		t.Fatalf("last page ended with %+v, want joined at 451", j)
+	}
+	MustStore(t, n, small, "live 452")
+	c.messages(small, 451, 1, 5*time.Second)
+
+	// Long messages: the page ends at 256 KB.
+	c.send(map[string]any{"type": "join", "room": big, "since": 0})
+	size, count := 0, 0
+	for {
+		f := c.waitFor("a page of "+big, 10*time.Second, func(f frame) bool { return f.Room == big })
+		if f.Type != "message" {
+			if f.Type != "history" || f.Seq != int64(count) {
+				t.Fatalf("the page of long messages ended with %+v after %d messages", f, count)
+			}
+			break
+		}
+		count++
+		size += len(f.Body)
+	}
+	if count == 100 || size > 256<<10 {
+		t.Fatalf("one page carried %d messages, %d bytes of bodies; want at most 256 KB", count, size)
+	}
+}
+
+// One socket that joins over and over gets rate_limited with a
+// retry_after after its burst, and is closed (1008) when it goes on
+// without waiting; frames other than joins still pass meanwhile.
+func TestJoinFloodOnOneSocket(t *testing.T) {
+	t.Parallel()
+	pool := testenv.NewDB(t)
+	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, Options{})
+	room := MustLiveRoom(t, pool)
+	c := MustDial(t, n, nil)
+	for range 10 {
+		c.join(room, 0)
+	}
+	c.send(map[string]any{"type": "join", "room": room, "since": 0})
+	f := c.waitFor("refusal", 5*time.Second, func(f frame) bool { return f.Type == "error" || f.Type == "joined" })
+	if f.Code != "rate_limited" || f.RetryAfter < 1 || f.Room != room {
+		t.Fatalf("11th join in a burst: %+v, want rate_limited with retry_after", f)
+	}
+	c.send(map[string]any{"type": "ping"})
+	c.waitFor("pong", 5*time.Second, func(f frame) bool { return f.Type == "pong" })
+	for range 12 {
+		if c.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"join","room":"`+room+`"}`)) != nil {
+			break
+		}
+	}
+	wantClose(t, c, websocket.StatusPolicyViolation)
 }
