@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/doithoai/doithoai/livechat"
 )
 
 // A citizen on a phone opens a support chat without an account, a
@@ -17,6 +20,7 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	t.Parallel()
 	n := MustStartNode(t, "")
 	MustCreateUser(t, n, "moderator", "mod1", "correct horse battery")
+	tr := livechatText(t)
 	citizen := testenv.Browser(t)
 	mod := testenv.Browser(t) // a browser of its own: separate cookies
 
@@ -66,22 +70,32 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 		chromedp.Click("#lc-waiting button[data-accept]", chromedp.ByQuery),
 		chromedp.WaitVisible("#lc-pane", chromedp.ByID))
 
-	run(citizen, "see the operator and write",
+	// The operator watches for the typing indicator while the citizen
+	// types: it shows for 3 s after the last keystroke's event.
+	typing := make(chan error, 1)
+	go func() {
+		tctx, cancel := context.WithTimeout(mod, 20*time.Second)
+		defer cancel()
+		typing <- chromedp.Run(tctx, waitText(mod, "#lc-typing", tr["chat.typing"]))
+	}()
+	run(citizen, "see the operator and type",
 		waitText(citizen, "#lc-log", "mod1"),
-		chromedp.SendKeys("#lc-body", "Gia đình tôi có được hỗ trợ không?", chromedp.ByID),
-		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
+		chromedp.SendKeys("#lc-body", "Gia đình tôi có được hỗ trợ không?", chromedp.ByID))
+	if err := <-typing; err != nil {
+		t.Fatalf("the operator never saw %q: %v", tr["chat.typing"], err)
+	}
+	run(citizen, "send", chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
 	run(mod, "read and answer",
 		waitText(mod, "#lc-log", "Gia đình tôi có được hỗ trợ không?"),
-		waitText(mod, "#lc-typing", ""),
 		chromedp.SendKeys("#lc-body", "Có, xin mang sổ hộ khẩu lên xã.", chromedp.ByID),
 		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
 	run(citizen, "read the answer and end with a rating",
 		waitText(citizen, "#lc-log", "Có, xin mang sổ hộ khẩu lên xã."),
 		chromedp.SetValue("#lc-rating", "5", chromedp.ByID),
 		chromedp.Click(`#lc-close button`, chromedp.ByQuery),
-		waitText(citizen, "#lc-state", ""),
-		chromedp.WaitVisible(`a[href="/chat?new=1"]`, chromedp.ByQuery))
-	run(mod, "see the end", waitText(mod, "#lc-log", ""))
+		chromedp.WaitVisible(`a[href="/chat?new=1"]`, chromedp.ByQuery),
+		waitText(citizen, "#lc-state", tr["chat.closed"]))
+	run(mod, "see the end", waitText(mod, "#lc-log .msg.closed", tr["chat.closed"]))
 
 	// The transcript and rating reached the moderation queue.
 	c := newClient(t, n)
@@ -89,6 +103,7 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	var out struct {
 		Items []struct {
 			Source, Content string
+			Meta            map[string]any
 		}
 	}
 	if r := c.Do("GET", "/api/v1/moderation/items?source=chat_conversation", nil, &out); r.StatusCode != 200 {
@@ -98,4 +113,22 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 		!strings.Contains(out.Items[0].Content, "Có, xin mang sổ hộ khẩu lên xã.") {
 		t.Fatalf("chat_conversation items: %+v", out.Items)
 	}
+	if m := out.Items[0].Meta; m["rating"] != float64(5) || m["closed_by"] != "citizen" {
+		t.Fatalf("the item's meta %v: want the citizen's rating 5", m)
+	}
+}
+
+// livechatText is the Vietnamese text of a livechat message key, as the
+// test browsers (vi-VN) are shown it.
+func livechatText(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := fs.ReadFile(livechat.Messages, "messages/vi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
