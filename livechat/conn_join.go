@@ -46,6 +46,7 @@ func (c *Conn) join(ctx context.Context, f clientFrame) error {
 	if f.Since != nil && *f.Since > 0 {
 		cursor = *f.Since
 	}
+	c.dropRoom(name) // joining again restarts the room
 	if rn.Stored() {
 		// A since beyond the room's last seq cannot be honoured: start from the end.
 		last, _, err := c.svc.store.LastSeq(ctx, name)
@@ -53,13 +54,10 @@ func (c *Conn) join(ctx context.Context, f clientFrame) error {
 			cursor = last
 		}
 		// An address whose replay budget is spent reads no page for nothing.
-		// Refused as below, with the socket out of the room.
 		if retry, spent := c.svc.replay.exhausted(c.ip); spent && err == nil && cursor < last {
-			c.dropRoom(name)
 			return c.refuseJoin(retry, "too much history sent to your address; wait before joining again")
 		}
 	}
-	c.dropRoom(name)
 	rm, err := c.svc.hub.acquire(ctx, name, rn.Stored())
 	if errors.Is(err, errUnknownRoom) {
 		return apperr.NotFoundf("unknown room %q", f.Room)
@@ -158,6 +156,7 @@ func (c *Conn) allowJoin(ctx context.Context) error {
 // refusals without a join that succeeds close the socket (1008): its
 // client ignores retry_after.
 func (c *Conn) refuseJoin(retry time.Duration, msg string) error {
+	c.svc.metrics.joinsRefused.Add(1)
 	if c.refusedJoins++; c.refusedJoins >= maxRefusedJoins && c.closeWith(DisconnectJoinFlood) {
 		c.svc.metrics.floodClosed.Add(1)
 	}

@@ -130,7 +130,7 @@ type Service struct {
 }
 
 type counters struct {
-	slowClosed, floodClosed, stored atomic.Int64
+	slowClosed, floodClosed, stored, joinsRefused atomic.Int64
 }
 
 // New builds the channel and starts its hub. Call Shutdown to stop it.
@@ -173,6 +173,7 @@ func (s *Service) registerMetrics(reg prometheus.Registerer) {
 	})
 	counter("doithoai_livechat_slow_closed_total", "Sockets closed because their send queue overflowed.", &s.metrics.slowClosed)
 	counter("doithoai_livechat_flood_closed_total", "Sockets closed for exceeding the frame rate.", &s.metrics.floodClosed)
+	counter("doithoai_livechat_joins_refused_total", "Joins and history pages refused as rate limited (per socket, per address, or the address's history budget).", &s.metrics.joinsRefused)
 	counter("doithoai_livechat_messages_stored_total", "Messages stored by this node.", &s.metrics.stored)
 }
 
