@@ -46,11 +46,12 @@ type Conn struct {
 	convOK map[int64]string // reader: conversation id → our role in it ("citizen" or "operator")
 	bucket tokenBucket      // reader: per-socket frame rate
 	joins  tokenBucket      // reader: per-socket join (and history page) rate
-	// refusedJoins counts rate-limited joins since the last one that
-	// succeeded (reader).
-	refusedJoins int
-	bad          int       // reader: malformed frames in a row
-	typed        time.Time // reader: last typing event sent
+	// joinRetryAt is when the last refused join's retry_after ends;
+	// joinStrikes counts joins sent before it (reader).
+	joinRetryAt time.Time
+	joinStrikes int
+	bad         int       // reader: malformed frames in a row
+	typed       time.Time // reader: last typing event sent
 
 	mu     sync.Mutex
 	space  sync.Cond // signalled (on mu) when a writer takes the queue or the socket closes

@@ -3,6 +3,7 @@ package livechat
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
@@ -19,9 +20,9 @@ const (
 	// address's budget: a page costs at most historyPageBytes/replayUnit
 	// limiter calls, and a resume that replays nothing costs none.
 	replayUnit = 32 << 10
-	// maxRefusedJoins joins refused in a row close the socket: a client
-	// that honours retry_after is never refused twice in a row.
-	maxRefusedJoins = 10
+	// maxJoinStrikes joins sent before the retry_after of a refusal close
+	// the socket: a client that honours retry_after never gets a strike.
+	maxJoinStrikes = 10
 )
 
 // join authorizes, replays what the client missed after since from
@@ -71,7 +72,6 @@ func (c *Conn) join(ctx context.Context, f clientFrame) error {
 	c.rooms[name] = rm
 	if !rn.Stored() {
 		rm.addLive(c, 0, c.joinedFrame(name))
-		c.refusedJoins = 0
 		c.svc.afterJoin(c, rn)
 		return nil
 	}
@@ -82,7 +82,6 @@ func (c *Conn) join(ctx context.Context, f clientFrame) error {
 	if err != nil {
 		return err
 	}
-	c.refusedJoins = 0
 	if live {
 		c.svc.afterJoin(c, rn)
 	}
@@ -141,9 +140,19 @@ func (c *Conn) joinedFrame(name string) func(last int64, viewers int) []byte {
 
 // allowJoin spends one join (a page request is one) from the socket's
 // bucket and from the address's allowance across all nodes (limiter
-// failures let it through: the bucket still holds).
+// failures let it through: the bucket still holds). Until the retry_after
+// of its last refusal, a socket's joins are refused as strikes.
 func (c *Conn) allowJoin(ctx context.Context) error {
-	if !c.joins.allow(time.Now()) {
+	now := time.Now()
+	if wait := c.joinRetryAt.Sub(now); wait > 0 {
+		if c.joinStrikes++; c.joinStrikes >= maxJoinStrikes && c.closeWith(DisconnectJoinFlood) {
+			c.svc.metrics.floodClosed.Add(1)
+		}
+		c.svc.metrics.joinsRefused.Add(1)
+		return joinRefusal(wait, "you were asked to wait before joining again")
+	}
+	c.joinStrikes = 0
+	if !c.joins.allow(now) {
 		return c.refuseJoin(c.joins.wait(), "too many joins on this socket; wait before joining again")
 	}
 	if ok, retry, err := c.svc.limiter.Allow(ctx, "lc:join:"+c.ip, c.svc.opts.JoinsPerMinutePerIP, time.Minute); err == nil && !ok {
@@ -152,14 +161,16 @@ func (c *Conn) allowJoin(ctx context.Context) error {
 	return nil
 }
 
-// refuseJoin is a rate_limited error with retry_after. maxRefusedJoins
-// refusals without a join that succeeds close the socket (1008): its
-// client ignores retry_after.
+// refuseJoin refuses a join as rate limited: the client must wait
+// retry_after (whole seconds, at least one) before its next join.
 func (c *Conn) refuseJoin(retry time.Duration, msg string) error {
 	c.svc.metrics.joinsRefused.Add(1)
-	if c.refusedJoins++; c.refusedJoins >= maxRefusedJoins && c.closeWith(DisconnectJoinFlood) {
-		c.svc.metrics.floodClosed.Add(1)
-	}
+	retry = max(time.Second, time.Duration(math.Ceil(retry.Seconds()))*time.Second)
+	c.joinRetryAt = time.Now().Add(retry)
+	return joinRefusal(retry, msg)
+}
+
+func joinRefusal(retry time.Duration, msg string) error {
 	return &apperr.Error{Kind: apperr.TooMany, Code: "rate_limited", Message: msg, RetryAfter: retry}
 }
 

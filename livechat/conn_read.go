@@ -163,7 +163,7 @@ func (c *Conn) handle(ctx context.Context, data []byte) {
 		case e.Kind == apperr.Internal:
 			c.svc.log.Error("livechat: frame failed", "type", f.Type, "room", f.Room, "err", err)
 		case e.Kind == apperr.TooMany && f.Type == frameJoin:
-			// counted by refuseJoin, which has its own close
+			// not malformed: allowJoin counts and closes persistent ones
 		default:
 			c.badFrame()
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -97,8 +98,10 @@ func terminalFrame(data []byte) bool {
 // history every time: hundreds of MB in seconds); meanwhile a viewer from
 // another address resumes after seq 100 and gets every later message once,
 // in order, page after page, then live ones.
+//
+// Not parallel: the flood would starve the package's other tests of the
+// machine's cores.
 func TestRejoinFloodIsBounded(t *testing.T) {
-	t.Parallel()
 	pool := testenv.NewDB(t)
 	prefix := testenv.RedisPrefix(t)
 	b, rds := MustRedisBroker(t, testenv.RedisURL(t), prefix)
@@ -283,28 +286,65 @@ func TestHistoryIsPaged(t *testing.T) {
 }
 
 // One socket that joins over and over gets rate_limited with a
-// retry_after after its burst, and is closed (1008) when it goes on
-// without waiting; frames other than joins still pass meanwhile.
+// retry_after after its burst; frames other than joins still pass; and
+// joining on without waiting retry_after closes it (1008).
 func TestJoinFloodOnOneSocket(t *testing.T) {
 	t.Parallel()
 	pool := testenv.NewDB(t)
 	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, Options{})
 	room := MustLiveRoom(t, pool)
 	c := MustDial(t, n, nil)
-	for range 10 {
-		c.join(room, 0)
+	ctx := context.Background()
+	join := []byte(`{"type":"join","room":"` + room + `"}`)
+	for range 15 { // the burst is 10
+		if err := c.ws.Write(ctx, websocket.MessageText, join); err != nil {
+			t.Fatal(err)
+		}
 	}
-	c.send(map[string]any{"type": "join", "room": room, "since": 0})
-	f := c.waitFor("refusal", 5*time.Second, func(f frame) bool { return f.Type == "error" || f.Type == "joined" })
+	f := c.waitFor("a refusal", 10*time.Second, func(f frame) bool { return f.Type == "error" })
 	if f.Code != "rate_limited" || f.RetryAfter < 1 || f.Room != room {
-		t.Fatalf("11th join in a burst: %+v, want rate_limited with retry_after", f)
+		t.Fatalf("joins beyond the burst: %+v, want rate_limited with retry_after", f)
 	}
 	c.send(map[string]any{"type": "ping"})
-	c.waitFor("pong", 5*time.Second, func(f frame) bool { return f.Type == "pong" })
+	c.waitFor("pong", 10*time.Second, func(f frame) bool { return f.Type == "pong" })
 	for range 12 {
-		if c.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"join","room":"`+room+`"}`)) != nil {
+		if c.ws.Write(ctx, websocket.MessageText, join) != nil {
 			break
 		}
 	}
-	wantClose(t, c, websocket.StatusPolicyViolation)
+	select {
+	case err := <-c.done:
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || ce.Reason != DisconnectJoinFlood.Reason {
+			t.Fatalf("closed with %v, want 1008 %q", err, DisconnectJoinFlood.Reason)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not closed after joining on and on without waiting")
+	}
+}
+
+// A client that waits retry_after is not closed, however long it goes on.
+func TestJoinsThatWaitAreNotClosed(t *testing.T) {
+	t.Parallel()
+	pool := testenv.NewDB(t)
+	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, Options{JoinsPerSecond: 1, JoinBurst: 2})
+	room := MustLiveRoom(t, pool)
+	c := MustDial(t, n, nil)
+	refused := 0
+	for joined := 0; joined < 5; {
+		c.send(map[string]any{"type": "join", "room": room})
+		f := c.waitFor("an answer", 10*time.Second, func(f frame) bool { return f.Type == "joined" || f.Type == "error" })
+		switch {
+		case f.Type == "joined":
+			joined++
+		case f.Code == "rate_limited":
+			refused++
+			time.Sleep(time.Duration(f.RetryAfter) * time.Second) // the protocol's back-off
+		default:
+			t.Fatalf("join: %+v", f)
+		}
+	}
+	if refused == 0 {
+		t.Fatal("5 joins in a row with a burst of 2 were never refused")
+	}
 }
