@@ -45,8 +45,13 @@ type Conn struct {
 	rooms  map[string]*room // reader: rooms joined
 	convOK map[int64]string // reader: conversation id → our role in it ("citizen" or "operator")
 	bucket tokenBucket      // reader: per-socket frame rate
-	bad    int              // reader: malformed frames in a row
-	typed  time.Time        // reader: last typing event sent
+	joins  tokenBucket      // reader: per-socket join (and history page) rate
+	// joinRetryAt is when the last refused join's retry_after ends;
+	// joinStrikes counts joins sent before it (reader).
+	joinRetryAt time.Time
+	joinStrikes int
+	bad         int       // reader: malformed frames in a row
+	typed       time.Time // reader: last typing event sent
 
 	mu     sync.Mutex
 	space  sync.Cond // signalled (on mu) when a writer takes the queue or the socket closes
@@ -60,6 +65,7 @@ func newConn(svc *Service, user *identity.User, ip string, tokens []string) *Con
 	c.space.L = &c.mu
 	c.lastRead.Store(time.Now().UnixNano())
 	c.bucket = tokenBucket{rate: svc.opts.FramesPerSecond, burst: float64(svc.opts.FrameBurst), tokens: float64(svc.opts.FrameBurst)}
+	c.joins = tokenBucket{rate: svc.opts.JoinsPerSecond, burst: float64(svc.opts.JoinBurst), tokens: float64(svc.opts.JoinBurst)}
 	return c
 }
 
@@ -172,4 +178,12 @@ func (b *tokenBucket) allow(now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// wait is how long until the bucket holds a token again.
+func (b *tokenBucket) wait() time.Duration {
+	if b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -158,101 +159,22 @@ func (c *Conn) handle(ctx context.Context, data []byte) {
 	}
 	if err != nil {
 		e := apperr.As(err)
-		if e.Kind == apperr.Internal {
+		switch {
+		case e.Kind == apperr.Internal:
 			c.svc.log.Error("livechat: frame failed", "type", f.Type, "room", f.Room, "err", err)
-		} else {
+		case e.Kind == apperr.TooMany && f.Type == frameJoin:
+			// not malformed: allowJoin counts and closes persistent ones
+		default:
 			c.badFrame()
 		}
-		c.reply(errFrame(e.Code, e.Message, f.Room, f.ClientID))
+		ef := errorFrame{Type: frameError, Code: e.Code, Message: e.Message, Room: f.Room, ClientID: f.ClientID}
+		if e.RetryAfter > 0 {
+			ef.RetryAfter = int(math.Ceil(e.RetryAfter.Seconds()))
+		}
+		c.reply(mustJSON(ef))
 		return
 	}
 	c.bad = 0
-}
-
-// join authorizes, replays what the client missed after since from
-// PostgreSQL, and switches to live delivery with no gap and no duplicate:
-// the switch happens under the room's lock only once the replay has caught
-// up with what the room has delivered.
-func (c *Conn) join(ctx context.Context, f clientFrame) error {
-	rn, ok := ParseRoom(f.Room)
-	if !ok {
-		return apperr.NotFoundf("unknown room %q", f.Room)
-	}
-	if err := c.svc.authorizeJoin(ctx, c, rn, f.Token); err != nil {
-		return err
-	}
-	name := rn.String()
-	if old := c.rooms[name]; old != nil {
-		old.remove(c)
-		c.svc.hub.release(old)
-		delete(c.rooms, name)
-	}
-	rm, err := c.svc.hub.acquire(ctx, name, rn.Stored())
-	if errors.Is(err, errUnknownRoom) {
-		return apperr.NotFoundf("unknown room %q", f.Room)
-	}
-	if err != nil {
-		return err
-	}
-	if c.rooms == nil {
-		c.rooms = map[string]*room{}
-	}
-	c.rooms[name] = rm
-	cursor := int64(0)
-	if f.Since != nil && *f.Since > 0 {
-		cursor = *f.Since
-	}
-	joined := func(last int64, viewers int) []byte {
-		return mustJSON(joinedFrame{Type: frameJoined, Room: name, Seq: last, Viewers: viewers})
-	}
-	if !rn.Stored() {
-		rm.addLive(c, 0, joined)
-		c.svc.afterJoin(c, rn)
-		return nil
-	}
-	// A since beyond the room's last seq cannot be honoured: start from the end.
-	if last, _, err := c.svc.store.LastSeq(ctx, name); err == nil && cursor > last {
-		cursor = last
-	}
-	for {
-		msgs, err := c.svc.store.ListMessages(ctx, name, cursor, replayPage)
-		if err != nil {
-			return err
-		}
-		for _, m := range msgs {
-			if !c.enqueueWait(mustJSON(m)) {
-				return nil
-			}
-			cursor = m.Seq
-		}
-		if len(msgs) == replayPage {
-			continue
-		}
-		if rm.addLive(c, cursor, joined) {
-			c.svc.afterJoin(c, rn)
-			return nil
-		}
-	}
-}
-
-func (c *Conn) leave(name string) error {
-	rm := c.rooms[name]
-	if rm == nil {
-		return apperr.Invalidf("not_joined", "you have not joined %q", name)
-	}
-	rm.remove(c)
-	c.svc.hub.release(rm)
-	delete(c.rooms, name)
-	c.reply(mustJSON(roomFrame{Type: frameLeft, Room: name}))
-	return nil
-}
-
-func (c *Conn) leaveAll() {
-	for name, rm := range c.rooms {
-		rm.remove(c)
-		c.svc.hub.release(rm)
-		delete(c.rooms, name)
-	}
 }
 
 // send stores a chat line and acknowledges it once stored.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
 )
 
 // Conversation is a support chat between a citizen and an operator:
@@ -32,6 +33,14 @@ type Conversation struct {
 	TrackingCode string     `json:"tracking_code,omitempty"`
 	Room         string     `json:"room"`
 }
+
+// chatOperatorRoles may read and work every support chat: moderators, and
+// admins who stand in for them. Leaders may not (they are staff for live
+// sessions only), nor may anyone but the conversation's own citizen.
+var chatOperatorRoles = []string{identity.RoleModerator, identity.RoleAdmin}
+
+// isChatOperator reports whether u works support chats.
+func isChatOperator(u *identity.User) bool { return u.HasRole(chatOperatorRoles...) }
 
 // Conversation statuses.
 const (

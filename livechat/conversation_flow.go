@@ -34,10 +34,11 @@ func (s *Service) OpenConversation(ctx context.Context, n NewConversation) (Conv
 	return c, token, pos, nil
 }
 
-// AcceptConversation gives a waiting conversation to operator (staff).
-// Conflict when another operator was faster.
+// AcceptConversation gives a waiting conversation to operator (a moderator
+// or admin; Forbidden for anyone else). Conflict when another operator was
+// faster.
 func (s *Service) AcceptConversation(ctx context.Context, operator *identity.User, id int64) (Conversation, error) {
-	if !operator.IsStaff() {
+	if !isChatOperator(operator) {
 		return Conversation{}, apperr.Forbiddenf("only moderators accept conversations")
 	}
 	var m Message
@@ -54,7 +55,7 @@ func (s *Service) AcceptConversation(ctx context.Context, operator *identity.Use
 	return s.store.FindConversationByID(ctx, id)
 }
 
-// CloseConversation ends a conversation (by its citizen or staff), keeps
+// CloseConversation ends a conversation (by its citizen or an operator), keeps
 // its transcript and the citizen's rating (optional, 1–5), and creates its
 // chat_conversation feedback item, all in one transaction.
 func (s *Service) CloseConversation(ctx context.Context, id int64, by string, rating *int) (Conversation, error) {
@@ -180,11 +181,13 @@ func (s *Service) sendChatLine(ctx context.Context, c *Conn, id int64, body, cli
 	return m, nil
 }
 
-// authorizeJoin decides whether socket c may join room rn.
+// authorizeJoin decides whether socket c may join room rn: a live room
+// anyone; a conversation its citizen (account or token) and chat operators;
+// the queue chat operators. Leaders are not chat operators.
 func (s *Service) authorizeJoin(ctx context.Context, c *Conn, rn RoomName, token string) error {
 	switch rn.Kind {
 	case RoomQueue:
-		if !c.user.IsStaff() {
+		if !isChatOperator(c.user) {
 			return apperr.Forbiddenf("the queue is for moderators")
 		}
 		return nil
@@ -206,7 +209,7 @@ func (s *Service) authorizeJoin(ctx context.Context, c *Conn, rn RoomName, token
 	}
 	role := ""
 	switch {
-	case c.user.IsStaff():
+	case isChatOperator(c.user):
 		role = "operator"
 	case c.user != nil && conv.CitizenID != nil && *conv.CitizenID == c.user.ID:
 		role = "citizen"

@@ -50,16 +50,17 @@ func (s *Service) handleConversationCreate(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
-// conversationAccess returns the conversation if r may see it: staff, its
-// citizen's account, or a request carrying its token. who is "operator" or
-// "citizen".
+// conversationAccess returns the conversation if r may see it: a chat
+// operator (moderator, admin), its citizen's account, or a request carrying
+// its token. who is "operator" or "citizen". Anyone else, leaders
+// included, gets Forbidden.
 func (s *Service) conversationAccess(r *http.Request, id int64) (c Conversation, who string, err error) {
 	c, err = s.store.FindConversationByID(r.Context(), id)
 	if err != nil {
 		return c, "", err
 	}
 	u, _ := identity.From(r.Context())
-	if u.IsStaff() {
+	if isChatOperator(u) {
 		return c, "operator", nil
 	}
 	if u != nil && c.CitizenID != nil && *c.CitizenID == u.ID {
@@ -81,7 +82,7 @@ func (s *Service) conversationAccess(r *http.Request, id int64) (c Conversation,
 }
 
 // handleConversationShow serves GET /api/v1/conversations/{id}: the
-// conversation and its messages, to its citizen or staff.
+// conversation and its messages, to its citizen or a chat operator.
 func (s *Service) handleConversationShow(w http.ResponseWriter, r *http.Request) error {
 	id, err := idParam(r, "id")
 	if err != nil {
@@ -102,7 +103,7 @@ func (s *Service) handleConversationShow(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
-// handleConversationList serves GET /api/v1/conversations (staff): the
+// handleConversationList serves GET /api/v1/conversations (chat operators): the
 // waiting queue and the active conversations.
 func (s *Service) handleConversationList(w http.ResponseWriter, r *http.Request) error {
 	waiting, err := s.store.WaitingConversations(r.Context())
@@ -121,7 +122,7 @@ func (s *Service) handleConversationList(w http.ResponseWriter, r *http.Request)
 }
 
 // handleConversationAccept serves POST /api/v1/conversations/{id}/accept
-// (staff): 200 with the conversation, 409 when it is no longer waiting.
+// (chat operators): 200 with the conversation, 409 when it is no longer waiting.
 func (s *Service) handleConversationAccept(w http.ResponseWriter, r *http.Request) error {
 	id, err := idParam(r, "id")
 	if err != nil {
@@ -137,7 +138,7 @@ func (s *Service) handleConversationAccept(w http.ResponseWriter, r *http.Reques
 }
 
 // handleConversationClose serves POST /api/v1/conversations/{id}/close
-// {rating?} (its citizen or staff): stores the transcript and creates the
+// {rating?} (its citizen or a chat operator): stores the transcript and creates the
 // chat_conversation feedback item.
 func (s *Service) handleConversationClose(w http.ResponseWriter, r *http.Request) error {
 	id, err := idParam(r, "id")

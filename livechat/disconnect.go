@@ -27,6 +27,9 @@ var (
 	DisconnectSlow = Disconnect{Code: websocket.StatusTryAgainLater, Reason: "too slow: resume with since", Reconnect: true}
 	// DisconnectFlood: more frames than the rate limit allows.
 	DisconnectFlood = Disconnect{Code: websocket.StatusPolicyViolation, Reason: "message rate limit exceeded", Reconnect: true}
+	// DisconnectJoinFlood: joins (or history pages) asked for again and
+	// again while refused as rate limited.
+	DisconnectJoinFlood = Disconnect{Code: websocket.StatusPolicyViolation, Reason: "join rate limit exceeded", Reconnect: true}
 	// DisconnectTooBig: a frame beyond the hard read limit.
 	DisconnectTooBig = Disconnect{Code: websocket.StatusMessageTooBig, Reason: "frame too large", Reconnect: true}
 	// DisconnectBadFrames: too many malformed frames in a row.

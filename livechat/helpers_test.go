@@ -52,7 +52,12 @@ func MustStartTestNode(t *testing.T, pool *pgxpool.Pool, b broker.Broker, rds *r
 		opts.SyncInterval = 200 * time.Millisecond
 	}
 	opts.Redis = rds
-	svc, err := New(Deps{Pool: pool, Broker: b, Limiter: ratelimit.NewMemory(), Log: testenv.Logger(t), Options: opts})
+	// With Redis, limits are shared by the nodes, as in production.
+	var limiter ratelimit.Limiter = ratelimit.NewMemory()
+	if rds != nil {
+		limiter = ratelimit.NewRedis(rds, opts.RedisPrefix)
+	}
+	svc, err := New(Deps{Pool: pool, Broker: b, Limiter: limiter, Log: testenv.Logger(t), Options: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,18 +103,21 @@ func userHeader(id int64, role, name string) http.Header {
 
 // frame is any server frame.
 type frame struct {
-	Type     string          `json:"type"`
-	Room     string          `json:"room"`
-	Seq      int64           `json:"seq"`
-	Kind     string          `json:"kind"`
-	Body     string          `json:"body"`
-	Author   string          `json:"author"`
-	ClientID string          `json:"client_id"`
-	Code     string          `json:"code"`
-	Viewers  int             `json:"viewers"`
-	Position int             `json:"position"`
-	Data     json.RawMessage `json:"data"`
-	Waiting  []QueueItem     `json:"waiting"`
+	Type     string `json:"type"`
+	Room     string `json:"room"`
+	Seq      int64  `json:"seq"`
+	Kind     string `json:"kind"`
+	Body     string `json:"body"`
+	More     bool   `json:"more"` // history: more is stored
+	Author   string `json:"author"`
+	ClientID string `json:"client_id"`
+	Code     string `json:"code"`
+	// RetryAfter is a rate_limited error's wait, in seconds.
+	RetryAfter int             `json:"retry_after"`
+	Viewers    int             `json:"viewers"`
+	Position   int             `json:"position"`
+	Data       json.RawMessage `json:"data"`
+	Waiting    []QueueItem     `json:"waiting"`
 }
 
 // wsClient is a test client that reads every frame into a channel.

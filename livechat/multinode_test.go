@@ -217,7 +217,7 @@ func TestLiveAnswerReachesViewersOnBothNodes(t *testing.T) {
 		}
 	}
 	// Viewer count across both nodes, through Redis.
-	viewers[0].waitFor("6 viewers", 5*time.Second, func(f frame) bool { return f.Type == "presence" && f.Viewers == 6 })
+	viewers[0].waitFor("6 viewers", 15*time.Second, func(f frame) bool { return f.Type == "presence" && f.Viewers == 6 })
 	// After the end, the archive takes no more questions or answers.
 	if err := a.svc.EndSession(ctx, leader, ss.ID); err != nil {
 		t.Fatal(err)

@@ -287,7 +287,7 @@ type consoleData struct {
 	Active  []Conversation
 }
 
-// handleConsolePage serves GET /chat/console (staff): the waiting queue,
+// handleConsolePage serves GET /chat/console (chat operators): the waiting queue,
 // live, and the operator's conversations.
 func (s *Service) handleConsolePage(w http.ResponseWriter, r *http.Request) error {
 	d := consoleData{livePage: newLivePage(r, "chatdesk.title")}

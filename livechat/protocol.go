@@ -21,6 +21,7 @@ const (
 const (
 	frameHello    = "hello"
 	frameJoined   = "joined"
+	frameHistory  = "history"
 	frameLeft     = "left"
 	frameMessage  = "message"
 	frameAck      = "ack"
@@ -42,7 +43,9 @@ const (
 	MaxBodyRunes = 2000
 	// maxClientID bounds the client's idempotency key.
 	maxClientID = 64
-	// replayPage is how many stored messages a catch-up reads per query.
+	// replayPage is how many stored messages a node's own catch-up (gap
+	// fill, transcripts) reads per query; clients get pages of
+	// historyPageMessages (conn_join.go).
 	replayPage = 500
 )
 
@@ -95,6 +98,8 @@ type errorFrame struct {
 	Message  string `json:"message"`
 	Room     string `json:"room,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
+	// RetryAfter is how many seconds a rate_limited client should wait.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 type joinedFrame struct {
@@ -102,6 +107,15 @@ type joinedFrame struct {
 	Room    string `json:"room"`
 	Seq     int64  `json:"seq"` // the last seq replayed: live messages follow from seq+1
 	Viewers int    `json:"viewers"`
+}
+
+// historyFrame ends a page of history that is not the end: the socket has
+// not joined; a join with since = Seq brings the next page.
+type historyFrame struct {
+	Type string `json:"type"`
+	Room string `json:"room"`
+	Seq  int64  `json:"seq"` // the last seq of this page
+	More bool   `json:"more"`
 }
 
 type roomFrame struct {

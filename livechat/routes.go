@@ -17,6 +17,9 @@ import (
 // language, CSRF and session middleware).
 func (s *Service) Routes(r chi.Router) {
 	staff := auth.Staff
+	// Support chats are the citizen's and the moderators' (admins stand
+	// in): leaders answer in live sessions and read no one's support chat.
+	chatOps := auth.RequireRole(chatOperatorRoles...)
 	admin := auth.RequireRole(identity.RoleAdmin)
 	leaders := auth.RequireRole(identity.RoleLeader, identity.RoleAdmin)
 
@@ -25,9 +28,9 @@ func (s *Service) Routes(r chi.Router) {
 
 	r.Route("/api/v1/conversations", func(r chi.Router) {
 		r.Method(http.MethodPost, "/", web.Handler(s.handleConversationCreate))
-		r.With(staff).Method(http.MethodGet, "/", web.Handler(s.handleConversationList))
+		r.With(chatOps).Method(http.MethodGet, "/", web.Handler(s.handleConversationList))
 		r.Method(http.MethodGet, "/{id}", web.Handler(s.handleConversationShow))
-		r.With(staff).Method(http.MethodPost, "/{id}/accept", web.Handler(s.handleConversationAccept))
+		r.With(chatOps).Method(http.MethodPost, "/{id}/accept", web.Handler(s.handleConversationAccept))
 		r.Method(http.MethodPost, "/{id}/close", web.Handler(s.handleConversationClose))
 		r.Method(http.MethodPost, "/{id}/rating", web.Handler(s.handleConversationRate))
 	})
@@ -52,7 +55,7 @@ func (s *Service) Routes(r chi.Router) {
 	r.With(leaders).Method(http.MethodGet, "/giao-luu/{id}/tra-loi", web.Handler(s.handleLeaderPage))
 	r.Method(http.MethodGet, "/chat", web.Handler(s.handleChatPage))
 	r.Method(http.MethodPost, "/chat", web.Handler(s.handleChatOpen))
-	r.With(staff).Method(http.MethodGet, "/chat/console", web.Handler(s.handleConsolePage))
+	r.With(chatOps).Method(http.MethodGet, "/chat/console", web.Handler(s.handleConsolePage))
 }
 
 // assetHashes maps each file of static/ to its content hash, for URLs

@@ -52,10 +52,17 @@ type Options struct {
 	FramesPerSecond     float64       // per-socket frame rate (10/s)
 	FrameBurst          int           // per-socket burst (30)
 	SendsPerMinutePerIP int           // chat lines per client address per minute, all nodes (120)
-	OriginPatterns      []string      // other origins allowed to open sockets (same host always is)
-	SecureCookies       bool
-	Redis               *redis.Client // presence counts; nil: this node only
-	RedisPrefix         string
+	JoinsPerSecond      float64       // per-socket joins and history pages (4/s)
+	JoinBurst           int           // per-socket join burst (10)
+	JoinsPerMinutePerIP int           // joins and history pages per client address per minute, all nodes (1200)
+	// ReplayBytesPerMinutePerIP bounds the history replayed to one client
+	// address per minute, all nodes (16 MB): many sockets from one address
+	// cannot pull a room's history over and over.
+	ReplayBytesPerMinutePerIP int
+	OriginPatterns            []string // other origins allowed to open sockets (same host always is)
+	SecureCookies             bool
+	Redis                     *redis.Client // presence counts; nil: this node only
+	RedisPrefix               string
 }
 
 func (o *Options) defaults() {
@@ -83,6 +90,19 @@ func (o *Options) defaults() {
 	if o.SendsPerMinutePerIP <= 0 {
 		o.SendsPerMinutePerIP = 120
 	}
+	if o.JoinsPerSecond <= 0 {
+		o.JoinsPerSecond = 4
+	}
+	if o.JoinBurst <= 0 {
+		o.JoinBurst = 10
+	}
+	if o.JoinsPerMinutePerIP <= 0 {
+		// Villages share carrier NAT: a node restart reconnects hundreds.
+		o.JoinsPerMinutePerIP = 1200
+	}
+	if o.ReplayBytesPerMinutePerIP <= 0 {
+		o.ReplayBytesPerMinutePerIP = 16 << 20
+	}
 }
 
 // Deps is what the channel is built from.
@@ -102,6 +122,7 @@ type Service struct {
 	hub     *Hub
 	queue   Queue
 	limiter ratelimit.Limiter
+	replay  *replayBudget
 	log     *slog.Logger
 	opts    Options
 	pages   *web.Renderer
@@ -109,7 +130,7 @@ type Service struct {
 }
 
 type counters struct {
-	slowClosed, floodClosed, stored atomic.Int64
+	slowClosed, floodClosed, stored, joinsRefused atomic.Int64
 }
 
 // New builds the channel and starts its hub. Call Shutdown to stop it.
@@ -119,7 +140,8 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: NewStore(d.Pool), queue: d.Queue, limiter: d.Limiter, log: d.Log, opts: d.Options, pages: pages}
+	s := &Service{store: NewStore(d.Pool), queue: d.Queue, limiter: d.Limiter, log: d.Log, opts: d.Options, pages: pages,
+		replay: newReplayBudget(d.Limiter, d.Options.ReplayBytesPerMinutePerIP)}
 	s.hub = newHub(s.store, d.Broker, d.Log, d.Options)
 	if d.Metrics != nil {
 		s.registerMetrics(d.Metrics)
@@ -151,6 +173,7 @@ func (s *Service) registerMetrics(reg prometheus.Registerer) {
 	})
 	counter("doithoai_livechat_slow_closed_total", "Sockets closed because their send queue overflowed.", &s.metrics.slowClosed)
 	counter("doithoai_livechat_flood_closed_total", "Sockets closed for exceeding the frame rate.", &s.metrics.floodClosed)
+	counter("doithoai_livechat_joins_refused_total", "Joins and history pages refused as rate limited (per socket, per address, or the address's history budget).", &s.metrics.joinsRefused)
 	counter("doithoai_livechat_messages_stored_total", "Messages stored by this node.", &s.metrics.stored)
 }
 

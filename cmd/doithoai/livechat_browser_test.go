@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/doithoai/doithoai/livechat"
 )
 
 // A citizen on a phone opens a support chat without an account, a
@@ -17,6 +22,7 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	t.Parallel()
 	n := MustStartNode(t, "")
 	MustCreateUser(t, n, "moderator", "mod1", "correct horse battery")
+	tr := livechatText(t)
 	citizen := testenv.Browser(t)
 	mod := testenv.Browser(t) // a browser of its own: separate cookies
 
@@ -66,22 +72,32 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 		chromedp.Click("#lc-waiting button[data-accept]", chromedp.ByQuery),
 		chromedp.WaitVisible("#lc-pane", chromedp.ByID))
 
-	run(citizen, "see the operator and write",
+	// The operator watches for the typing indicator while the citizen
+	// types: it shows for 3 s after the last keystroke's event.
+	typing := make(chan error, 1)
+	go func() {
+		tctx, cancel := context.WithTimeout(mod, 20*time.Second)
+		defer cancel()
+		typing <- chromedp.Run(tctx, waitText(mod, "#lc-typing", tr["chat.typing"]))
+	}()
+	run(citizen, "see the operator and type",
 		waitText(citizen, "#lc-log", "mod1"),
-		chromedp.SendKeys("#lc-body", "Gia đình tôi có được hỗ trợ không?", chromedp.ByID),
-		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
+		chromedp.SendKeys("#lc-body", "Gia đình tôi có được hỗ trợ không?", chromedp.ByID))
+	if err := <-typing; err != nil {
+		t.Fatalf("the operator never saw %q: %v", tr["chat.typing"], err)
+	}
+	run(citizen, "send", chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
 	run(mod, "read and answer",
 		waitText(mod, "#lc-log", "Gia đình tôi có được hỗ trợ không?"),
-		waitText(mod, "#lc-typing", ""),
 		chromedp.SendKeys("#lc-body", "Có, xin mang sổ hộ khẩu lên xã.", chromedp.ByID),
 		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery))
 	run(citizen, "read the answer and end with a rating",
 		waitText(citizen, "#lc-log", "Có, xin mang sổ hộ khẩu lên xã."),
 		chromedp.SetValue("#lc-rating", "5", chromedp.ByID),
 		chromedp.Click(`#lc-close button`, chromedp.ByQuery),
-		waitText(citizen, "#lc-state", ""),
-		chromedp.WaitVisible(`a[href="/chat?new=1"]`, chromedp.ByQuery))
-	run(mod, "see the end", waitText(mod, "#lc-log", ""))
+		chromedp.WaitVisible(`a[href="/chat?new=1"]`, chromedp.ByQuery),
+		waitText(citizen, "#lc-state", tr["chat.closed"]))
+	run(mod, "see the end", waitText(mod, "#lc-log .msg.closed", tr["chat.closed"]))
 
 	// The transcript and rating reached the moderation queue.
 	c := newClient(t, n)
@@ -89,6 +105,7 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	var out struct {
 		Items []struct {
 			Source, Content string
+			Meta            map[string]any
 		}
 	}
 	if r := c.Do("GET", "/api/v1/moderation/items?source=chat_conversation", nil, &out); r.StatusCode != 200 {
@@ -97,5 +114,106 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	if len(out.Items) != 1 || !strings.Contains(out.Items[0].Content, "Gia đình tôi có được hỗ trợ không?") ||
 		!strings.Contains(out.Items[0].Content, "Có, xin mang sổ hộ khẩu lên xã.") {
 		t.Fatalf("chat_conversation items: %+v", out.Items)
+	}
+	if m := out.Items[0].Meta; m["rating"] != float64(5) || m["closed_by"] != "citizen" {
+		t.Fatalf("the item's meta %v: want the citizen's rating 5", m)
+	}
+}
+
+// livechatText is the Vietnamese text of a livechat message key, as the
+// test browsers (vi-VN) are shown it.
+func livechatText(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := fs.ReadFile(livechat.Messages, "messages/vi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A conversation longer than a page of history (450 lines) opened in the
+// operator's console: the client fetches page after page until caught up,
+// every line shows once and in order, and then it is live.
+func TestLivechatBrowserConsolePagesLongChat(t *testing.T) {
+	t.Parallel()
+	n := MustStartNode(t, "")
+	MustCreateUser(t, n, "moderator", "mod1", "correct horse battery")
+	citizen, api := newClient(t, n), newClient(t, n)
+	var conv struct{ ID int64 }
+	if r := citizen.Do("POST", "/api/v1/conversations", map[string]any{"name": "Sùng A Tủa", "topic": "giấy tờ đất", "consent": true}, &conv); r.StatusCode != 201 {
+		t.Fatalf("open: %d", r.StatusCode)
+	}
+	api.MustLogin("mod1", "correct horse battery")
+	if r := api.Do("POST", fmt.Sprintf("/api/v1/conversations/%d/accept", conv.ID), nil, nil); r.StatusCode != 200 {
+		t.Fatalf("accept: %d", r.StatusCode)
+	}
+	// seq 1 is "accepted"; 450 lines follow, stored straight in PostgreSQL.
+	pool, err := db.Open(context.Background(), n.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	room := fmt.Sprintf("conv:%d", conv.ID)
+	if _, err := pool.Exec(context.Background(), `
+		INSERT INTO chat_messages (room, seq, kind, body, author, author_role, sender)
+		SELECT $1, g, 'text', 'dòng ' || g, 'Sùng A Tủa', 'citizen', 'c:' || $2::bigint
+		FROM generate_series(2, 451) g`, room, conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), `UPDATE chat_rooms SET last_seq = 451 WHERE room = $1`, room); err != nil {
+		t.Fatal(err)
+	}
+
+	mod := testenv.Browser(t)
+	if err := browserLogin(mod, n.URL, "mod1", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	// The seqs shown in the console's log, in the order shown.
+	seqs := func(out *[]int) chromedp.Action {
+		return chromedp.Evaluate(`[...document.querySelectorAll('#lc-log .msg')].map(e => +e.dataset.seq)`, out)
+	}
+	waitLines := func(want int) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			for {
+				var got []int
+				if err := seqs(&got).Do(ctx); err == nil && len(got) >= want {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(mod, 60*time.Second)
+	defer cancel()
+	var got []int
+	err = chromedp.Run(ctx,
+		chromedp.WaitVisible("#claim-next", chromedp.ByID),
+		chromedp.Navigate(n.URL+"/chat/console"),
+		chromedp.Click(fmt.Sprintf(`#lc-mine button[data-open="%d"]`, conv.ID), chromedp.ByQuery),
+		waitLines(451),
+		chromedp.SendKeys("#lc-body", "Đã đọc hết, xin chờ.", chromedp.ByID),
+		chromedp.Click(`#lc-form button[type="submit"]`, chromedp.ByQuery),
+		waitLines(452),
+		seqs(&got))
+	if err != nil {
+		screenshot(t, mod, "console-long-chat")
+		_ = chromedp.Run(mod, seqs(&got))
+		t.Fatalf("console: %v (lines %d)", err, len(got))
+	}
+	for i, s := range got {
+		if s != i+1 {
+			t.Fatalf("line %d has seq %d: %v", i, s, got)
+		}
+	}
+	if len(got) != 452 {
+		t.Fatalf("%d lines, want 452", len(got))
 	}
 }

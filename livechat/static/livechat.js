@@ -27,12 +27,15 @@
 
   // Socket keeps the last seq seen per room, rejoins with since after a
   // reconnect and resends lines not yet acknowledged (same client_id, so
-  // the server stores them once).
+  // the server stores them once). History comes in pages: after each one
+  // that is not the last it joins again from the last seq seen, and after
+  // a rate_limited join it waits retry_after seconds first.
   function Socket(onFrame) {
     var self = this, delay = 500;
     self.rooms = {}; self.pending = {};
     function raw(f) { if (self.ws && self.ws.readyState === 1) self.ws.send(JSON.stringify(f)); }
-    self.join = function (room, since) { self.rooms[room] = since || 0; raw({ type: 'join', room: room, since: self.rooms[room] }); };
+    function rejoin(room) { if (room in self.rooms) raw({ type: 'join', room: room, since: self.rooms[room] }); }
+    self.join = function (room, since) { self.rooms[room] = since || 0; rejoin(room); };
     self.leave = function (room) { delete self.rooms[room]; raw({ type: 'leave', room: room }); };
     self.typing = function (room) { raw({ type: 'typing', room: room }); };
     self.say = function (room, body) {
@@ -57,6 +60,11 @@
           self.rooms[f.room] = f.seq;
         }
         if (f.type === 'ack') delete self.pending[f.client_id];
+        if (f.type === 'history' && f.more) { rejoin(f.room); return; }
+        if (f.type === 'error' && f.code === 'rate_limited' && f.room in self.rooms && !f.client_id) {
+          setTimeout(function () { if (self.ws === ws) rejoin(f.room); }, (f.retry_after || 1) * 1000);
+          return;
+        }
         onFrame(f);
       };
       ws.onclose = function (ev) {
