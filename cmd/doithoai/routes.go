@@ -17,7 +17,7 @@ func (a *app) routes() http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
-	r.Use(middleware.RequestID)
+	r.Use(web.SecurityHeaders(a.cfg.SecureCookies), middleware.RequestID)
 	if a.cfg.TrustProxy {
 		r.Use(web.TrustProxy)
 	}
