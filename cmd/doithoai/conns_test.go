@@ -223,7 +223,8 @@ func TestHTTPSurvivesEMFILE(t *testing.T) {
 	}
 	defer c.Close()
 	waitFor(t, "accept failing with EMFILE", 15*time.Second, func() bool {
-		return strings.Contains(n.Logs(), "too many open files")
+		logs := n.Logs()
+		return strings.Contains(logs, "Accept error") && strings.Contains(logs, "too many open files")
 	})
 	for _, f := range hogs {
 		f.Close()
