@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +24,22 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // node is a running doithoai serve for one test.
 type node struct {
-	URL   string // http://127.0.0.1:port
-	DBURL string
-	Cfg   config.Config
+	URL        string // http://127.0.0.1:port
+	MetricsURL string // http://127.0.0.1:port of METRICS_ADDR
+	DBURL      string
+	Cfg        config.Config
+	logs       *testLog
 }
 
+// Logs is what the node has logged so far (warnings and errors).
+func (n *node) Logs() string { return n.logs.String() }
+
 type nodeOption func(env map[string]string)
+
+// withEnv sets one environment variable of the node.
+func withEnv(key, value string) nodeOption {
+	return func(env map[string]string) { env[key] = value }
+}
 
 // MustStartNode migrates a fresh database (or dbURL when given) and serves a
 // node on a free port until t ends, exactly as `doithoai serve` would.
@@ -48,9 +60,15 @@ func MustStartNode(t *testing.T, dbURL string, opts ...nodeOption) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &testLog{t: t}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testenv.Logger(t), ln) }()
+	go func() { done <- serve(ctx, cfg, log, listeners{HTTP: ln, Metrics: mln}) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -62,7 +80,7 @@ func MustStartNode(t *testing.T, dbURL string, opts ...nodeOption) *node {
 			t.Error("serve did not stop within 10s of cancel")
 		}
 	})
-	n := &node{URL: "http://" + ln.Addr().String(), DBURL: dbURL, Cfg: cfg}
+	n := &node{URL: "http://" + ln.Addr().String(), MetricsURL: "http://" + mln.Addr().String(), DBURL: dbURL, Cfg: cfg, logs: logs}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get(n.URL + "/healthz")
@@ -80,6 +98,27 @@ func MustStartNode(t *testing.T, dbURL string, opts ...nodeOption) *node {
 		}
 	}
 	return n
+}
+
+// testLog keeps what a node logs, for asserts, and passes it on to t.Log.
+type testLog struct {
+	t   *testing.T
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.buf.Write(p)
+	l.mu.Unlock()
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func (l *testLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // MustRun runs the doithoai command line against dbURL.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +28,11 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("readyz %d %+v", r.StatusCode, ready)
 	}
 	c.Do("GET", "/no/such/page", nil, nil)
-	r := c.Do("GET", "/metrics", nil, nil)
+	r, err := http.Get(n.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
 	body, _ := io.ReadAll(r.Body)
 	for _, want := range []string{"doithoai_http_requests_total", "doithoai_http_request_duration_seconds", "doithoai_db_pool_total_conns", `route="/healthz"`} {
 		if !strings.Contains(string(body), want) {
@@ -158,8 +164,23 @@ func TestReadyzFollowsPostgres(t *testing.T) {
 		t.Fatalf("readyz before: %d", r.StatusCode)
 	}
 	pg.Stop()
-	if r := c.Do("GET", "/readyz", nil, nil); r.StatusCode != 503 {
+	r := c.Do("GET", "/readyz", nil, nil)
+	body, _ := io.ReadAll(r.Body)
+	if r.StatusCode != 503 {
 		t.Fatalf("readyz with postgres down: %d", r.StatusCode)
+	}
+	// The body says what is down, never where it is or who connects: the
+	// driver's error (host, port, user, database) stays in the log.
+	if got, want := strings.TrimSpace(string(body)), `{"checks":{"postgres":"down"},"ready":false}`; got != want {
+		t.Errorf("readyz body %s, want %s", got, want)
+	}
+	for _, secret := range []string{fmt.Sprintf("127.0.0.1:%d", port), strconv.Itoa(port), "user=", "postgres@", "dial", "connect"} {
+		if strings.Contains(string(body), secret) {
+			t.Errorf("readyz body %s reveals %q", body, secret)
+		}
+	}
+	if logs := n.Logs(); !strings.Contains(logs, "readyz") || !strings.Contains(logs, "postgres") {
+		t.Errorf("the driver error was not logged: %s", logs)
 	}
 	if r := c.Do("GET", "/healthz", nil, nil); r.StatusCode != 200 {
 		t.Fatalf("healthz with postgres down: %d", r.StatusCode)

@@ -17,7 +17,7 @@ func (a *app) routes() http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
-	r.Use(middleware.RequestID)
+	r.Use(web.SecurityHeaders(a.cfg.SecureCookies), middleware.RequestID)
 	if a.cfg.TrustProxy {
 		r.Use(web.TrustProxy)
 	}
@@ -28,7 +28,7 @@ func (a *app) routes() http.Handler {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", a.handleReadyz)
-	r.Handle("/metrics", a.metrics.Handler())
+	// /metrics is not here: it is served on METRICS_ADDR (serve.go).
 	r.Handle("/static/{hash}/*", web.StaticHandler())
 
 	r.Group(func(r chi.Router) {
@@ -41,19 +41,23 @@ func (a *app) routes() http.Handler {
 
 // handleReadyz serves GET /readyz: 200 only while PostgreSQL (and Redis, if
 // configured) answer, so a load balancer stops sending traffic meanwhile.
+// The body says only "ok" or "down" per check: driver errors name hosts,
+// ports, users and databases, so they go to the log.
 func (a *app) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{}
 	ok := true
 	if err := a.pool.Ping(ctx); err != nil {
-		checks["postgres"], ok = err.Error(), false
+		a.log.Warn("readyz: postgres does not answer", "err", err)
+		checks["postgres"], ok = "down", false
 	} else {
 		checks["postgres"] = "ok"
 	}
 	if a.redis != nil {
 		if err := a.redis.Ping(ctx).Err(); err != nil {
-			checks["redis"], ok = err.Error(), false
+			a.log.Warn("readyz: redis does not answer", "err", err)
+			checks["redis"], ok = "down", false
 		} else {
 			checks["redis"] = "ok"
 		}

@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	log := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log, nil)
+		return serve(ctx, cfg, log, listeners{})
 	case "migrate":
 		return migrate(ctx, cfg, log, stdout)
 	case "seed":

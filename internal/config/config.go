@@ -32,6 +32,8 @@ type Config struct {
 	RetentionDays  int           // RETENTION_DAYS: personal data (recordings, phone numbers) kept this long
 	DisableSIP     bool          // DISABLE_SIP: serve HTTP only (tests, HTTP-only nodes)
 	TrustProxy     bool          // TRUST_PROXY: take the client address from X-Forwarded-For (only behind a proxy you run)
+	MetricsAddr    string        // METRICS_ADDR: listen address of /metrics, kept off the public one; "off" (stored as "") disables it
+	HTTPMaxConns   int           // HTTP_MAX_CONNS: open HTTP connections (WebSockets included); 0 derives it from the descriptor limit
 	// SLA settings; empty means the defaults of moderation/feedback. They
 	// are parsed (and bad values reported) when the node is built.
 	SLARules       string        // SLA_RULES, e.g. "hotline_ticket=3d, report=1d, *@2=4h"
@@ -60,6 +62,7 @@ func Default() Config {
 		ClaimLease:     15 * time.Minute,
 		RetentionDays:  730,
 		EscalateEvery:  time.Minute,
+		MetricsAddr:    "127.0.0.1:9090",
 	}
 }
 
@@ -116,6 +119,18 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := strings.TrimSpace(getenv("HOTLINE_NUMBERS")); v != "" {
 		c.HotlineNumbers = splitList(v)
 	}
+	str("METRICS_ADDR", &c.MetricsAddr)
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
+	}
+	if v := strings.TrimSpace(getenv("HTTP_MAX_CONNS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("HTTP_MAX_CONNS=%q: want a whole number ≥ 1 (or nothing, to derive it from the descriptor limit)", v))
+		} else {
+			c.HTTPMaxConns = n
+		}
+	}
 	if v := strings.TrimSpace(getenv("RETENTION_DAYS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -143,7 +158,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("REDIS_URL: want a redis:// URL or nothing"))
 		}
 	}
-	for key, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "SIP_ADDR": c.SIPAddr} {
+	addrs := map[string]string{"HTTP_ADDR": c.HTTPAddr, "SIP_ADDR": c.SIPAddr}
+	if c.MetricsAddr != "" {
+		addrs["METRICS_ADDR"] = c.MetricsAddr
+	}
+	for key, addr := range addrs {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: want host:port, e.g. :8080", key, addr))
 		}

@@ -1,5 +1,6 @@
-// Package metrics holds the Prometheus registry of a node and the HTTP and
-// pool collectors every node exports at /metrics.
+// Package metrics holds the Prometheus registry of a node and the HTTP,
+// connection and pool collectors every node exports at /metrics on
+// METRICS_ADDR (never on the public address).
 package metrics
 
 import (
@@ -77,4 +78,16 @@ func (m *Registry) RegisterPool(pool *pgxpool.Pool) {
 		func() float64 { return float64(pool.Stat().AcquireCount()) }))
 	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "doithoai_db_pool_empty_acquire_total", Help: "Acquisitions that had to wait for a connection."},
 		func() float64 { return float64(pool.Stat().EmptyAcquireCount()) }))
+}
+
+// RegisterConnBudget exports the HTTP listener's connection budget.
+func (m *Registry) RegisterConnBudget(b *web.ConnBudget) {
+	m.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "doithoai_http_conns_open", Help: "HTTP connections held open, WebSockets included."},
+		func() float64 { return float64(b.Open()) }))
+	m.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "doithoai_http_conns_max", Help: "The HTTP connection budget (HTTP_MAX_CONNS)."},
+		func() float64 { return float64(b.Max()) }))
+	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "doithoai_http_conns_shed_total", Help: "Connections closed at accept because the budget was full of busy ones."},
+		func() float64 { return float64(b.Shed()) }))
+	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "doithoai_http_conns_evicted_total", Help: "Idle HTTP connections closed to make room for a new one."},
+		func() float64 { return float64(b.Evicted()) }))
 }

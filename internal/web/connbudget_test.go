@@ -1,0 +1,155 @@
+package web
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mustServeBudget serves a tiny handler on loopback behind a budget of max.
+// /hold blocks until release is closed (a busy connection).
+func mustServeBudget(t *testing.T, max int) (addr string, b *ConnBudget, release chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = NewConnBudget(max)
+	release = make(chan struct{})
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/hold" {
+				<-release
+			}
+			fmt.Fprint(w, "ok")
+		}),
+		ReadHeaderTimeout: time.Minute, // longer than the test: only the budget closes connections
+		ConnState:         b.ConnState,
+	}
+	go func() { _ = srv.Serve(b.Listener(ln)) }()
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+		_ = srv.Close()
+	})
+	return ln.Addr().String(), b, release
+}
+
+func mustDial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// get sends one keep-alive request on c and reads the status line.
+func get(c net.Conn, path string) (string, error) {
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path); err != nil {
+		return "", err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	return resp.Status, nil
+}
+
+// closedByServer reports whether the server has closed c (EOF or reset),
+// as opposed to still holding it (read timeout).
+func closedByServer(c net.Conn, within time.Duration) bool {
+	_ = c.SetReadDeadline(time.Now().Add(within))
+	_, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+}
+
+func waitOpen(t *testing.T, b *ConnBudget, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Open() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("open connections %d, want %d", b.Open(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestConnBudget(t *testing.T) {
+	t.Parallel()
+	t.Run("OKEvictsOldestIdle", func(t *testing.T) {
+		t.Parallel()
+		addr, b, _ := mustServeBudget(t, 3)
+		silent := mustDial(t, addr) // accepted, no request: evictable first
+		keepAlive := mustDial(t, addr)
+		if st, err := get(keepAlive, "/"); err != nil || !strings.HasPrefix(st, "200") {
+			t.Fatalf("keep-alive request: %q %v", st, err)
+		}
+		busy := mustDial(t, addr)
+		if _, err := fmt.Fprint(busy, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		waitOpen(t, b, 3)
+		// Newcomers evict the silent one, then the idle keep-alive one;
+		// the request in progress is never touched.
+		for i, victim := range []net.Conn{silent, keepAlive} {
+			c := mustDial(t, addr)
+			if st, err := get(c, "/"); err != nil || !strings.HasPrefix(st, "200") {
+				t.Fatalf("newcomer %d: %q %v", i, st, err)
+			}
+			if !closedByServer(victim, 5*time.Second) {
+				t.Fatalf("newcomer %d did not evict the oldest idle connection", i)
+			}
+		}
+		if b.Evicted() < 2 || b.Shed() != 0 {
+			t.Fatalf("evicted %d shed %d", b.Evicted(), b.Shed())
+		}
+		if closedByServer(busy, 200*time.Millisecond) {
+			t.Fatal("a connection with a request in progress was evicted")
+		}
+	})
+	t.Run("ErrShedWhenAllBusy", func(t *testing.T) {
+		t.Parallel()
+		addr, b, release := mustServeBudget(t, 2)
+		for i := 0; i < 2; i++ {
+			c := mustDial(t, addr)
+			if _, err := fmt.Fprint(c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitOpen(t, b, 2)
+		extra := mustDial(t, addr)
+		if !closedByServer(extra, 5*time.Second) {
+			t.Fatal("a connection beyond a busy budget was held")
+		}
+		if b.Shed() != 1 {
+			t.Fatalf("shed %d, want 1", b.Shed())
+		}
+		close(release) // the requests end; keep-alive idles make room again
+		c := mustDial(t, addr)
+		if st, err := get(c, "/"); err != nil || !strings.HasPrefix(st, "200") {
+			t.Fatalf("after the busy requests ended: %q %v", st, err)
+		}
+	})
+	t.Run("OKClosingFreesTheSlot", func(t *testing.T) {
+		t.Parallel()
+		addr, b, _ := mustServeBudget(t, 2)
+		a, c := mustDial(t, addr), mustDial(t, addr)
+		waitOpen(t, b, 2)
+		a.Close()
+		c.Close()
+		waitOpen(t, b, 0)
+	})
+}
