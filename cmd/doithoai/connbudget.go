@@ -30,7 +30,8 @@ func httpConnBudget(cfg config.Config, fdLimit uint64, log *slog.Logger) int {
 
 // sipTCPBudget is the share the hotline's SIP TCP listener keeps for
 // itself (SIP_TCP_MAX_CONNS, a callcenter setting): none without SIP, and
-// when unset the hotline's default of at most 1,024 connections.
+// when unset a tenth of the descriptor limit, at most 1,024 connections
+// (wireCallcenter gives the hotline the same number).
 func sipTCPBudget(cfg config.Config, fdLimit uint64) int {
 	if cfg.DisableSIP {
 		return 0
@@ -39,6 +40,9 @@ func sipTCPBudget(cfg config.Config, fdLimit uint64) int {
 		if n, err := strconv.Atoi(strings.TrimSpace(cfg.Getenv("SIP_TCP_MAX_CONNS"))); err == nil && n > 0 {
 			return n
 		}
+	}
+	if fdLimit == 0 {
+		fdLimit = 4096 // unknown: the same guess as httpConnBudget's
 	}
 	return int(min(1024, fdLimit/10))
 }

@@ -29,3 +29,12 @@ func raiseFDLimit(log *slog.Logger) uint64 {
 	log.Info("descriptor limit", "soft", lim.Cur, "hard", lim.Max, "soft_at_start", before)
 	return lim.Cur
 }
+
+// currentFDLimit is the soft RLIMIT_NOFILE in force, 0 if unknown.
+func currentFDLimit() uint64 {
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	return lim.Cur
+}

@@ -21,6 +21,12 @@ func (a *app) wireCallcenter() error {
 		return fmt.Errorf("hotline configuration: %w", err)
 	}
 	hcfg.SIPAddr, hcfg.HotlineNumbers, hcfg.DataDir = a.cfg.SIPAddr, a.cfg.HotlineNumbers, a.cfg.DataDir
+	// The SIP TCP budget and the HTTP one are cut from the same descriptor
+	// limit (httpConnBudget): unless set, SIP takes the share HTTP leaves it.
+	if getenv("SIP_TCP_MAX_CONNS") == "" {
+		hcfg.SIPTCPMaxConns = sipTCPBudget(a.cfg, currentFDLimit())
+		hcfg.SIPTCPMaxPerIP = min(hcfg.SIPTCPMaxPerIP, hcfg.SIPTCPMaxConns)
+	}
 	// One calendar: the public holidays of the SLA (SLA_HOLIDAYS, Tết
 	// included) also close the hotline, unless HOTLINE_HOLIDAYS says else.
 	if getenv("HOTLINE_HOLIDAYS") == "" && hcfg.Hours.Holidays != nil {
