@@ -18,7 +18,7 @@ func TestAgentDirectoryRoles(t *testing.T) {
 	ctx := context.Background()
 	store := NewStore(pool, moderation.NewService(pool, time.Minute, testLog()))
 	for _, u := range []struct {
-		login, role      string
+		login, role     string
 		agent, disabled bool
 		want            bool
 	}{
