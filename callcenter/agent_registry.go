@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
 )
 
 // Registration lifetimes: phones usually ask for an hour; shorter than a
@@ -18,14 +17,16 @@ const (
 )
 
 // handleRegister authenticates an agent's phone with digest (realm
-// doithoai) and records where to ring it. No credentials: 401 with a
-// challenge. Wrong credentials or unknown user: 403. Too many REGISTERs or
-// failures from one address: 503 / 403 without checking.
+// doithoai) and records where to ring it. No credentials, a nonce that was
+// not sent to this address, or an answer already used: 401 with a fresh
+// challenge. Wrong credentials or unknown user: 403. Too many REGISTERs
+// from one address: 503; too many failures from one address or against
+// one account: 403 without checking (see digest_guard.go).
 func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
-	src := sourceIP(req).String()
+	src := sourceIP(req)
 	now := e.now()
 	result := func(r string) { e.metrics.registrations.WithLabelValues(r).Inc() }
-	if !e.registerLimit.allow(src, now) {
+	if !e.registerLimit.allow(src.String(), now) {
 		result("rate_limited")
 		respond(tx, req, sip.StatusServiceUnavailable, "Service Unavailable", retryAfter(30))
 		return
@@ -36,47 +37,21 @@ func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 400, "Bad Request")
 		return
 	}
-	h := req.GetHeader("Authorization")
-	if h == nil {
-		result("challenged")
-		e.challenge(req, tx, false)
-		return
-	}
-	cred, err := digest.ParseCredentials(h.Value())
-	if err != nil || cred.Realm != DigestRealm {
-		result("challenged")
-		e.challenge(req, tx, false)
-		return
-	}
-	valid, stale := e.nonces.check(cred.Nonce, now)
-	if !valid || stale {
-		result("challenged")
-		e.challenge(req, tx, stale)
-		return
-	}
-	if e.authFailLimit.exhausted(src, now) {
-		// Too many wrong passwords from here: refuse without checking, so
-		// guessing costs the attacker time and us no lookups.
-		result("locked_out")
-		respond(tx, req, sip.StatusForbidden, "Forbidden (too many failures)")
-		return
-	}
-	if cred.Username != to.Address.User {
-		result("forbidden")
-		respond(tx, req, sip.StatusForbidden, "Forbidden")
-		return
-	}
-	ha1, ok, err := e.dir.AgentHA1(e.callsCtx, cred.Username)
-	if err != nil {
-		e.log.Error("hotline: agent lookup failed", "err", err)
-		result("error")
-		respond(tx, req, 500, "Server Internal Error", retryAfter(10))
-		return
-	}
-	if !ok || !verifyDigest(cred, "REGISTER", ha1) {
-		result("forbidden")
-		e.authFailLimit.allow(src, now) // spend one of the source's failure budget
-		respond(tx, req, sip.StatusForbidden, "Forbidden")
+	login, outcome := e.authenticate(req, src, now)
+	if outcome != "" {
+		result(outcome)
+		switch outcome {
+		case "challenged":
+			e.challenge(req, tx, false)
+		case "stale":
+			e.challenge(req, tx, true)
+		case "error":
+			respond(tx, req, 500, "Server Internal Error", retryAfter(10))
+		case "locked_out":
+			respond(tx, req, sip.StatusForbidden, "Forbidden (too many failures)")
+		default:
+			respond(tx, req, sip.StatusForbidden, "Forbidden")
+		}
 		return
 	}
 
@@ -88,14 +63,14 @@ func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if contact.Address.Wildcard || expiry == 0 {
-		e.agents.unregister(cred.Username)
+		e.agents.unregister(login)
 		result("unregistered")
 		respond(tx, req, 200, "OK")
 		return
 	}
 	expiry = min(max(expiry, minRegisterExpiry), maxRegisterExpiry)
 	e.agents.register(agent{
-		login:     cred.Username,
+		login:     login,
 		contact:   *contact.Address.Clone(),
 		dest:      req.Source(),
 		transport: req.Transport(),
@@ -108,7 +83,7 @@ func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 
 func (e *engine) challenge(req *sip.Request, tx sip.ServerTransaction, stale bool) {
 	respond(tx, req, sip.StatusUnauthorized, "Unauthorized",
-		sip.NewHeader("WWW-Authenticate", e.nonces.challenge(e.now(), stale)))
+		sip.NewHeader("WWW-Authenticate", e.nonces.challenge(sourceIP(req), e.now(), stale)))
 }
 
 // registerExpiry reads the Contact expires parameter, else the Expires

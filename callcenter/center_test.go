@@ -50,17 +50,19 @@ func startPGCenter(t *testing.T) *pgCenter {
 	done := make(chan error, 1)
 	go func() { done <- c.engine.serve(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	for _, u := range []struct{ login, role, sipPassword string }{
-		{"lan", "moderator", "lanpw"}, {"hoa", "leader", ""}, {"admin", "admin", ""}, {"dan", "citizen", "danpw"},
+	// Rows as written by hand, not by the CLI: dan, a citizen, has a SIP
+	// secret and the agent flag, and must still not be an agent.
+	for _, u := range []struct{ login, role, sipSecret string }{
+		{"lan", "moderator", "lan-sip-secret"}, {"hoa", "leader", ""}, {"admin", "admin", ""}, {"dan", "citizen", "dan-sip-secret"},
 	} {
 		var ha1 *string
-		if u.sipPassword != "" {
-			h := HA1(u.login, u.sipPassword)
+		if u.sipSecret != "" {
+			h := HA1(u.login, u.sipSecret)
 			ha1 = &h
 		}
 		var id int64
-		if err := pool.QueryRow(context.Background(), `INSERT INTO users (login, role, password_hash, sip_ha1) VALUES ($1, $2, 'x', $3) RETURNING id`,
-			u.login, u.role, ha1).Scan(&id); err != nil {
+		if err := pool.QueryRow(context.Background(), `INSERT INTO users (login, role, password_hash, sip_agent, sip_ha1) VALUES ($1, $2, 'x', $3, $4) RETURNING id`,
+			u.login, u.role, ha1 != nil, ha1).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		pc.users[u.login] = &identity.User{ID: id, Login: u.login, Role: u.role}
@@ -96,10 +98,10 @@ func TestHotlineWithPostgres(t *testing.T) {
 
 	// Agents authenticate against users.sip_ha1; citizens cannot be agents.
 	agentPhone := newPhone(t, "lan")
-	if code := agentPhone.register(t, pc.addr, "lan", "lanpw"); code != 200 {
+	if code := agentPhone.register(t, pc.addr, "lan", "lan-sip-secret"); code != 200 {
 		t.Errorf("moderator REGISTER: %d, want 200", code)
 	}
-	if code := agentPhone.register(t, pc.addr, "dan", "danpw"); code != 403 {
+	if code := agentPhone.register(t, pc.addr, "dan", "dan-sip-secret"); code != 403 {
 		t.Errorf("citizen REGISTER: %d, want 403", code)
 	}
 	agentPhone.register(t, pc.addr, "lan", "") // leaves lan registered; unregister:

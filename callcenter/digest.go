@@ -3,26 +3,30 @@ package callcenter
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/icholy/digest"
 )
 
 // DigestRealm is the realm of SIP digest authentication; users.sip_ha1 is
-// md5(login:doithoai:password).
+// md5(login:doithoai:sip-secret), the SIP secret being separate from the
+// web password (`doithoai user sip-secret`).
 const DigestRealm = "doithoai"
 
 const nonceLifetime = 5 * time.Minute
 
 // HA1 computes the stored digest secret for a SIP agent.
-func HA1(login, password string) string {
-	return md5hex(login + ":" + DigestRealm + ":" + password)
+func HA1(login, secret string) string {
+	return md5hex(login + ":" + DigestRealm + ":" + secret)
 }
 
 func md5hex(s string) string {
@@ -30,39 +34,69 @@ func md5hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// nonces are stateless: the issue time plus an HMAC of it, so any node with
-// the same secret can check them and nothing has to be stored per challenge.
-type nonces struct{ secret []byte }
+// nonces is this node's digest state. A nonce is its issue time, 8 random
+// bytes and an HMAC over both and the address it was sent to: it is good
+// only from that address, for nonceLifetime, and any node with the same
+// secret can check it without storing challenges (so asking for challenges
+// costs the node no memory). What is stored is created only after a
+// digest verified: the (nonce, nc) pairs already used, so a captured
+// REGISTER cannot be replayed, and the per-account guessing budget. Both
+// live in this node's memory, like the registrations themselves (a later
+// change moves those to shared storage; until then, a replay to another
+// node is stopped only by the source binding).
+type nonces struct {
+	secret []byte
 
-func (n nonces) issue(now time.Time) string {
-	var b [8 + 16]byte
+	once     sync.Once
+	used     *nonceLedger
+	accounts *accountGuard
+}
+
+// state creates the stores on first use (the engine builds nonces as a
+// plain value).
+func (n *nonces) state() (*nonceLedger, *accountGuard) {
+	n.once.Do(func() {
+		n.used = newNonceLedger()
+		n.accounts = newAccountGuard()
+	})
+	return n.used, n.accounts
+}
+
+const nonceLen = 8 + 8 + 16
+
+func (n *nonces) issue(src netip.Addr, now time.Time) string {
+	var b [nonceLen]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixNano()))
-	copy(b[8:], n.mac(b[:8]))
+	_, _ = rand.Read(b[8:16])
+	copy(b[16:], n.mac(b[:16], src))
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// check reports whether nonce is ours, and whether it has expired (stale:
-// the client may retry with a fresh nonce without asking the user).
-func (n nonces) check(nonce string, now time.Time) (valid, stale bool) {
+// check reports whether nonce is one we sent to src, when it was issued,
+// and whether it has expired (stale: the client may retry with a fresh
+// nonce without asking the user).
+func (n *nonces) check(nonce string, src netip.Addr, now time.Time) (issued time.Time, valid, stale bool) {
 	b, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(b) != 24 || !hmac.Equal(b[8:], n.mac(b[:8])) {
-		return false, false
+	if err != nil || len(b) != nonceLen || !hmac.Equal(b[16:], n.mac(b[:16], src)) {
+		return time.Time{}, false, false
 	}
-	issued := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
+	issued = time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
 	if now.Sub(issued) > nonceLifetime || issued.After(now.Add(time.Minute)) {
-		return true, true
+		return issued, true, true
 	}
-	return true, false
+	return issued, true, false
 }
 
-func (n nonces) mac(b []byte) []byte {
+func (n *nonces) mac(b []byte, src netip.Addr) []byte {
 	m := hmac.New(sha256.New, n.secret)
 	m.Write(b)
+	ip := src.Unmap().As16()
+	m.Write(ip[:])
 	return m.Sum(nil)[:16]
 }
 
-func (n nonces) challenge(now time.Time, stale bool) string {
-	c := digest.Challenge{Realm: DigestRealm, Nonce: n.issue(now), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
+func (n *nonces) challenge(src netip.Addr, now time.Time, stale bool) string {
+	c := digest.Challenge{Realm: DigestRealm, Nonce: n.issue(src, now), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
 	return c.String()
 }
 
@@ -75,6 +109,9 @@ func verifyDigest(cred *digest.Credentials, method, ha1 string) bool {
 	case "":
 		want = md5hex(ha1 + ":" + cred.Nonce + ":" + ha2)
 	case "auth":
+		if cred.Nc < 1 || cred.Cnonce == "" {
+			return false
+		}
 		want = md5hex(fmt.Sprintf("%s:%s:%08x:%s:auth:%s", ha1, cred.Nonce, cred.Nc, cred.Cnonce, ha2))
 	default:
 		return false

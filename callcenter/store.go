@@ -22,8 +22,9 @@ type callStore interface {
 }
 
 // AgentDirectory looks up SIP credentials of staff: HA1 is
-// md5(login:doithoai:password). ok is false for unknown logins and for users
-// who are not SIP agents.
+// md5(login:doithoai:SIP secret), the secret being the agent's own, not the
+// web password. ok is false for unknown logins and for users who are not
+// SIP agents (only moderators and admins can be).
 type AgentDirectory interface {
 	AgentHA1(ctx context.Context, login string) (ha1 string, ok bool, err error)
 }

@@ -70,9 +70,9 @@ func (m *MemoryStore) SaveCDR(ctx context.Context, cdr CDR) error {
 }
 
 // AddAgent registers SIP credentials for login.
-func (m *MemoryStore) AddAgent(login, password string) {
+func (m *MemoryStore) AddAgent(login, secret string) {
 	m.mu.Lock()
-	m.agents[login] = HA1(login, password)
+	m.agents[login] = HA1(login, secret)
 	m.mu.Unlock()
 }
 

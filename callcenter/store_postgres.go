@@ -152,14 +152,16 @@ func (s *Store) SaveCDR(ctx context.Context, c CDR) error {
 	return err
 }
 
-// AgentHA1 implements AgentDirectory: staff with SIP credentials
-// (`doithoai user create --sip`) who are not disabled.
+// AgentHA1 implements AgentDirectory: moderators and admins made SIP
+// agents (`doithoai user create --sip`) who have a SIP secret (`doithoai
+// user sip-secret`) and are not disabled. Leaders and citizens never are,
+// whatever their row says: an agent's phone shows callers' numbers.
 func (s *Store) AgentHA1(ctx context.Context, login string) (string, bool, error) {
 	var ha1 string
 	err := s.pool.QueryRow(ctx, `
 		SELECT sip_ha1 FROM users
-		WHERE lower(login) = lower($1) AND sip_ha1 IS NOT NULL AND NOT disabled
-		  AND role IN ('moderator', 'leader', 'admin')`, login).Scan(&ha1)
+		WHERE lower(login) = lower($1) AND sip_agent AND sip_ha1 IS NOT NULL AND NOT disabled
+		  AND role IN ('moderator', 'admin')`, login).Scan(&ha1)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
 	}

@@ -69,6 +69,8 @@ func run() error {
   dashboard       http://localhost:8080/dashboard (leader / admin)
   live dialogues  http://localhost:8080/giao-luu
   hotline         sip:1022@127.0.0.1:5060 (UDP and TCP)
+  agent phone     register sip:modvien@127.0.0.1:5060 with modvien's sip-secret above
+                  (baresip: <sip:modvien@127.0.0.1:5060>;auth_pass=SECRET;regint=300)
   metrics         http://localhost:8080/metrics
 Press Ctrl-C to stop.
 `)

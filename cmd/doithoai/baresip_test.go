@@ -96,7 +96,7 @@ func writeTone(t *testing.T, dir string) string {
 }
 
 // TestBaresipAgentAndCaller: a real softphone registers as an agent with
-// digest auth (a wrong password does not), and a second one calls the
+// digest auth and its SIP secret (one with the web password does not), and a second one calls the
 // hotline and is answered with audio it can decode.
 func TestBaresipAgentAndCaller(t *testing.T) {
 	t.Parallel()
@@ -110,10 +110,11 @@ func TestBaresipAgentAndCaller(t *testing.T) {
 		env["HOTLINE_HOURS"] = "always"
 	})
 	MustRun(t, n.DBURL, "", "seed")
-	MustCreateUser(t, n, "moderator", "agentlan", "agent-password", "--sip")
-	MustCreateUser(t, n, "moderator", "agentbad", "agent-password", "--sip")
-	_, _ = baresip(t, fmt.Sprintf("<sip:agentlan@127.0.0.1:%d;transport=udp>;auth_pass=agent-password;regint=60", port), 20)
-	_, _ = baresip(t, fmt.Sprintf("<sip:agentbad@127.0.0.1:%d;transport=udp>;auth_pass=not-the-password;regint=60", port), 20)
+	secret := mustCreateAgent(t, n, "agentlan", "agent-password")
+	mustCreateAgent(t, n, "agentbad", "agent-password")
+	_, _ = baresip(t, fmt.Sprintf("<sip:agentlan@127.0.0.1:%d;transport=udp>;auth_pass=%s;regint=60", port, secret), 20)
+	// The web password is not the SIP secret.
+	_, _ = baresip(t, fmt.Sprintf("<sip:agentbad@127.0.0.1:%d;transport=udp>;auth_pass=agent-password;regint=60", port), 20)
 	m := newClient(t, n)
 	m.MustLogin("agentlan", "agent-password")
 	var agents struct{ Agents []struct{ Login string } }

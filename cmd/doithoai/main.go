@@ -4,6 +4,7 @@
 //	doithoai migrate    apply database migrations
 //	doithoai seed       add demo data (categories, hotline menu, demo staff)
 //	doithoai user create --role R --login L --password-stdin [--sip] [--name N]
+//	doithoai user sip-secret --login L
 //
 // Configuration comes from the environment (see README.md).
 package main

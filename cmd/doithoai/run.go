@@ -20,6 +20,7 @@ commands:
   migrate                apply database migrations
   seed                   add demo data (idempotent; prints demo staff passwords)
   user create --role citizen|moderator|leader|admin --login L --password-stdin [--sip] [--name N]
+  user sip-secret --login L   new SIP secret for an agent (printed once; the old one stops working)
 
 configuration is read from the environment; see README.md`
 
@@ -45,13 +46,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"SIP_ADDR":     fs.String("sip-addr", "", "SIP listen address (SIP_ADDR)"),
 		"DATA_DIR":     fs.String("data-dir", "", "data directory (DATA_DIR)"),
 	}
-	var uc userCreateFlags
+	var uc userCommand
 	if cmd == "user" {
-		if len(rest) == 0 || rest[0] != "create" {
-			return errors.New("usage: doithoai user create --role R --login L --password-stdin")
+		var err error
+		if rest, err = uc.register(fs, rest); err != nil {
+			return err
 		}
-		rest = rest[1:]
-		uc.register(fs)
 	}
 	if err := fs.Parse(rest); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -60,11 +61,33 @@ func CheckPassword(hash, password string) (bool, error) {
 // SIPRealm is the digest realm of the hotline's REGISTER.
 const SIPRealm = "doithoai"
 
-// SIPHA1 is md5(login:realm:password), what SIP digest auth needs stored.
-// MD5 is the protocol's choice (RFC 2617/3261), not ours.
-func SIPHA1(login, password string) string {
-	sum := md5.Sum([]byte(login + ":" + SIPRealm + ":" + password))
+// SIPHA1 is md5(login:realm:secret), what SIP digest auth needs stored.
+// MD5 is the protocol's choice (RFC 2617/3261), not ours; that is why the
+// secret is a random one of the agent's phone, never the web password.
+func SIPHA1(login, secret string) string {
+	sum := md5.Sum([]byte(login + ":" + SIPRealm + ":" + secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// sipSecretAlphabet has no characters that are easily confused when read
+// off a screen and typed into a phone (0/o, 1/l/i).
+const sipSecretAlphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+
+// sipSecretLen characters of 31 give 99 bits: beyond guessing, and beyond
+// cracking a captured digest's MD5.
+const sipSecretLen = 20
+
+// NewSIPSecret returns a random SIP secret from crypto/rand.
+func NewSIPSecret() string {
+	b := make([]byte, sipSecretLen)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(sipSecretAlphabet))))
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		b[i] = sipSecretAlphabet[n.Int64()]
+	}
+	return string(b)
 }
 
 // dummyHash is checked against when the login does not exist, so a wrong

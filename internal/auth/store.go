@@ -22,11 +22,11 @@ type Store struct {
 // NewStore returns a store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-const userColumns = `id, login, role, display_name, coalesce(phone, ''), coalesce(email, ''), password_hash, coalesce(sip_ha1, ''), disabled, created_at`
+const userColumns = `id, login, role, display_name, coalesce(phone, ''), coalesce(email, ''), password_hash, sip_agent, disabled, created_at`
 
 func scanUser(row pgx.Row) (*User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Login, &u.Role, &u.DisplayName, &u.Phone, &u.Email, &u.PasswordHash, &u.SIPHA1, &u.Disabled, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.Login, &u.Role, &u.DisplayName, &u.Phone, &u.Email, &u.PasswordHash, &u.SIPAgent, &u.Disabled, &u.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFoundf("no such user")
 	}
@@ -50,14 +50,14 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 		email = &n.Login
 	}
 	if n.SIP {
-		h := SIPHA1(n.Login, n.Password)
+		h := SIPHA1(n.Login, n.SIPSecret)
 		ha1 = &h
 	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `
-		INSERT INTO users (login, role, display_name, phone, email, password_hash, sip_ha1)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO users (login, role, display_name, phone, email, password_hash, sip_agent, sip_ha1)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		RETURNING `+userColumns,
-		n.Login, n.Role, n.DisplayName, phone, email, hash, ha1))
+		n.Login, n.Role, n.DisplayName, phone, email, hash, n.SIP, ha1))
 	if db.IsUniqueViolation(err, "users_login_key") {
 		return nil, apperr.Conflictf("login_taken", "the login %q is taken", n.Login)
 	}
@@ -74,16 +74,35 @@ func (s *Store) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
-// SetPassword replaces the password (and the SIP HA1 when the user has one).
-func (s *Store) SetPassword(ctx context.Context, id int64, login, password string) error {
+// SetPassword replaces the web password. The SIP secret is separate and
+// stays as it is (SetSIPSecret).
+func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `
-		UPDATE users SET password_hash = $2, sip_ha1 = CASE WHEN sip_ha1 IS NULL THEN NULL ELSE $3 END
-		WHERE id = $1`, id, hash, SIPHA1(login, password))
+	_, err = s.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash)
 	return err
+}
+
+// SetSIPSecret makes the moderator or admin login a SIP agent with secret
+// (from NewSIPSecret), replacing any previous one: a phone still using the
+// old secret is refused at its next REGISTER.
+func (s *Store) SetSIPSecret(ctx context.Context, login, secret string) (*User, error) {
+	u, err := s.FindUserByLogin(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	if err := CanBeSIPAgent(u.Role); err != nil {
+		return nil, err
+	}
+	if len(secret) < sipSecretLen {
+		return nil, apperr.Invalidf("weak_sip_secret", "a SIP secret needs at least %d characters", sipSecretLen)
+	}
+	// The digest user is the login as stored: HA1 is computed with it.
+	return scanUser(s.pool.QueryRow(ctx, `
+		UPDATE users SET sip_agent = true, sip_ha1 = $2 WHERE id = $1
+		RETURNING `+userColumns, u.ID, SIPHA1(u.Login, secret)))
 }
 
 // CreateSession starts a session for userID and returns its token. Only
@@ -119,14 +138,4 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
 	return tag.RowsAffected(), err
-}
-
-// AgentHA1 returns the SIP digest HA1 of a staff login that is a SIP agent.
-func (s *Store) AgentHA1(ctx context.Context, login string) (string, bool, error) {
-	var ha1 string
-	err := s.pool.QueryRow(ctx, `SELECT sip_ha1 FROM users WHERE login = $1 AND sip_ha1 IS NOT NULL AND NOT disabled`, login).Scan(&ha1)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
-	}
-	return ha1, err == nil, err
 }

@@ -24,7 +24,7 @@ type User struct {
 	Phone        string
 	Email        string
 	PasswordHash string
-	SIPHA1       string
+	SIPAgent     bool // may register a SIP phone (moderators and admins only)
 	Disabled     bool
 	CreatedAt    time.Time
 }
@@ -35,7 +35,8 @@ type NewUser struct {
 	Role        string
 	Password    string
 	DisplayName string
-	SIP         bool // also a SIP agent: stores the digest HA1
+	SIP         bool   // also a SIP agent (moderators and admins only)
+	SIPSecret   string // the agent's SIP secret (NewSIPSecret); only its HA1 is stored
 }
 
 var phoneRe = regexp.MustCompile(`^(\+?84|0)\d{9,10}$`)
@@ -55,8 +56,22 @@ func (n *NewUser) Validate() error {
 	if len(n.Password) < 8 {
 		return apperr.Invalidf("weak_password", "password must have at least 8 characters")
 	}
-	if n.SIP && n.Role == identity.RoleCitizen {
-		return apperr.Invalidf("bad_role", "only staff can be SIP agents")
+	if n.SIP {
+		if err := CanBeSIPAgent(n.Role); err != nil {
+			return err
+		}
+		if len(n.SIPSecret) < sipSecretLen {
+			return apperr.Invalidf("weak_sip_secret", "a SIP secret needs at least %d characters", sipSecretLen)
+		}
+	}
+	return nil
+}
+
+// CanBeSIPAgent refuses roles that may not register a SIP phone: an agent's
+// phone shows callers' numbers, which only moderators and admins may see.
+func CanBeSIPAgent(role string) error {
+	if role != identity.RoleModerator && role != identity.RoleAdmin {
+		return apperr.Invalidf("bad_role", "only moderators and admins can be SIP agents, not a %s", role)
 	}
 	return nil
 }

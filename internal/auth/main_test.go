@@ -1,0 +1,9 @@
+package auth
+
+import (
+	"testing"
+
+	"github.com/doithoai/doithoai/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
