@@ -196,10 +196,5 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// safeNext keeps redirects on this site.
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
-		return next
-	}
-	return ""
-}
+// safeNext keeps redirects on this site (see web.LocalPath).
+func safeNext(next string) string { return web.LocalPath(next) }
