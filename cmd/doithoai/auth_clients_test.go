@@ -33,9 +33,19 @@ func newClientFrom(t *testing.T, n *node, source string) *client {
 func (c *client) PostForm(path string, form url.Values) *http.Response {
 	c.t.Helper()
 	form.Set("csrf_token", c.csrf())
+	resp, err := c.postForm(path, form)
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", path, err)
+	}
+	return resp
+}
+
+// postForm is PostForm for other goroutines: it returns the error instead
+// of failing the test, and expects form to carry the CSRF token already.
+func (c *client) postForm(path string, form url.Values) (*http.Response, error) {
 	req, err := http.NewRequest("POST", c.base+path, strings.NewReader(form.Encode()))
 	if err != nil {
-		c.t.Fatal(err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for _, ck := range c.http.Jar.Cookies(req.URL) {
@@ -47,10 +57,10 @@ func (c *client) PostForm(path string, form url.Values) *http.Response {
 	}
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
-		c.t.Fatalf("POST %s: %v", path, err)
+		return nil, err
 	}
 	c.http.Jar.SetCookies(req.URL, resp.Cookies())
-	return keepBody(resp)
+	return keepBody(resp), nil
 }
 
 // keepBody reads resp's body into memory so callers can read it after the

@@ -3,7 +3,9 @@ package auth
 import (
 	"embed"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
@@ -167,9 +169,14 @@ func (h *Handlers) handleRegisterPage(w http.ResponseWriter, r *http.Request) er
 // handleRegisterForm serves POST /register: a citizen account by phone or
 // e-mail, signed in at once.
 func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
-	p := registerPage{Page: web.NewPage(r, "register.title"), Login: strings.TrimSpace(r.PostFormValue("login")), Name: strings.TrimSpace(r.PostFormValue("name"))}
-	password := r.PostFormValue("password")
+	login, name, password := r.PostFormValue("login"), r.PostFormValue("name"), r.PostFormValue("password")
+	p := registerPage{Page: web.NewPage(r, "register.title")}
+	if len(login) <= maxLoginBytes && len(name) <= maxNameBytes {
+		p.Login, p.Name = strings.TrimSpace(login), strings.TrimSpace(name) // echoed back only when small
+	}
 	switch {
+	case len(login) > maxLoginBytes || len(name) > maxNameBytes || len(password) > maxPasswordBytes:
+		p.Error = p.Tr("register.too_long")
 	case r.PostFormValue("consent") == "":
 		p.Error = p.Tr("register.consent_required")
 	case !IsPhone(p.Login) && !IsEmail(p.Login):
@@ -180,20 +187,44 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 	if p.Error != "" {
 		return h.render.Render(w, r, http.StatusUnprocessableEntity, "register", p)
 	}
-	u, err := h.svc.Store.CreateUser(r.Context(), NewUser{Login: p.Login, Role: identity.RoleCitizen, Password: password, DisplayName: p.Name})
-	if apperr.KindOf(err) == apperr.Conflict {
-		p.Error = p.Tr("register.taken")
-		return h.render.Render(w, r, http.StatusConflict, "register", p)
-	} else if err != nil {
-		return err
-	}
-	token, err := h.svc.Store.CreateSession(r.Context(), u.ID, h.svc.SessionTTL)
+	token, _, err := h.svc.Register(r.Context(), NewUser{Login: p.Login, Password: password, DisplayName: p.Name}, web.ClientIP(r))
 	if err != nil {
-		return err
+		e := apperr.As(err)
+		switch {
+		case e.Kind == apperr.Conflict:
+			p.Error = p.Tr("register.taken")
+		case e.Kind == apperr.TooMany && e.Code == "busy":
+			p.Error = p.Tr("auth.busy")
+		case e.Kind == apperr.TooMany:
+			p.Error = p.Tr("register.too_many", (retrySeconds(e.RetryAfter)+59)/60)
+		case e.Code == "weak_password":
+			p.Error = p.Tr("register.weak_password")
+		case e.Kind == apperr.Invalid:
+			p.Error = p.Tr("register.bad_login")
+		default:
+			return err
+		}
+		setRetryAfter(w, e)
+		status := web.Status(e.Kind)
+		if e.Kind == apperr.Invalid {
+			status = http.StatusUnprocessableEntity
+		}
+		return h.render.Render(w, r, status, "register", p)
 	}
 	h.setCookie(w, token)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
+}
+
+// retrySeconds is d in whole seconds, rounded up, as Retry-After wants.
+func retrySeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+// setRetryAfter tells a rate-limited page's client when to come back (the
+// JSON errors get it from web.Error).
+func setRetryAfter(w http.ResponseWriter, e *apperr.Error) {
+	if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
+	}
 }
 
 // safeNext keeps redirects on this site (see web.LocalPath).
