@@ -50,6 +50,21 @@ func (h *Handlers) setCookie(w http.ResponseWriter, token string) {
 		SameSite: http.SameSiteLaxMode, MaxAge: int(h.svc.SessionTTL.Seconds())})
 }
 
+// setDeviceCookie keeps the device cookie of a successful login.
+func (h *Handlers) setDeviceCookie(w http.ResponseWriter, value string) {
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: value, Path: "/", HttpOnly: true, Secure: h.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(deviceTTL.Seconds())})
+}
+
+// credentials is a login attempt from r.
+func credentials(r *http.Request, login, password string) Credentials {
+	c := Credentials{Login: login, Password: password, IP: web.ClientIP(r)}
+	if ck, err := r.Cookie(DeviceCookie); err == nil {
+		c.Device = ck.Value
+	}
+	return c
+}
+
 func (h *Handlers) clearCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
@@ -72,12 +87,14 @@ func (h *Handlers) handleSessionCreate(w http.ResponseWriter, r *http.Request) e
 	if err := web.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	token, u, err := h.svc.Login(r.Context(), req.Login, req.Password, web.ClientIP(r))
+	s, err := h.svc.Login(r.Context(), credentials(r, req.Login, req.Password))
 	if err != nil {
 		return err
 	}
-	h.setCookie(w, token)
-	web.JSON(w, http.StatusOK, map[string]any{"token": token, "user": userJSON{u.ID, u.Login, u.Role, u.DisplayName}})
+	h.setCookie(w, s.Token)
+	h.setDeviceCookie(w, s.Device)
+	u := s.User
+	web.JSON(w, http.StatusOK, map[string]any{"token": s.Token, "user": userJSON{u.ID, u.Login, u.Role, u.DisplayName}})
 	return nil
 }
 
@@ -119,24 +136,33 @@ func (h *Handlers) handleLoginPage(w http.ResponseWriter, r *http.Request) error
 // failure, else on to ?next (staff default to the console).
 func (h *Handlers) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 	login, next := r.PostFormValue("login"), safeNext(r.PostFormValue("next"))
-	token, u, err := h.svc.Login(r.Context(), login, r.PostFormValue("password"), web.ClientIP(r))
+	s, err := h.svc.Login(r.Context(), credentials(r, login, r.PostFormValue("password")))
 	if err != nil {
-		p := loginPage{Page: web.NewPage(r, "login.title"), Login: login, Next: next}
+		p := loginPage{Page: web.NewPage(r, "login.title"), Next: next}
+		if len(login) <= maxLoginBytes {
+			p.Login = login // echoed back only when small
+		}
 		e := apperr.As(err)
-		switch e.Kind {
-		case apperr.Unauthorized, apperr.Invalid:
+		switch {
+		case e.Code == "credentials_too_long":
+			p.Error = p.Tr("login.too_long")
+		case e.Kind == apperr.Unauthorized, e.Kind == apperr.Invalid:
 			p.Error = p.Tr("login.failed")
-		case apperr.TooMany:
-			p.Error = p.Tr("login.too_many", int(e.RetryAfter.Seconds()+0.999))
+		case e.Kind == apperr.TooMany && e.Code == "busy":
+			p.Error = p.Tr("auth.busy")
+		case e.Kind == apperr.TooMany:
+			p.Error = p.Tr("login.too_many", retrySeconds(e.RetryAfter))
 		default:
 			return err
 		}
+		setRetryAfter(w, e)
 		return h.render.Render(w, r, web.Status(e.Kind), "login", p)
 	}
-	h.setCookie(w, token)
+	h.setCookie(w, s.Token)
+	h.setDeviceCookie(w, s.Device)
 	if next == "" {
 		next = "/"
-		if u.Identity().IsStaff() {
+		if s.User.Identity().IsStaff() {
 			next = "/console"
 		}
 	}
@@ -187,7 +213,7 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 	if p.Error != "" {
 		return h.render.Render(w, r, http.StatusUnprocessableEntity, "register", p)
 	}
-	token, _, err := h.svc.Register(r.Context(), NewUser{Login: p.Login, Password: password, DisplayName: p.Name}, web.ClientIP(r))
+	token, u, err := h.svc.Register(r.Context(), NewUser{Login: p.Login, Password: password, DisplayName: p.Name}, web.ClientIP(r))
 	if err != nil {
 		e := apperr.As(err)
 		switch {
@@ -212,6 +238,7 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 		return h.render.Render(w, r, status, "register", p)
 	}
 	h.setCookie(w, token)
+	h.setDeviceCookie(w, h.svc.devices().issue(strings.ToLower(u.Login)))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
