@@ -17,11 +17,11 @@ func registerForm(login string) url.Values {
 	return url.Values{"login": {login}, "password": {"a good password"}, "consent": {"1"}}
 }
 
-// TestRegistrationIsThrottled: a burst of registrations cannot run more
+// TestRegisterIsThrottled: a burst of registrations cannot run more
 // argon2id hashes at once than there are cores, one address cannot open
 // accounts without end, and a taken login is answered without hashing.
 // Not parallel: it reads the process-wide hash counters.
-func TestRegistrationIsThrottled(t *testing.T) {
+func TestRegisterIsThrottled(t *testing.T) {
 	n := MustStartNode(t, "")
 
 	t.Run("ConcurrentHashingIsBounded", func(t *testing.T) {
