@@ -104,11 +104,11 @@ func TestBaresipAgentAndCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := MustStartNode(t, "", func(env map[string]string) {
+	n := MustStartNode(t, "", withEnvFunc(func(env map[string]string) {
 		env["DISABLE_SIP"] = "false"
 		env["SIP_ADDR"] = fmt.Sprintf("127.0.0.1:%d", port)
 		env["HOTLINE_HOURS"] = "always"
-	})
+	}))
 	MustRun(t, n.DBURL, "", "seed")
 	secret := mustCreateAgent(t, n, "agentlan", "agent-password")
 	mustCreateAgent(t, n, "agentbad", "agent-password")

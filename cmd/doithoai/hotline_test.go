@@ -29,11 +29,11 @@ func TestServeAnswersSIP(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	MustStartNode(t, "", func(env map[string]string) {
+	MustStartNode(t, "", withEnvFunc(func(env map[string]string) {
 		env["DISABLE_SIP"] = "false"
 		env["SIP_ADDR"] = addr
 		env["RTP_PORT_MIN"], env["RTP_PORT_MAX"] = "0", "0"
-	})
+	}))
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("doithoai-test"))
 	if err != nil {
 		t.Fatal(err)

@@ -34,11 +34,28 @@ type node struct {
 // Logs is what the node has logged so far (warnings and errors).
 func (n *node) Logs() string { return n.logs.String() }
 
-type nodeOption func(env map[string]string)
+// nodeSetup is what options may change before a test node starts.
+type nodeSetup struct {
+	env      map[string]string
+	logTo    io.Writer  // besides the node's own Logs
+	logLevel slog.Level // warnings by default
+}
+
+type nodeOption func(*nodeSetup)
 
 // withEnv sets one environment variable of the node.
 func withEnv(key, value string) nodeOption {
-	return func(env map[string]string) { env[key] = value }
+	return func(s *nodeSetup) { s.env[key] = value }
+}
+
+// withEnvFunc lets f change the node's environment as a whole.
+func withEnvFunc(f func(env map[string]string)) nodeOption {
+	return func(s *nodeSetup) { f(s.env) }
+}
+
+// withLog sends the node's log from level up to w as well.
+func withLog(w io.Writer, level slog.Level) nodeOption {
+	return func(s *nodeSetup) { s.logTo, s.logLevel = w, level }
 }
 
 // MustStartNode migrates a fresh database (or dbURL when given) and serves a
@@ -48,11 +65,11 @@ func MustStartNode(t *testing.T, dbURL string, opts ...nodeOption) *node {
 	if dbURL == "" {
 		dbURL = testenv.NewDBURL(t)
 	}
-	env := map[string]string{"DATABASE_URL": dbURL, "DISABLE_SIP": "true", "DATA_DIR": t.TempDir(), "SHUTDOWN_GRACE": "3s"}
+	setup := nodeSetup{env: map[string]string{"DATABASE_URL": dbURL, "DISABLE_SIP": "true", "DATA_DIR": t.TempDir(), "SHUTDOWN_GRACE": "3s"}, logLevel: slog.LevelWarn}
 	for _, o := range opts {
-		o(env)
+		o(&setup)
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return setup.env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +82,11 @@ func MustStartNode(t *testing.T, dbURL string, opts ...nodeOption) *node {
 		t.Fatal(err)
 	}
 	logs := &testLog{t: t}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var logTo io.Writer = logs
+	if setup.logTo != nil {
+		logTo = io.MultiWriter(logs, setup.logTo)
+	}
+	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: setup.logLevel}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, log, listeners{HTTP: ln, Metrics: mln}) }()

@@ -157,7 +157,7 @@ func TestReadyzFollowsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := pg.Port
-	n := MustStartNode(t, pg.URL("postgres"), func(env map[string]string) {})
+	n := MustStartNode(t, pg.URL("postgres"))
 	MustRun(t, n.DBURL, "", "migrate")
 	c := newClient(t, n)
 	if r := c.Do("GET", "/readyz", nil, nil); r.StatusCode != 200 {

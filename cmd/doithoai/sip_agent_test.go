@@ -41,11 +41,11 @@ func startSIPNode(t *testing.T) (*node, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := MustStartNode(t, "", func(env map[string]string) {
+	n := MustStartNode(t, "", withEnvFunc(func(env map[string]string) {
 		env["DISABLE_SIP"] = "false"
 		env["SIP_ADDR"] = fmt.Sprintf("127.0.0.1:%d", port)
 		env["RTP_PORT_MIN"], env["RTP_PORT_MAX"] = "0", "0"
-	})
+	}))
 	return n, port
 }
 

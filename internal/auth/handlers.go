@@ -3,7 +3,9 @@ package auth
 import (
 	"embed"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
@@ -48,6 +50,21 @@ func (h *Handlers) setCookie(w http.ResponseWriter, token string) {
 		SameSite: http.SameSiteLaxMode, MaxAge: int(h.svc.SessionTTL.Seconds())})
 }
 
+// setDeviceCookie keeps the device cookie of a successful login.
+func (h *Handlers) setDeviceCookie(w http.ResponseWriter, value string) {
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: value, Path: "/", HttpOnly: true, Secure: h.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(deviceTTL.Seconds())})
+}
+
+// credentials is a login attempt from r.
+func credentials(r *http.Request, login, password string) Credentials {
+	c := Credentials{Login: login, Password: password, IP: web.ClientIP(r)}
+	if ck, err := r.Cookie(DeviceCookie); err == nil {
+		c.Device = ck.Value
+	}
+	return c
+}
+
 func (h *Handlers) clearCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
@@ -70,12 +87,14 @@ func (h *Handlers) handleSessionCreate(w http.ResponseWriter, r *http.Request) e
 	if err := web.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	token, u, err := h.svc.Login(r.Context(), req.Login, req.Password, web.ClientIP(r))
+	s, err := h.svc.Login(r.Context(), credentials(r, req.Login, req.Password))
 	if err != nil {
 		return err
 	}
-	h.setCookie(w, token)
-	web.JSON(w, http.StatusOK, map[string]any{"token": token, "user": userJSON{u.ID, u.Login, u.Role, u.DisplayName}})
+	h.setCookie(w, s.Token)
+	h.setDeviceCookie(w, s.Device)
+	u := s.User
+	web.JSON(w, http.StatusOK, map[string]any{"token": s.Token, "user": userJSON{u.ID, u.Login, u.Role, u.DisplayName}})
 	return nil
 }
 
@@ -117,24 +136,33 @@ func (h *Handlers) handleLoginPage(w http.ResponseWriter, r *http.Request) error
 // failure, else on to ?next (staff default to the console).
 func (h *Handlers) handleLoginForm(w http.ResponseWriter, r *http.Request) error {
 	login, next := r.PostFormValue("login"), safeNext(r.PostFormValue("next"))
-	token, u, err := h.svc.Login(r.Context(), login, r.PostFormValue("password"), web.ClientIP(r))
+	s, err := h.svc.Login(r.Context(), credentials(r, login, r.PostFormValue("password")))
 	if err != nil {
-		p := loginPage{Page: web.NewPage(r, "login.title"), Login: login, Next: next}
+		p := loginPage{Page: web.NewPage(r, "login.title"), Next: next}
+		if len(login) <= maxLoginBytes {
+			p.Login = login // echoed back only when small
+		}
 		e := apperr.As(err)
-		switch e.Kind {
-		case apperr.Unauthorized, apperr.Invalid:
+		switch {
+		case e.Code == "credentials_too_long":
+			p.Error = p.Tr("login.too_long")
+		case e.Kind == apperr.Unauthorized, e.Kind == apperr.Invalid:
 			p.Error = p.Tr("login.failed")
-		case apperr.TooMany:
-			p.Error = p.Tr("login.too_many", int(e.RetryAfter.Seconds()+0.999))
+		case e.Kind == apperr.TooMany && e.Code == "busy":
+			p.Error = p.Tr("auth.busy")
+		case e.Kind == apperr.TooMany:
+			p.Error = p.Tr("login.too_many", retrySeconds(e.RetryAfter))
 		default:
 			return err
 		}
+		setRetryAfter(w, e)
 		return h.render.Render(w, r, web.Status(e.Kind), "login", p)
 	}
-	h.setCookie(w, token)
+	h.setCookie(w, s.Token)
+	h.setDeviceCookie(w, s.Device)
 	if next == "" {
 		next = "/"
-		if u.Identity().IsStaff() {
+		if s.User.Identity().IsStaff() {
 			next = "/console"
 		}
 	}
@@ -167,9 +195,14 @@ func (h *Handlers) handleRegisterPage(w http.ResponseWriter, r *http.Request) er
 // handleRegisterForm serves POST /register: a citizen account by phone or
 // e-mail, signed in at once.
 func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
-	p := registerPage{Page: web.NewPage(r, "register.title"), Login: strings.TrimSpace(r.PostFormValue("login")), Name: strings.TrimSpace(r.PostFormValue("name"))}
-	password := r.PostFormValue("password")
+	login, name, password := r.PostFormValue("login"), r.PostFormValue("name"), r.PostFormValue("password")
+	p := registerPage{Page: web.NewPage(r, "register.title")}
+	if len(login) <= maxLoginBytes && len(name) <= maxNameBytes {
+		p.Login, p.Name = strings.TrimSpace(login), strings.TrimSpace(name) // echoed back only when small
+	}
 	switch {
+	case len(login) > maxLoginBytes || len(name) > maxNameBytes || len(password) > maxPasswordBytes:
+		p.Error = p.Tr("register.too_long")
 	case r.PostFormValue("consent") == "":
 		p.Error = p.Tr("register.consent_required")
 	case !IsPhone(p.Login) && !IsEmail(p.Login):
@@ -180,26 +213,46 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 	if p.Error != "" {
 		return h.render.Render(w, r, http.StatusUnprocessableEntity, "register", p)
 	}
-	u, err := h.svc.Store.CreateUser(r.Context(), NewUser{Login: p.Login, Role: identity.RoleCitizen, Password: password, DisplayName: p.Name})
-	if apperr.KindOf(err) == apperr.Conflict {
-		p.Error = p.Tr("register.taken")
-		return h.render.Render(w, r, http.StatusConflict, "register", p)
-	} else if err != nil {
-		return err
-	}
-	token, err := h.svc.Store.CreateSession(r.Context(), u.ID, h.svc.SessionTTL)
+	token, u, err := h.svc.Register(r.Context(), NewUser{Login: p.Login, Password: password, DisplayName: p.Name}, web.ClientIP(r))
 	if err != nil {
-		return err
+		e := apperr.As(err)
+		switch {
+		case e.Kind == apperr.Conflict:
+			p.Error = p.Tr("register.taken")
+		case e.Kind == apperr.TooMany && e.Code == "busy":
+			p.Error = p.Tr("auth.busy")
+		case e.Kind == apperr.TooMany:
+			p.Error = p.Tr("register.too_many", (retrySeconds(e.RetryAfter)+59)/60)
+		case e.Code == "weak_password":
+			p.Error = p.Tr("register.weak_password")
+		case e.Kind == apperr.Invalid:
+			p.Error = p.Tr("register.bad_login")
+		default:
+			return err
+		}
+		setRetryAfter(w, e)
+		status := web.Status(e.Kind)
+		if e.Kind == apperr.Invalid {
+			status = http.StatusUnprocessableEntity
+		}
+		return h.render.Render(w, r, status, "register", p)
 	}
 	h.setCookie(w, token)
+	h.setDeviceCookie(w, h.svc.devices().issue(strings.ToLower(u.Login)))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
 
-// safeNext keeps redirects on this site.
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
-		return next
+// retrySeconds is d in whole seconds, rounded up, as Retry-After wants.
+func retrySeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+// setRetryAfter tells a rate-limited page's client when to come back (the
+// JSON errors get it from web.Error).
+func setRetryAfter(w http.ResponseWriter, e *apperr.Error) {
+	if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
 	}
-	return ""
 }
+
+// safeNext keeps redirects on this site (see web.LocalPath).
+func safeNext(next string) string { return web.LocalPath(next) }

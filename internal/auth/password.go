@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/subtle"
@@ -9,9 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"runtime"
 	"strings"
+	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
 )
 
 // argon2id parameters (RFC 9106's second recommended set, lighter memory so
@@ -23,19 +28,69 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns a PHC-format argon2id hash.
+// hashSlots admits one argon2id run per core (GOMAXPROCS at start): each
+// holds 64 MiB and a core for a fraction of a second, so running more at
+// once only multiplies memory and everyone's latency.
+var hashSlots = semaphore.NewWeighted(int64(runtime.GOMAXPROCS(0)))
+
+// hashWait is the longest a hash or check waits for a slot; past it the
+// caller gets errBusy (429 with Retry-After) instead of a stalled request.
+const hashWait = 10 * time.Second
+
+// busyRetry is the Retry-After of errBusy: about one slot's queue drained.
+const busyRetry = 5 * time.Second
+
+// errBusy is the answer when every hashing slot stayed taken for hashWait.
+func errBusy() *apperr.Error {
+	return &apperr.Error{Kind: apperr.TooMany, Code: "busy", Message: "the server is busy; try again in a few seconds", RetryAfter: busyRetry}
+}
+
+// withHashSlot runs f in a hashing slot, giving up when ctx ends or after
+// hashWait.
+func withHashSlot(ctx context.Context, f func()) error {
+	ctx, cancel := context.WithTimeout(ctx, hashWait)
+	defer cancel()
+	if err := hashSlots.Acquire(ctx, 1); err != nil {
+		return errBusy()
+	}
+	defer hashSlots.Release(1)
+	hashStarted()
+	defer hashDone()
+	f()
+	return nil
+}
+
+// HashPassword returns a PHC-format argon2id hash (see HashPasswordContext).
 func HashPassword(password string) (string, error) {
+	return HashPasswordContext(context.Background(), password)
+}
+
+// HashPasswordContext returns a PHC-format argon2id hash, or errBusy when
+// no hashing slot frees up in time.
+func HashPasswordContext(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	var key []byte
+	if err := withHashSlot(ctx, func() {
+		key = argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	}); err != nil {
+		return "", err
+	}
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// CheckPassword reports whether password matches a hash from HashPassword.
+// CheckPassword reports whether password matches a hash from HashPassword
+// (see CheckPasswordContext).
 func CheckPassword(hash, password string) (bool, error) {
+	return CheckPasswordContext(context.Background(), hash, password)
+}
+
+// CheckPasswordContext reports whether password matches a hash from
+// HashPassword, or errBusy when no hashing slot frees up in time.
+func CheckPasswordContext(ctx context.Context, hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("unsupported password hash")
@@ -54,7 +109,10 @@ func CheckPassword(hash, password string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	var got []byte
+	if err := withHashSlot(ctx, func() { got = argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want))) }); err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

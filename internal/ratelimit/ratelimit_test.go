@@ -30,6 +30,19 @@ func TestLimiters(t *testing.T) {
 			if err != nil || ok || retry <= 0 || retry > time.Second {
 				t.Fatalf("4th event: ok=%v retry=%v err=%v", ok, retry, err)
 			}
+			// A refused event is not counted, so one refund reopens a slot.
+			if err := l.Refund(ctx, "k"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _, _ := l.Allow(ctx, "k", 3, time.Second); !ok {
+				t.Fatal("refused after a refund")
+			}
+			if ok, _, _ := l.Allow(ctx, "k", 3, time.Second); ok {
+				t.Fatal("a refund gave back more than one event")
+			}
+			if err := l.Refund(ctx, "never-seen"); err != nil {
+				t.Fatal(err)
+			}
 			if ok, _, _ := l.Allow(ctx, "other", 3, time.Second); !ok {
 				t.Fatal("keys are not independent")
 			}

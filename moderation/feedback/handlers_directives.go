@@ -2,7 +2,6 @@ package feedback
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
@@ -65,15 +64,9 @@ func (h *Handlers) handleDirectiveDoneForm(w http.ResponseWriter, r *http.Reques
 		return h.renderDirectives(w, r, web.Status(e.Kind), formError(web.TranslatorFrom(r).T, e))
 	}
 	next := r.PostFormValue("next")
-	if !localPath(next) {
+	if web.LocalPath(next) == "" {
 		next = "/directives?flash=done"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
-}
-
-// localPath reports whether p is a path on this site (not //host or a
-// scheme), so a form cannot redirect elsewhere.
-func localPath(p string) bool {
-	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\")
 }
