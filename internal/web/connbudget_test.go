@@ -7,9 +7,15 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
+
+// holding counts the /hold requests whose handler is running, so a test
+// knows a connection is busy rather than merely open.
+var holding sync.Map // *ConnBudget → *atomic.Int32
 
 // mustServeBudget serves a tiny handler on loopback behind a budget of max.
 // /hold blocks until release is closed (a busy connection).
@@ -21,9 +27,12 @@ func mustServeBudget(t *testing.T, max int) (addr string, b *ConnBudget, release
 	}
 	b = NewConnBudget(max)
 	release = make(chan struct{})
+	held := new(atomic.Int32)
+	holding.Store(b, held)
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/hold" {
+				held.Add(1)
 				<-release
 			}
 			fmt.Fprint(w, "ok")
@@ -87,6 +96,20 @@ func waitOpen(t *testing.T, b *ConnBudget, want int) {
 	}
 }
 
+// waitHolding waits until want /hold requests are in their handler.
+func waitHolding(t *testing.T, b *ConnBudget, want int32) {
+	t.Helper()
+	v, _ := holding.Load(b)
+	held := v.(*atomic.Int32)
+	deadline := time.Now().Add(10 * time.Second)
+	for held.Load() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("requests in progress %d, want %d", held.Load(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestConnBudget(t *testing.T) {
 	t.Parallel()
 	t.Run("OKEvictsOldestIdle", func(t *testing.T) {
@@ -102,6 +125,7 @@ func TestConnBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitOpen(t, b, 3)
+		waitHolding(t, b, 1)
 		// Newcomers evict the silent one, then the idle keep-alive one;
 		// the request in progress is never touched.
 		for i, victim := range []net.Conn{silent, keepAlive} {
@@ -130,6 +154,7 @@ func TestConnBudget(t *testing.T) {
 			}
 		}
 		waitOpen(t, b, 2)
+		waitHolding(t, b, 2) // both busy: none may be evicted
 		extra := mustDial(t, addr)
 		if !closedByServer(extra, 5*time.Second) {
 			t.Fatal("a connection beyond a busy budget was held")
