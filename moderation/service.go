@@ -68,7 +68,7 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 		it, err := insertItem(ctx, sp, n, due)
 		if errors.Is(err, errCodeTaken) && attempt < 5 {
 			_ = sp.Rollback(ctx)
-			if len(n.TrackingCode) == 9 && isDigits(n.TrackingCode) {
+			if isDigits(n.TrackingCode) { // a hotline code: another of its kind
 				n.TrackingCode = NewNumericCode()
 			} else {
 				n.TrackingCode = NewTrackingCode()
