@@ -40,6 +40,18 @@ func (m *Memory) Allow(_ context.Context, key string, limit int, per time.Durati
 	return true, 0, nil
 }
 
+// Peek implements Limiter.
+func (m *Memory) Peek(_ context.Context, key string, limit int) (bool, time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	w := m.windows[key]
+	if w == nil || !now.Before(w.ends) || w.count < limit {
+		return true, 0, nil
+	}
+	return false, w.ends.Sub(now), nil
+}
+
 // Reset implements Limiter.
 func (m *Memory) Reset(_ context.Context, key string) error {
 	m.mu.Lock()
