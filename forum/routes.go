@@ -4,6 +4,7 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -98,6 +99,14 @@ func (h *Handlers) limitAsk(r *http.Request) error {
 		return &apperr.Error{Kind: apperr.TooMany, Code: "too_many_submissions", Message: "too many submissions from your address; try again later", RetryAfter: retry}
 	}
 	return nil
+}
+
+// setRetryAfter tells a rate-limited client when to come back (web.Error
+// does it for errors; pages that show the error in place do it here).
+func setRetryAfter(w http.ResponseWriter, e *apperr.Error) {
+	if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 }
 
 // filterFromQuery reads ?category=&sort=&page=.
