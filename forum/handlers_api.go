@@ -152,24 +152,12 @@ func (h *Handlers) handleVoteAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	votes, added, err := h.svc.Vote(r.Context(), id, voterKey(r))
+	votes, added, err := h.vote(w, r, id)
 	if err != nil {
 		return err
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"votes": votes, "added": added})
 	return nil
-}
-
-// voterKey identifies a voter: the account, else the browser's CSRF
-// cookie (one per browser), else the address.
-func voterKey(r *http.Request) string {
-	if u, ok := identity.From(r.Context()); ok {
-		return "u:" + strconv.FormatInt(u.ID, 10)
-	}
-	if t := web.CSRFToken(r); t != "" && r.Header.Get("Cookie") != "" {
-		return "b:" + t
-	}
-	return "ip:" + web.ClientIP(r)
 }
 
 type reportRequest struct {

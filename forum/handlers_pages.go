@@ -93,6 +93,7 @@ type questionPage struct {
 
 // handleQuestionView serves GET /cau-hoi/{id}-{slug}.
 func (h *Handlers) handleQuestionView(w http.ResponseWriter, r *http.Request) error {
+	h.ensureVoter(w, r) // the page's vote button then counts this browser as itself
 	return h.renderQuestion(w, r, http.StatusOK, questionPage{})
 }
 
@@ -185,8 +186,8 @@ func (h *Handlers) handleVoteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if _, _, err := h.svc.Vote(r.Context(), id, voterKey(r)); err != nil {
-		return err
+	if _, _, err := h.vote(w, r, id); err != nil {
+		return h.formError(w, r, err, questionPage{})
 	}
 	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=vote", http.StatusSeeOther)
 	return nil

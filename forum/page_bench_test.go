@@ -19,7 +19,7 @@ import (
 // today; level 1 beside it). cmd/benchforum measures whole requests; this
 // says how much of one is templates and how much is compression.
 func BenchmarkQuestionPage(b *testing.B) {
-	h, err := NewHandlers(nil, nil, "http://localhost:8080")
+	h, err := NewHandlers(nil, Options{BaseURL: "http://localhost:8080", SigningKey: make([]byte, 32)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package forum
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"math"
@@ -42,11 +43,23 @@ type Handlers struct {
 	svc     *Service
 	render  *web.Renderer
 	limiter ratelimit.Limiter
+	voters  voterTokens
 	baseURL string
 }
 
-// NewHandlers builds the handlers; baseURL makes absolute links (API, feed).
-func NewHandlers(svc *Service, limiter ratelimit.Limiter, baseURL string) (*Handlers, error) {
+// Options are what the handlers need from the node.
+type Options struct {
+	Limiter       ratelimit.Limiter // submissions and anonymous votes per address
+	BaseURL       string            // makes absolute links (API, feed)
+	SigningKey    []byte            // signs anonymous voters' cookies; at least 32 bytes, the same on every node
+	SecureCookies bool
+}
+
+// NewHandlers builds the handlers.
+func NewHandlers(svc *Service, o Options) (*Handlers, error) {
+	if len(o.SigningKey) < 32 {
+		return nil, errors.New("forum: the signing key must have at least 32 bytes")
+	}
 	rd, err := web.NewRenderer(templatesFS, "templates", template.FuncMap{
 		"html":      func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML
 		"titleHTML": func(title, q string) template.HTML { return template.HTML(TitleHTML(title, q)) },
@@ -55,7 +68,7 @@ func NewHandlers(svc *Service, limiter ratelimit.Limiter, baseURL string) (*Hand
 	if err != nil {
 		return nil, err
 	}
-	return &Handlers{svc: svc, render: rd, limiter: limiter, baseURL: baseURL}, nil
+	return &Handlers{svc: svc, render: rd, limiter: o.Limiter, voters: newVoterTokens(o.SigningKey, o.SecureCookies), baseURL: o.BaseURL}, nil
 }
 
 // Routes registers every forum route on r.

@@ -21,7 +21,12 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 		return err
 	}
 	a.forum = forum.NewService(a.pool, a.moderation, a.log)
-	if a.forumHandlers, err = forum.NewHandlers(a.forum, a.limiter, a.cfg.BaseURL); err != nil {
+	key, err := a.signingKey(ctx)
+	if err != nil {
+		return err
+	}
+	if a.forumHandlers, err = forum.NewHandlers(a.forum, forum.Options{Limiter: a.limiter, BaseURL: a.cfg.BaseURL,
+		SigningKey: key, SecureCookies: a.cfg.SecureCookies}); err != nil {
 		return err
 	}
 	if err := a.catalog.Add(moderation.Messages); err != nil {

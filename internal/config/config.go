@@ -32,6 +32,10 @@ type Config struct {
 	RetentionDays  int           // RETENTION_DAYS: personal data (recordings, phone numbers) kept this long
 	DisableSIP     bool          // DISABLE_SIP: serve HTTP only (tests, HTTP-only nodes)
 	TrustProxy     bool          // TRUST_PROXY: take the client address from X-Forwarded-For (only behind a proxy you run)
+	// SigningKey (SIGNING_KEY, at least 32 characters) signs what the server
+	// hands out and must recognise (anonymous voters' cookies). Empty: a
+	// random key is generated once and kept in PostgreSQL for every node.
+	SigningKey string
 	// SLA settings; empty means the defaults of moderation/feedback. They
 	// are parsed (and bad values reported) when the node is built.
 	SLARules       string        // SLA_RULES, e.g. "hotline_ticket=3d, report=1d, *@2=4h"
@@ -106,6 +110,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SLA_HOLIDAYS", &c.SLAHolidays)
 	str("SLA_WORKDAYS", &c.SLAWorkdays)
 	str("SLA_OFFICE_HOURS", &c.SLAOfficeHours)
+	str("SIGNING_KEY", &c.SigningKey)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
 	boolean("DISABLE_SIP", &c.DisableSIP)
@@ -165,6 +170,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
+	if c.SigningKey != "" && len(c.SigningKey) < 32 {
+		errs = append(errs, errors.New("SIGNING_KEY: want at least 32 characters (e.g. openssl rand -base64 32), or nothing for a generated key"))
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" {
 		errs = append(errs, fmt.Errorf("BASE_URL=%q: want an absolute URL", c.BaseURL))
