@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doithoai/doithoai/callcenter"
+	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -170,4 +175,40 @@ func TestTrackCheckDigit(t *testing.T) {
 	if page.StatusCode != 400 || !strings.Contains(string(body), "chữ số kiểm tra") {
 		t.Fatalf("bad check digit on the page: %d\n%s", page.StatusCode, body)
 	}
+}
+
+// TestHotlineTicketNumberResolves: a ticket stored by the hotline's real
+// store gets a 12-digit number with a valid check digit, which tracks as
+// read out (in groups) and is refused with one digit changed.
+func TestHotlineTicketNumberResolves(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	ctx := context.Background()
+	pool, err := db.Open(ctx, n.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := callcenter.NewStore(pool, moderation.NewService(pool, time.Minute, testenv.Logger(t)))
+	ticket, err := store.CreateTicket(ctx, callcenter.NewTicket{CallID: "track-1", Caller: "0988777666", Hotline: "1022", Language: "vi",
+		Topic: "land", RecordingPath: "recordings/x.wav", Duration: 4 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := ticket.Number
+	if len(num) != 12 || strings.Trim(num, "0123456789") != "" || moderation.CheckCode(num) != nil {
+		t.Fatalf("ticket number %q: want 12 digits with a valid check digit", num)
+	}
+	c := newClient(t, n)
+	var tr struct {
+		Source string
+		Code   string `json:"tracking_code"`
+	}
+	grouped := strings.Join(moderation.CodeGroups(num), "-")
+	if r := c.Do("GET", "/api/v1/track/"+grouped, nil, &tr); r.StatusCode != 200 || tr.Source != "hotline_ticket" || tr.Code != num {
+		t.Fatalf("track %s: %d %+v", grouped, r.StatusCode, tr)
+	}
+	typo := []byte(num)
+	typo[5] = '0' + (typo[5]-'0'+1)%10
+	wantError(t, c.Do("GET", fmt.Sprintf("/api/v1/track/%s", typo), nil, nil), 400, "bad_check_digit")
 }
