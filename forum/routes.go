@@ -1,6 +1,7 @@
 package forum
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -43,22 +44,25 @@ type Handlers struct {
 	svc     *Service
 	render  *web.Renderer
 	limiter ratelimit.Limiter
-	voters  voterTokens
+	voters  *voterTokens
 	baseURL string
 }
 
 // Options are what the handlers need from the node.
 type Options struct {
-	Limiter       ratelimit.Limiter // submissions and anonymous votes per address
-	BaseURL       string            // makes absolute links (API, feed)
-	SigningKey    []byte            // signs anonymous voters' cookies; at least 32 bytes, the same on every node
+	Limiter ratelimit.Limiter // submissions and anonymous votes per address
+	BaseURL string            // makes absolute links (API, feed)
+	// SigningKey returns the node's signing key (at least 32 bytes, the
+	// same on every node), which signs anonymous voters' cookies; asked
+	// for on first use and kept once it answers.
+	SigningKey    func(context.Context) ([]byte, error)
 	SecureCookies bool
 }
 
 // NewHandlers builds the handlers.
 func NewHandlers(svc *Service, o Options) (*Handlers, error) {
-	if len(o.SigningKey) < 32 {
-		return nil, errors.New("forum: the signing key must have at least 32 bytes")
+	if o.SigningKey == nil {
+		return nil, errors.New("forum: no signing key")
 	}
 	rd, err := web.NewRenderer(templatesFS, "templates", template.FuncMap{
 		"html":      func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML
@@ -68,7 +72,7 @@ func NewHandlers(svc *Service, o Options) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handlers{svc: svc, render: rd, limiter: o.Limiter, voters: newVoterTokens(o.SigningKey, o.SecureCookies), baseURL: o.BaseURL}, nil
+	return &Handlers{svc: svc, render: rd, limiter: o.Limiter, voters: &voterTokens{source: o.SigningKey, secure: o.SecureCookies}, baseURL: o.BaseURL}, nil
 }
 
 // Routes registers every forum route on r.

@@ -21,12 +21,8 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 		return err
 	}
 	a.forum = forum.NewService(a.pool, a.moderation, a.log)
-	key, err := a.signingKey(ctx)
-	if err != nil {
-		return err
-	}
 	if a.forumHandlers, err = forum.NewHandlers(a.forum, forum.Options{Limiter: a.limiter, BaseURL: a.cfg.BaseURL,
-		SigningKey: key, SecureCookies: a.cfg.SecureCookies}); err != nil {
+		SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}); err != nil {
 		return err
 	}
 	if err := a.catalog.Add(moderation.Messages); err != nil {
