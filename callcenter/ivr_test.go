@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doithoai/doithoai/moderation"
 )
 
 func TestVoicemailBecomesTicket(t *testing.T) {
@@ -38,8 +40,8 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 			if tk.Caller != "0912345678" || tk.Language != "vi" || tk.Topic != "other" || tk.Consent != "dtmf:1" || tk.Hotline != "1022" {
 				t.Errorf("ticket = %+v", tk.NewTicket)
 			}
-			if len(tk.Number) != 9 || strings.Trim(tk.Number, "23456789") != "" {
-				t.Errorf("ticket number %q: want 9 digits 2-9", tk.Number)
+			if len(tk.Number) != 12 || strings.Trim(tk.Number, "0123456789") != "" || moderation.CheckCode(tk.Number) != nil {
+				t.Errorf("ticket number %q: want 12 digits with a valid check digit", tk.Number)
 			}
 			if d := tk.Duration.Seconds(); math.Abs(d-2) > 0.3 {
 				t.Errorf("ticket duration %.2fs, want ≈2s", d)

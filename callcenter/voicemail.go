@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/doithoai/doithoai/moderation"
 )
 
 // voicemail asks for consent, records the caller's question and turns it
@@ -80,12 +82,26 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	clips := append([][]int16{c.prompt(PromptTicketNumber), silence(200)}, c.readNumber(t.Number)...)
+	clips := append([][]int16{c.prompt(PromptTicketNumber), silence(200)}, c.readTicketNumber(t.Number)...)
 	clips = append(clips, silence(300))
-	clips = append(clips, c.readNumber(t.Number)...) // twice: it is being written down
+	clips = append(clips, c.readTicketNumber(t.Number)...) // twice: it is being written down
 	clips = append(clips, silence(300), c.prompt(PromptGoodbye), silence(200))
 	_, err = c.play(ctx, false, clips...)
 	return err
+}
+
+// readTicketNumber spells a ticket number in the groups it is written in
+// (1234 5678 9018), with a pause between groups so that a caller writing
+// it down keeps their place.
+func (c *call) readTicketNumber(n string) [][]int16 {
+	var clips [][]int16
+	for i, g := range moderation.CodeGroups(n) {
+		if i > 0 {
+			clips = append(clips, silence(350))
+		}
+		clips = append(clips, c.readNumber(g)...)
+	}
+	return clips
 }
 
 // askConsent plays the consent prompt; a key press (or silence, if

@@ -152,24 +152,12 @@ func (h *Handlers) handleVoteAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	votes, added, err := h.svc.Vote(r.Context(), id, voterKey(r))
+	votes, added, err := h.vote(w, r, id)
 	if err != nil {
 		return err
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"votes": votes, "added": added})
 	return nil
-}
-
-// voterKey identifies a voter: the account, else the browser's CSRF
-// cookie (one per browser), else the address.
-func voterKey(r *http.Request) string {
-	if u, ok := identity.From(r.Context()); ok {
-		return "u:" + strconv.FormatInt(u.ID, 10)
-	}
-	if t := web.CSRFToken(r); t != "" && r.Header.Get("Cookie") != "" {
-		return "b:" + t
-	}
-	return "ip:" + web.ClientIP(r)
 }
 
 type reportRequest struct {
@@ -224,13 +212,24 @@ func (h *Handlers) handleReopenAPI(w http.ResponseWriter, r *http.Request) error
 	if err := web.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	viewer, _ := identity.From(r.Context())
-	q, err := h.svc.Reopen(r.Context(), chi.URLParam(r, "code"), req.Reason, viewer)
+	q, err := h.reopen(r, chi.URLParam(r, "code"), req.Reason)
 	if err != nil {
 		return err
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"id": q.ID, "status": q.Status})
 	return nil
+}
+
+// reopen reopens the question of code for the viewer, within the
+// tracking look-up budgets of the client's address: whether a code exists
+// shows in the answer, so this door is limited like the tracking one.
+func (h *Handlers) reopen(r *http.Request, code, reason string) (q Question, err error) {
+	viewer, _ := identity.From(r.Context())
+	err = h.svc.queue.LookupByCode(r.Context(), web.ClientIP(r), code, func(code string) (err error) {
+		q, err = h.svc.Reopen(r.Context(), code, reason, viewer)
+		return err
+	})
+	return q, err
 }
 
 // fieldOf returns the form field an error is about, if any.

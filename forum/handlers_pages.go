@@ -93,6 +93,7 @@ type questionPage struct {
 
 // handleQuestionView serves GET /cau-hoi/{id}-{slug}.
 func (h *Handlers) handleQuestionView(w http.ResponseWriter, r *http.Request) error {
+	h.ensureVoter(w, r) // the page's vote button then counts this browser as itself
 	return h.renderQuestion(w, r, http.StatusOK, questionPage{})
 }
 
@@ -151,6 +152,7 @@ func (h *Handlers) formError(w http.ResponseWriter, r *http.Request, err error, 
 	}
 	t := web.TranslatorFrom(r)
 	p.Error, p.Field = translateErr(t.T, e), fieldOf(err)
+	setRetryAfter(w, e)
 	return h.renderQuestion(w, r, web.Status(e.Kind), p)
 }
 
@@ -184,8 +186,8 @@ func (h *Handlers) handleVoteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if _, _, err := h.svc.Vote(r.Context(), id, voterKey(r)); err != nil {
-		return err
+	if _, _, err := h.vote(w, r, id); err != nil {
+		return h.formError(w, r, err, questionPage{})
 	}
 	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=vote", http.StatusSeeOther)
 	return nil
@@ -290,24 +292,28 @@ func (h *Handlers) handleTrackPage(w http.ResponseWriter, r *http.Request) error
 func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status int, code, errMsg, notice string) error {
 	p := trackPage{Page: web.NewPage(r, "forum.track_title"), Code: moderation.NormalizeCode(code), Error: errMsg, Notice: notice}
 	if p.Code != "" {
-		it, err := h.svc.queue.Store.FindItemByTrackingCode(r.Context(), p.Code)
-		switch {
-		case apperr.KindOf(err) == apperr.NotFound:
-			p.Error = p.Tr("forum.track_unknown")
-			status = http.StatusNotFound
-		case err != nil:
-			return err
-		default:
-			t := moderation.TrackingOf(it)
-			p.Tracking = &t
-			if it.Source == moderation.SourceForumQuestion {
-				if q, err := h.svc.Store.FindQuestionByCode(r.Context(), p.Code); err == nil {
-					p.Q = &q
-					if p.Answer, err = h.svc.Store.FindOfficialAnswer(r.Context(), q.ID); err != nil {
-						return err
-					}
-					p.CanReopen = q.Status == StatusAnswered && q.ReopenCount == 0
+		it, err := h.svc.queue.Track(r.Context(), web.ClientIP(r), p.Code)
+		if err != nil {
+			switch e := apperr.As(err); e.Kind {
+			case apperr.NotFound:
+				p.Error, status = p.Tr("forum.track_unknown"), http.StatusNotFound
+			case apperr.Invalid, apperr.TooMany: // a mistyped code, or too many look-ups
+				p.Error, status = translateErr(p.T.T, e), web.Status(e.Kind)
+				setRetryAfter(w, e)
+			default:
+				return err
+			}
+			return h.render.Render(w, r, status, "track", p)
+		}
+		t := moderation.TrackingOf(it)
+		p.Tracking = &t
+		if it.Source == moderation.SourceForumQuestion {
+			if q, err := h.svc.Store.FindQuestionByCode(r.Context(), p.Code); err == nil {
+				p.Q = &q
+				if p.Answer, err = h.svc.Store.FindOfficialAnswer(r.Context(), q.ID); err != nil {
+					return err
 				}
+				p.CanReopen = q.Status == StatusAnswered && q.ReopenCount == 0
 			}
 		}
 	}
@@ -317,8 +323,7 @@ func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status in
 // handleReopenForm serves POST /tra-cuu/mo-lai.
 func (h *Handlers) handleReopenForm(w http.ResponseWriter, r *http.Request) error {
 	code := r.PostFormValue("code")
-	viewer, _ := identity.From(r.Context())
-	if _, err := h.svc.Reopen(r.Context(), code, r.PostFormValue("reason"), viewer); err != nil {
+	if _, err := h.reopen(r, code, r.PostFormValue("reason")); err != nil {
 		e := apperr.As(err)
 		if e.Kind == apperr.Internal {
 			return err

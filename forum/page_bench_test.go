@@ -3,6 +3,7 @@ package forum
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +20,7 @@ import (
 // today; level 1 beside it). cmd/benchforum measures whole requests; this
 // says how much of one is templates and how much is compression.
 func BenchmarkQuestionPage(b *testing.B) {
-	h, err := NewHandlers(nil, nil, "http://localhost:8080")
+	h, err := NewHandlers(nil, Options{BaseURL: "http://localhost:8080", SigningKey: func(context.Context) ([]byte, error) { return make([]byte, 32), nil }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 package forum
 
 import (
+	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,11 +44,26 @@ type Handlers struct {
 	svc     *Service
 	render  *web.Renderer
 	limiter ratelimit.Limiter
+	voters  *voterTokens
 	baseURL string
 }
 
-// NewHandlers builds the handlers; baseURL makes absolute links (API, feed).
-func NewHandlers(svc *Service, limiter ratelimit.Limiter, baseURL string) (*Handlers, error) {
+// Options are what the handlers need from the node.
+type Options struct {
+	Limiter ratelimit.Limiter // submissions and anonymous votes per address
+	BaseURL string            // makes absolute links (API, feed)
+	// SigningKey returns the node's signing key (at least 32 bytes, the
+	// same on every node), which signs anonymous voters' cookies; asked
+	// for on first use and kept once it answers.
+	SigningKey    func(context.Context) ([]byte, error)
+	SecureCookies bool
+}
+
+// NewHandlers builds the handlers.
+func NewHandlers(svc *Service, o Options) (*Handlers, error) {
+	if o.SigningKey == nil {
+		return nil, errors.New("forum: no signing key")
+	}
 	rd, err := web.NewRenderer(templatesFS, "templates", template.FuncMap{
 		"html":      func(s string) template.HTML { return template.HTML(s) }, // only for sanitized HTML
 		"titleHTML": func(title, q string) template.HTML { return template.HTML(TitleHTML(title, q)) },
@@ -54,7 +72,7 @@ func NewHandlers(svc *Service, limiter ratelimit.Limiter, baseURL string) (*Hand
 	if err != nil {
 		return nil, err
 	}
-	return &Handlers{svc: svc, render: rd, limiter: limiter, baseURL: baseURL}, nil
+	return &Handlers{svc: svc, render: rd, limiter: o.Limiter, voters: &voterTokens{source: o.SigningKey, secure: o.SecureCookies}, baseURL: o.BaseURL}, nil
 }
 
 // Routes registers every forum route on r.
@@ -98,6 +116,14 @@ func (h *Handlers) limitAsk(r *http.Request) error {
 		return &apperr.Error{Kind: apperr.TooMany, Code: "too_many_submissions", Message: "too many submissions from your address; try again later", RetryAfter: retry}
 	}
 	return nil
+}
+
+// setRetryAfter tells a rate-limited client when to come back (web.Error
+// does it for errors; pages that show the error in place do it here).
+func setRetryAfter(w http.ResponseWriter, e *apperr.Error) {
+	if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 }
 
 // filterFromQuery reads ?category=&sort=&page=.

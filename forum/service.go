@@ -194,10 +194,15 @@ func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Repl
 }
 
 // Vote records "I have this question too" once per voter; it reports
-// whether the vote was new.
-func (s *Service) Vote(ctx context.Context, questionID int64, voter string) (votes int, added bool, err error) {
-	sum := sha256.Sum256([]byte(voter))
-	key := hex.EncodeToString(sum[:16])
+// whether the vote was new. The vote is also recorded, uncounted, as each
+// of alsoAs (other keys of the same voter), so that the voter coming back
+// under one of them is not counted again.
+func (s *Service) Vote(ctx context.Context, questionID int64, voter string, alsoAs ...string) (votes int, added bool, err error) {
+	hash := func(v string) string {
+		sum := sha256.Sum256([]byte(v))
+		return hex.EncodeToString(sum[:16])
+	}
+	key := hash(voter)
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var public bool
 		err := tx.QueryRow(ctx, `SELECT `+strings.ReplaceAll(publicCond, "q.", "")+` FROM forum_questions WHERE id = $1`, questionID).Scan(&public)
@@ -211,6 +216,11 @@ func (s *Service) Vote(ctx context.Context, questionID int64, voter string) (vot
 			return err
 		}
 		added = tag.RowsAffected() == 1
+		for _, other := range alsoAs {
+			if _, err := tx.Exec(ctx, `INSERT INTO forum_votes (question_id, voter) VALUES ($1, $2) ON CONFLICT DO NOTHING`, questionID, hash(other)); err != nil {
+				return err
+			}
+		}
 		if added {
 			return tx.QueryRow(ctx, `UPDATE forum_questions SET votes = votes + 1 WHERE id = $1 RETURNING votes`, questionID).Scan(&votes)
 		}

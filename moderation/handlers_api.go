@@ -223,7 +223,7 @@ func (h *Handlers) handleDepartmentIndex(w http.ResponseWriter, r *http.Request)
 // handleTrack serves GET /api/v1/track/{code}: what a citizen may know of
 // their submission, whatever the channel.
 func (h *Handlers) handleTrack(w http.ResponseWriter, r *http.Request) error {
-	it, err := h.svc.Store.FindItemByTrackingCode(r.Context(), chi.URLParam(r, "code"))
+	it, err := h.svc.Track(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err
 	}

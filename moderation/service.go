@@ -9,6 +9,7 @@ import (
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/ratelimit"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -21,11 +22,14 @@ const notifyChannel = "moderation_items"
 // Service is the queue's behaviour. Handlers must be registered before the
 // node serves; the map is read-only afterwards, so it needs no lock.
 type Service struct {
-	pool     *pgxpool.Pool
-	Store    *Store
-	SLA      SLA
-	Lease    time.Duration
-	Log      *slog.Logger
+	pool  *pgxpool.Pool
+	Store *Store
+	SLA   SLA
+	Lease time.Duration
+	Log   *slog.Logger
+	// Limiter limits look-ups by tracking code (track.go): in memory by
+	// default, the deployment's shared one (Redis) when the node sets it.
+	Limiter  ratelimit.Limiter
 	handlers map[Source]ChannelHandler
 	now      func() time.Time
 }
@@ -33,7 +37,7 @@ type Service struct {
 // NewService returns the queue service.
 func NewService(pool *pgxpool.Pool, lease time.Duration, log *slog.Logger) *Service {
 	return &Service{pool: pool, Store: NewStore(pool), SLA: DefaultSLA(), Lease: lease, Log: log,
-		handlers: map[Source]ChannelHandler{}, now: time.Now}
+		Limiter: ratelimit.NewMemory(), handlers: map[Source]ChannelHandler{}, now: time.Now}
 }
 
 // RegisterHandler routes decisions on items of src back to their channel.
@@ -68,7 +72,7 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 		it, err := insertItem(ctx, sp, n, due)
 		if errors.Is(err, errCodeTaken) && attempt < 5 {
 			_ = sp.Rollback(ctx)
-			if len(n.TrackingCode) == 9 && isDigits(n.TrackingCode) {
+			if isDigits(n.TrackingCode) { // a hotline code: another of its kind
 				n.TrackingCode = NewNumericCode()
 			} else {
 				n.TrackingCode = NewTrackingCode()

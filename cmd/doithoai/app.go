@@ -81,10 +81,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		return nil, err
 	}
 	a.auth = &auth.Service{Store: auth.NewStore(a.pool), Limiter: a.limiter, SessionTTL: cfg.SessionTTL, Log: log,
-		DeviceSecret: []byte(cfg.DeviceCookieSecret)}
-	if cfg.DeviceCookieSecret == "" && cfg.RedisURL != "" {
-		log.Warn("DEVICE_COOKIE_SECRET is not set: each node signs device cookies with its own random key, so owners lose their login protection when they reach another node or after a restart")
-	}
+		SigningKey: a.signingKey}
 	if a.authHandlers, err = auth.NewHandlers(a.auth, cfg.SecureCookies); err != nil {
 		return nil, err
 	}

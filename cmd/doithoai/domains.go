@@ -12,6 +12,7 @@ import (
 // the channels enqueue into it and register their decision handlers on it.
 func (a *app) wireDomains(ctx context.Context) (err error) {
 	a.moderation = moderation.NewService(a.pool, a.cfg.ClaimLease, a.log)
+	a.moderation.Limiter = a.limiter // tracking look-ups share the deployment's counts
 	a.moderationEvents = moderation.NewEvents(a.pool, a.log)
 	if a.moderationHandlers, err = moderation.NewHandlers(a.moderation, a.moderationEvents); err != nil {
 		return err
@@ -20,7 +21,8 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 		return err
 	}
 	a.forum = forum.NewService(a.pool, a.moderation, a.log)
-	if a.forumHandlers, err = forum.NewHandlers(a.forum, a.limiter, a.cfg.BaseURL); err != nil {
+	if a.forumHandlers, err = forum.NewHandlers(a.forum, forum.Options{Limiter: a.limiter, BaseURL: a.cfg.BaseURL,
+		SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}); err != nil {
 		return err
 	}
 	if err := a.catalog.Add(moderation.Messages); err != nil {

@@ -238,7 +238,10 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 		return h.render.Render(w, r, status, "register", p)
 	}
 	h.setCookie(w, token)
-	h.setDeviceCookie(w, h.svc.devices().issue(strings.ToLower(u.Login)))
+	if devices, err := h.svc.devices(r.Context()); err == nil {
+		h.setDeviceCookie(w, devices.issue(strings.ToLower(u.Login)))
+	} // without one the new citizen is merely treated as a stranger later
+
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

@@ -2,7 +2,10 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -39,13 +42,14 @@ type Service struct {
 	Limiter    ratelimit.Limiter
 	SessionTTL time.Duration
 	Log        *slog.Logger
-	// DeviceSecret signs device cookies (DEVICE_COOKIE_SECRET). Empty
-	// means a random key per process: cookies then stop counting after a
-	// restart and on other nodes.
-	DeviceSecret []byte
+	// SigningKey returns the deployment's signing key (SIGNING_KEY, or the
+	// one generated once and kept in PostgreSQL). Device cookies are signed
+	// with a key derived from it, so every node recognises them and a
+	// restart keeps them. Nil: a random key per process (tests).
+	SigningKey func(context.Context) ([]byte, error)
 
-	deviceOnce sync.Once
-	device     deviceSigner
+	deviceMu sync.Mutex
+	device   *deviceSigner // nil until the signing key is first known
 }
 
 // Credentials is one login attempt.
@@ -71,16 +75,30 @@ type budget struct {
 	own bool
 }
 
-func (s *Service) devices() deviceSigner {
-	s.deviceOnce.Do(func() {
-		key := s.DeviceSecret
-		if len(key) == 0 {
-			key = make([]byte, deviceSecretRandomBytes)
-			_, _ = rand.Read(key)
+// devices returns the device-cookie signer, deriving its key from the
+// signing key on first use (a node may start before the database that
+// holds the key is migrated, so a failure is retried next time).
+func (s *Service) devices(ctx context.Context) (*deviceSigner, error) {
+	s.deviceMu.Lock()
+	defer s.deviceMu.Unlock()
+	if s.device != nil {
+		return s.device, nil
+	}
+	var key []byte
+	if s.SigningKey == nil {
+		key = make([]byte, deviceSecretRandomBytes)
+		_, _ = rand.Read(key)
+	} else {
+		k, err := s.SigningKey(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("device cookie key: %w", err)
 		}
-		s.device = deviceSigner{key: key, now: time.Now}
-	})
-	return s.device
+		m := hmac.New(sha256.New, k)
+		m.Write([]byte("auth device cookie v1"))
+		key = m.Sum(nil)
+	}
+	s.device = &deviceSigner{key: key, now: time.Now}
+	return s.device, nil
 }
 
 // Login checks credentials and starts a session. Oversized input is
@@ -96,8 +114,12 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 		return nil, apperr.Invalidf("credentials_required", "login and password are required")
 	}
 	folded, addr := strings.ToLower(login), addressKey(c.IP)
+	devices, err := s.devices(ctx)
+	if err != nil {
+		return nil, err
+	}
 	budgets := []budget{{key: "login:ip:" + addr, limit: maxFailuresPerIP}}
-	if id, ok := s.devices().verify(c.Device, folded); ok {
+	if id, ok := devices.verify(c.Device, folded); ok {
 		budgets = append(budgets, budget{key: "login:device:" + id, limit: maxFailuresPerDevice, own: true})
 	} else {
 		budgets = append(budgets,
@@ -122,7 +144,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Token: token, User: u, Device: s.devices().issue(folded)}, nil
+	return &Session{Token: token, User: u, Device: devices.issue(folded)}, nil
 }
 
 // take charges one attempt to each budget in order and returns those

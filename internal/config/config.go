@@ -34,10 +34,11 @@ type Config struct {
 	TrustProxy     bool          // TRUST_PROXY: take the client address from X-Forwarded-For (only behind a proxy you run)
 	MetricsAddr    string        // METRICS_ADDR: listen address of /metrics, kept off the public one; "off" (stored as "") disables it
 	HTTPMaxConns   int           // HTTP_MAX_CONNS: open HTTP connections (WebSockets included); 0 derives it from the descriptor limit
-	// DEVICE_COOKIE_SECRET: at least 32 bytes, the same on every node; signs
-	// the device cookies that keep an account's owner able to log in while
-	// someone else guesses its password. Empty: a random key per process.
-	DeviceCookieSecret string
+	// SigningKey (SIGNING_KEY, at least 32 characters) signs what the server
+	// hands out and must recognise (anonymous voters' cookies, login device
+	// cookies; each use derives its own key). Empty: a random key is
+	// generated once and kept in PostgreSQL for every node.
+	SigningKey string
 	// SLA settings; empty means the defaults of moderation/feedback. They
 	// are parsed (and bad values reported) when the node is built.
 	SLARules       string        // SLA_RULES, e.g. "hotline_ticket=3d, report=1d, *@2=4h"
@@ -109,11 +110,11 @@ func Load(getenv func(string) string) (Config, error) {
 	str("BASE_URL", &c.BaseURL)
 	str("LOG_LEVEL", &c.LogLevel)
 	str("LOG_FORMAT", &c.LogFormat)
-	str("DEVICE_COOKIE_SECRET", &c.DeviceCookieSecret)
 	str("SLA_RULES", &c.SLARules)
 	str("SLA_HOLIDAYS", &c.SLAHolidays)
 	str("SLA_WORKDAYS", &c.SLAWorkdays)
 	str("SLA_OFFICE_HOURS", &c.SLAOfficeHours)
+	str("SIGNING_KEY", &c.SigningKey)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
 	boolean("DISABLE_SIP", &c.DisableSIP)
@@ -190,8 +191,8 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat))
 	}
-	if n := len(c.DeviceCookieSecret); n > 0 && n < 32 {
-		errs = append(errs, fmt.Errorf("DEVICE_COOKIE_SECRET: %d bytes; want at least 32 (e.g. openssl rand -hex 32)", n))
+	if c.SigningKey != "" && len(c.SigningKey) < 32 {
+		errs = append(errs, errors.New("SIGNING_KEY: want at least 32 characters (e.g. openssl rand -base64 32), or nothing for a generated key"))
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" {
 		errs = append(errs, fmt.Errorf("BASE_URL=%q: want an absolute URL", c.BaseURL))

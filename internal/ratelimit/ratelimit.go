@@ -22,6 +22,10 @@ type Limiter interface {
 	// Refund takes back one recorded event of key (the attempt it
 	// admitted turned out not to count, e.g. a login that succeeded).
 	Refund(ctx context.Context, key string) error
+	// Peek reports whether one more event for key would be within limit,
+	// without recording one: for budgets charged only on some outcomes
+	// (a failed look-up), checked before the work that decides it.
+	Peek(ctx context.Context, key string, limit int) (ok bool, retryAfter time.Duration, err error)
 	// Reset forgets key (e.g. after a successful login).
 	Reset(ctx context.Context, key string) error
 }

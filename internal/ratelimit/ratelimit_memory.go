@@ -60,6 +60,19 @@ func (m *Memory) Refund(_ context.Context, key string) error {
 	return nil
 }
 
+// Peek implements Limiter.
+func (m *Memory) Peek(_ context.Context, key string, limit int) (bool, time.Duration, error) {
+	key = storedKey(key)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	w := m.windows[key]
+	if w == nil || !now.Before(w.ends) || w.count < limit {
+		return true, 0, nil
+	}
+	return false, w.ends.Sub(now), nil
+}
+
 // Reset implements Limiter.
 func (m *Memory) Reset(_ context.Context, key string) error {
 	key = storedKey(key)

@@ -57,6 +57,24 @@ func (r *Redis) Refund(ctx context.Context, key string) error {
 	return refundScript.Run(ctx, r.client, []string{r.prefix + storedKey(key)}).Err()
 }
 
+// peekScript returns the window's count and the time left, changing nothing.
+var peekScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+return {n, redis.call('PTTL', KEYS[1])}
+`)
+
+// Peek implements Limiter.
+func (r *Redis) Peek(ctx context.Context, key string, limit int) (bool, time.Duration, error) {
+	res, err := peekScript.Run(ctx, r.client, []string{r.prefix + storedKey(key)}).Int64Slice()
+	if err != nil {
+		return false, 0, err
+	}
+	if int(res[0]) < limit || res[1] <= 0 {
+		return true, 0, nil
+	}
+	return false, time.Duration(res[1]) * time.Millisecond, nil
+}
+
 // Reset implements Limiter.
 func (r *Redis) Reset(ctx context.Context, key string) error {
 	return r.client.Del(ctx, r.prefix+storedKey(key)).Err()

@@ -52,6 +52,25 @@ func TestLimiters(t *testing.T) {
 			if ok, _, _ := l.Allow(ctx, "k", 3, time.Second); !ok {
 				t.Fatal("refused after reset")
 			}
+			// Peek tells what the next Allow would say, and records nothing.
+			for i := 0; i < 5; i++ {
+				if ok, _, err := l.Peek(ctx, "p", 2); err != nil || !ok {
+					t.Fatalf("peek %d on an empty key: ok=%v err=%v", i, ok, err)
+				}
+			}
+			if ok, _, _ := l.Allow(ctx, "p", 2, time.Second); !ok {
+				t.Fatal("peeks were counted: the first event was refused")
+			}
+			if ok, _, _ := l.Peek(ctx, "p", 2); !ok {
+				t.Fatal("peek refused with one event of two")
+			}
+			l.Allow(ctx, "p", 2, time.Second)
+			if ok, retry, err := l.Peek(ctx, "p", 2); err != nil || ok || retry <= 0 || retry > time.Second {
+				t.Fatalf("peek with the budget used: ok=%v retry=%v err=%v", ok, retry, err)
+			}
+			if ok, _, _ := l.Allow(ctx, "p", 2, time.Second); ok {
+				t.Fatal("a third event of two was admitted after peeks said no")
+			}
 			if ok, _, _ := l.Allow(ctx, "w", 1, 100*time.Millisecond); !ok {
 				t.Fatal("first event of a window refused")
 			}
