@@ -17,7 +17,7 @@ func (a *app) routes() http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(web.NotFound)
 	r.MethodNotAllowed(web.MethodNotAllowed)
-	r.Use(web.SecurityHeaders(a.cfg.SecureCookies), middleware.RequestID)
+	r.Use(web.SecurityHeaders(a.cfg.SecureCookies), web.RequestID)
 	if a.cfg.TrustProxy {
 		r.Use(web.TrustProxy)
 	}

@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/go-chi/chi/v5"
@@ -28,7 +30,7 @@ func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 				level = slog.LevelError
 			}
 			log.LogAttrs(r.Context(), level, "http",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("method", r.Method), slog.String("path", clip(r.URL.Path, maxLoggedPath)),
 				slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
 				slog.Duration("took", time.Since(start)),
 				slog.String("request_id", middleware.GetReqID(r.Context())),
@@ -81,4 +83,46 @@ func LimitBody(n int64) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// maxLoggedPath bounds the path in the access log: a client chooses it, and
+// a 64 KB path per request would fill the log as fast as it can send.
+const maxLoggedPath = 256
+
+// clip cuts s to at most n bytes, on a UTF-8 boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// RequestID is chi's RequestID, except that a client's X-Request-Id is kept
+// only when it looks like one (at most 64 bytes of letters, digits and
+// "-_.:"); anything else is replaced by our own, so the ID cannot carry
+// arbitrary data into every log line of the request.
+func RequestID(next http.Handler) http.Handler {
+	withID := middleware.RequestID(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !plausibleRequestID(id) {
+			r.Header.Del(middleware.RequestIDHeader)
+		}
+		withID.ServeHTTP(w, r)
+	})
+}
+
+func plausibleRequestID(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.:", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
