@@ -145,7 +145,12 @@ func TestHTTPConnectionBudget(t *testing.T) {
 	})
 
 	// Fill the budget again with silent connections: a real request evicts
-	// the oldest of them instead of being turned away.
+	// the oldest of them instead of being turned away. First let the
+	// health checks' connections close, or the last silent one would find
+	// the budget full and (rightly) evict the first.
+	waitFor(t, "the health checks' connections closed", 10*time.Second, func() bool {
+		return metricValue(t, n, "doithoai_http_conns_open") == float64(len(sockets))
+	})
 	var silent []net.Conn
 	for i := 0; len(sockets)+len(silent) < budget; i++ {
 		c, err := from(60+i).Dial("tcp", strings.TrimPrefix(n.URL, "http://"))
