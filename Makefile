@@ -4,7 +4,7 @@ BIN      := bin/doithoai
 PKGS     := ./...
 
 FUZZTIME       ?= 60s
-FUZZTIME_SHORT ?= 3s
+FUZZTIME_SHORT ?= 2s
 
 .PHONY: run test build vet lint bench bench-forum fmt clean fuzz vulncheck
 

@@ -4,7 +4,7 @@
 # package's testdata/fuzz/ run on every plain `go test` as well.
 #
 #   FUZZTIME=60s ./scripts/fuzz.sh          # what `make fuzz` runs
-#   FUZZTIME=3s QUIET=1 ./scripts/fuzz.sh   # what `make test` runs
+#   FUZZTIME=2s QUIET=1 ./scripts/fuzz.sh   # what `make test` runs
 #   FUZZ_ONLY=SIP ./scripts/fuzz.sh         # targets whose name matches
 #
 # One fuzzing worker (FUZZPARALLEL) by default: the suite runs on small
