@@ -3,7 +3,10 @@ GO       ?= go
 BIN      := bin/doithoai
 PKGS     := ./...
 
-.PHONY: run test build vet lint bench bench-forum fmt clean
+FUZZTIME       ?= 60s
+FUZZTIME_SHORT ?= 2s
+
+.PHONY: run test build vet lint bench bench-forum fmt clean fuzz vulncheck
 
 build:
 	$(GO) build -o $(BIN) ./cmd/doithoai
@@ -14,10 +17,22 @@ run: build
 	$(GO) run ./cmd/devstack -bin $(BIN)
 
 ## test: every test, against real PostgreSQL and Redis that the tests start themselves
+## (the fuzz seed corpora included), then a few seconds of fuzzing per target
 test:
 	@./scripts/install-deps.sh test
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	@FUZZTIME=$(FUZZTIME_SHORT) QUIET=1 GO=$(GO) ./scripts/fuzz.sh
+
+## fuzz: every fuzz target for FUZZTIME (60s) each, one after another
+fuzz:
+	@./scripts/install-deps.sh test
+	@FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh
+
+## vulncheck: govulncheck against a database built from the Go module proxy
+## (fails when our code calls a vulnerable function)
+vulncheck:
+	@GO=$(GO) ./scripts/govulncheck.sh
 
 vet:
 	$(GO) vet $(PKGS)
