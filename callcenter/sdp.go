@@ -104,7 +104,9 @@ func parseSDP(body []byte) (mediaDesc, error) {
 		case f == "8" || strings.HasPrefix(enc, "pcma/8000"):
 			md.Codecs = appendCodec(md.Codecs, PCMA)
 		case strings.HasPrefix(enc, "telephone-event/8000"):
-			if pt, err := strconv.Atoi(f); err == nil && md.DTMFPT < 0 {
+			// Dynamic payload types are 96-127 (RFC 3551); anything
+			// outside 0-127 cannot be an RTP payload type at all.
+			if pt, err := strconv.Atoi(f); err == nil && pt >= 0 && pt <= 127 && md.DTMFPT < 0 {
 				md.DTMFPT = pt
 			}
 		}

@@ -53,7 +53,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		return apperr.Invalidf("bad_json", "malformed JSON: %v", err)
 	}
-	if dec.More() {
+	// dec.More reports false before a stray ']' or '}', so look at the
+	// bytes themselves: only white space may follow the value.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
 		return apperr.Invalidf("bad_json", "unexpected data after the JSON object")
 	}
 	return nil
