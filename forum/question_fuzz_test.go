@@ -1,6 +1,7 @@
 package forum
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,7 +22,7 @@ import (
 func FuzzAskForm(f *testing.F) {
 	f.Add("title=H%E1%BB%8Fi+v%E1%BB%81+%C4%91%E1%BA%A5t+%C4%91ai&body=Xin+h%E1%BB%8Fi+th%E1%BB%A7+t%E1%BB%A5c+c%E1%BA%A5p+s%E1%BB%95&category=dat-dai&consent=1", "vi")
 	f.Add(`title="><script>alert(1)</script>&body=<img src=x onerror=alert(1)>xxxxxxxx&category=x&kind=complaint&visibility=public&name=A&consent=`, "en")
-	h, err := NewHandlers(nil, nil, "http://localhost:8080")
+	h, err := NewHandlers(nil, Options{BaseURL: "http://localhost:8080", SigningKey: func(context.Context) ([]byte, error) { return make([]byte, 32), nil }})
 	if err != nil {
 		f.Fatal(err)
 	}
