@@ -106,9 +106,6 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 	leg.dtmfPT = md.DTMFPT
 	leg.setRemote(md.Addr)
 	leg.start()
-	c.cdr.Agent = a.login
-	c.cdr.Outcome = OutcomeAgent
-	c.path("agent:" + a.login)
 
 	// Each direction is decoded to PCM and re-paced on the other leg's
 	// clock, which also transcodes PCMU↔PCMA. With consent both directions
@@ -138,6 +135,9 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 		}
 		e.removeLive(c.callID)
 	}()
+	c.cdr.Agent = a.login
+	c.cdr.Outcome = OutcomeAgent
+	c.path("agent:" + a.login) // after addLive: the desk shows the call from here on
 
 	select {
 	case <-ctx.Done():
