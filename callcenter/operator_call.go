@@ -167,14 +167,19 @@ func (c *call) operatorTicket(agentLogin string, mix *callMixer, bridgedAt time.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	t, err := e.store.CreateTicket(ctx, nt)
-	if err != nil {
-		if mix != nil && nt.RecordingPath != "" {
+	if t.ID == 0 {
+		if nt.RecordingPath != "" {
 			os.Remove(mix.rec.path) // no ticket will ever point at it
 		}
 		return fmt.Errorf("create operator call ticket: %w", err)
 	}
+	// The ticket exists; an error now is the on-phone answer not yet given
+	// through moderation (it is kept on the ticket as phone_answer).
 	e.metrics.tickets.Inc()
 	c.cdr.TicketID = &t.ID
 	c.path("ticket")
+	if err != nil {
+		return fmt.Errorf("operator call ticket %d stored, answer not recorded: %w", t.ID, err)
+	}
 	return nil
 }

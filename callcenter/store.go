@@ -17,6 +17,8 @@ type callStore interface {
 	// a call an operator answered with what they wrote on the desk, and its
 	// moderation item in one transaction and returns the ticket with its
 	// spoken number. The recording, if any, must already be complete on disk.
+	// A ticket with an ID and an error: stored, but the operator's on-phone
+	// answer could not be given through moderation yet.
 	CreateTicket(ctx context.Context, t NewTicket) (Ticket, error)
 	// CreateAbandonedCallback leaves a callback task for a caller who hung
 	// up while waiting for an operator.

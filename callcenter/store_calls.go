@@ -67,8 +67,11 @@ func (s *Store) createCallTicket(ctx context.Context, t NewTicket) (Ticket, erro
 		_, err = tx.Exec(ctx, `UPDATE hotline_tickets SET number = $2, item_id = $3 WHERE id = $1`, out.ID, it.TrackingCode, it.ID)
 		return err
 	})
-	if err != nil || note.Answer == "" {
-		return out, err
+	if err != nil {
+		return Ticket{}, err
+	}
+	if note.Answer == "" {
+		return out, nil
 	}
 	// The answer goes through the moderation service, so the item is
 	// answered by the operator in the audit log like any other answer.
