@@ -301,9 +301,73 @@ func TestHangupInQueueLeavesCallback(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `"kind":"abandoned"`) || !strings.Contains(w.Body.String(), number) {
 		t.Errorf("callbacks API: %s", w.Body)
 	}
+	// Without consent the number is not kept: no callback.
+	silent := newPhone(t, "0988999000")
+	silent.mustCall(pc.addr, "1022", "udp")
+	silent.press("12")
+	pc.steps.wait(t, silent, "consent:none")
+	pc.steps.wait(t, silent, "queue")
+	silent.hangup()
+	silentID := silent.dlg.InviteRequest.CallID().Value()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var cdrs int
+		pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_calls WHERE call_id = $1`, silentID).Scan(&cdrs)
+		if cdrs == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no CDR for the silent caller")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var callbacks int
+	pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_callbacks`).Scan(&callbacks)
+	if callbacks != 1 {
+		t.Errorf("%d callbacks; the caller without consent must leave none", callbacks)
+	}
+
 	var id int64
 	pc.pool.QueryRow(ctx, `SELECT id FROM hotline_callbacks`).Scan(&id)
 	if w := pc.postForm(t, "lan", "/hotline/callbacks/"+strconv.FormatInt(id, 10)+"/done", url.Values{"note": {"đã gọi lại"}}); w.Code != 303 {
 		t.Errorf("abandoned callback done: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestCallMixer: both directions are summed; a side that sends nothing
+// counts as silence once the other is ahead, so the track keeps the call's
+// length; the length limit stops the recording.
+func TestCallMixer(t *testing.T) {
+	rec, err := startRecording(t.TempDir(), "mix", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newCallMixer(rec, 2*time.Second)
+	caller, agent := tone(440, 1, 5000), tone(agentFreq, 0.5, 5000)
+	for i := 0; i+frameSamples <= len(caller); i += frameSamples {
+		m.fromCaller(caller[i : i+frameSamples])
+		if i < len(agent) {
+			m.fromAgent(agent[i : i+frameSamples])
+		}
+	}
+	for range 100 { // 2 s more of caller audio: the limit cuts it
+		m.fromCaller(caller[:frameSamples])
+	}
+	if err := m.finish(); err != nil {
+		t.Fatal(err)
+	}
+	pcm, err := readWAVFile(rec.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pcm) != 2*sampleRate {
+		t.Fatalf("recorded %d samples, want the 2 s limit (%d)", len(pcm), 2*sampleRate)
+	}
+	first, second := pcm[:sampleRate/2], pcm[sampleRate/2:sampleRate]
+	if goertzel(first, 440) < 0.3 || goertzel(first, agentFreq) < 0.3 {
+		t.Errorf("first half second not mixed: 440 %.2f, 1000 %.2f", goertzel(first, 440), goertzel(first, agentFreq))
+	}
+	if goertzel(second, 440) < 0.8 || goertzel(second, agentFreq) > 0.05 {
+		t.Errorf("after the agent fell silent: 440 %.2f, 1000 %.2f", goertzel(second, 440), goertzel(second, agentFreq))
 	}
 }
