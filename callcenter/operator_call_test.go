@@ -332,6 +332,14 @@ func TestHangupInQueueLeavesCallback(t *testing.T) {
 	if w := pc.postForm(t, "lan", "/hotline/callbacks/"+strconv.FormatInt(id, 10)+"/done", url.Values{"note": {"đã gọi lại"}}); w.Code != 303 {
 		t.Errorf("abandoned callback done: %d %s", w.Code, w.Body)
 	}
+	// Once done and past the retention, the number goes.
+	if _, err := pc.PurgePersonalData(ctx, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	pc.pool.QueryRow(ctx, `SELECT caller FROM hotline_callbacks WHERE id = $1`, id).Scan(&gotCaller)
+	if gotCaller != "" {
+		t.Errorf("caller %q kept past the retention", gotCaller)
+	}
 }
 
 // TestCallMixer: both directions are summed; a side that sends nothing
