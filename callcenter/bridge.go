@@ -106,21 +106,38 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 	leg.dtmfPT = md.DTMFPT
 	leg.setRemote(md.Addr)
 	leg.start()
-	c.cdr.Agent = a.login
-	c.cdr.Outcome = OutcomeAgent
-	c.path("agent:" + a.login)
 
 	// Each direction is decoded to PCM and re-paced on the other leg's
-	// clock, which also transcodes PCMU↔PCMA.
+	// clock, which also transcodes PCMU↔PCMA. With consent both directions
+	// are also mixed into the call's recording.
+	bridgedAt := e.now()
+	mix := c.startCallRecording()
 	toAgent, toCaller := &frameQueue{}, &frameQueue{}
-	c.rtp.setSink(toAgent.push)
+	callerSink, agentSink := toAgent.push, toCaller.push
+	if mix != nil {
+		callerSink = func(pcm []int16) { toAgent.push(pcm); mix.fromCaller(pcm) }
+		agentSink = func(pcm []int16) { toCaller.push(pcm); mix.fromAgent(pcm) }
+	}
+	c.rtp.setSink(callerSink)
 	leg.setSource(toAgent)
-	leg.setSink(toCaller.push)
+	leg.setSink(agentSink)
 	c.rtp.setSource(toCaller)
+	e.addLive(LiveCall{CallID: c.callID, Caller: c.caller, Hotline: c.hotline, Agent: a.login, Language: c.lang,
+		Topic: c.topic.Key, Since: bridgedAt, Recorded: mix != nil})
+	// Every answered call ends as a ticket, however it ends. The sinks are
+	// detached first so the recording is complete when it is finished.
 	defer func() {
 		c.rtp.setSink(nil)
 		c.rtp.setSource(nil)
+		leg.setSink(nil)
+		if terr := c.operatorTicket(a.login, mix, bridgedAt); terr != nil {
+			e.log.Error("hotline: operator call ticket failed", "call", c.callID, "err", terr)
+		}
+		e.removeLive(c.callID)
 	}()
+	c.cdr.Agent = a.login
+	c.cdr.Outcome = OutcomeAgent
+	c.path("agent:" + a.login) // after addLive: the desk shows the call from here on
 
 	select {
 	case <-ctx.Done():

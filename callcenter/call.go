@@ -37,8 +37,11 @@ type call struct {
 	cancel context.CancelCauseFunc
 
 	// Owned by the call goroutine.
-	cdr  CDR
-	lang string
+	cdr       CDR
+	lang      string
+	topic     TopicOption // chosen in the topic menu
+	consent   string      // how the caller agreed to recording ("" not yet / no)
+	consentAt time.Time
 }
 
 func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *net.UDPConn, offer *mediaDesc) *call {

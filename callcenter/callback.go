@@ -11,14 +11,17 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Callback is the task of phoning a citizen back with the answer a
-// moderator wrote to their hotline ticket.
+// Callback is the task of phoning a citizen back: with the answer a
+// moderator wrote to their hotline ticket (kind "answer"), or because they
+// hung up while waiting for an operator (kind "abandoned", no ticket).
 type Callback struct {
 	ID           int64      `json:"id"`
-	TicketID     int64      `json:"ticket_id"`
+	Kind         string     `json:"kind"`
+	TicketID     *int64     `json:"ticket_id"`
 	TicketNumber string     `json:"ticket_number"`
 	Caller       string     `json:"caller"`
 	Language     string     `json:"language"`
+	Topic        string     `json:"topic"`
 	Answer       string     `json:"answer"`
 	DueAt        time.Time  `json:"due_at"`
 	Status       string     `json:"status"`
@@ -32,6 +35,12 @@ type Callback struct {
 const (
 	CallbackOpen = "open"
 	CallbackDone = "done"
+)
+
+// Callback kinds.
+const (
+	CallbackAnswer    = "answer"
+	CallbackAbandoned = "abandoned"
 )
 
 // decisionHandler carries moderation decisions on hotline tickets back to
@@ -50,6 +59,15 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 	if err != nil {
 		return apperr.Invalidf("bad_ref", "hotline ticket ref %q", d.Item.Ref)
 	}
+	// An operator's answer given on the phone needs no callback: the
+	// caller heard it.
+	var onPhone bool
+	if err := tx.QueryRow(ctx, `SELECT phone_answer <> '' AND phone_answer = $2 FROM hotline_tickets WHERE id = $1`, id, d.Body).Scan(&onPhone); err != nil {
+		return err
+	}
+	if onPhone {
+		return nil
+	}
 	// Call back now if the office is open, else at the next opening.
 	due := h.now()
 	if !h.hours.Open(due) {
@@ -62,10 +80,11 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 	return err
 }
 
-const callbackColumns = `c.id, c.ticket_id, coalesce(t.number, ''), t.caller, t.language, c.answer, c.due_at, c.status,
-	u.login, c.done_at, c.note, '/api/v1/hotline/tickets/' || t.id || '/recording'`
+const callbackColumns = `c.id, c.kind, c.ticket_id, coalesce(t.number, ''), coalesce(t.caller, c.caller), coalesce(t.language, c.language),
+	coalesce(t.topic, c.topic), c.answer, c.due_at, c.status, u.login, c.done_at, c.note,
+	CASE WHEN coalesce(t.recording_path, '') <> '' THEN '/api/v1/hotline/tickets/' || t.id || '/recording' ELSE '' END`
 
-const callbackFrom = ` FROM hotline_callbacks c JOIN hotline_tickets t ON t.id = c.ticket_id LEFT JOIN users u ON u.id = c.done_by `
+const callbackFrom = ` FROM hotline_callbacks c LEFT JOIN hotline_tickets t ON t.id = c.ticket_id LEFT JOIN users u ON u.id = c.done_by `
 
 // FindCallbacks lists callbacks with status ("" for all), due first.
 func (s *Store) FindCallbacks(ctx context.Context, status string, limit int) ([]Callback, error) {

@@ -3,6 +3,7 @@ package callcenter
 import (
 	"context"
 	"errors"
+	"html/template"
 	"log/slog"
 	"time"
 
@@ -49,7 +50,7 @@ func New(d Deps) (*Center, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd, err := web.NewRenderer(templatesFS, "templates", nil)
+	rd, err := web.NewRenderer(templatesFS, "templates", template.FuncMap{"noteForm": newNoteForm})
 	if err != nil {
 		return nil, err
 	}

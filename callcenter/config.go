@@ -38,6 +38,7 @@ type Config struct {
 	AgentRingTimeout time.Duration  // one agent rings this long before the next is tried
 	VoicemailMax     time.Duration  // longest recording
 	VoicemailMin     time.Duration  // shorter recordings make no ticket
+	CallRecordingMax time.Duration  // an operator call is recorded (with consent) up to this long; the call goes on
 	ConsentOnSilence bool           // staying on the line after the consent prompt counts as consent
 	Hours            Hours          // business hours and holidays
 	DefaultLanguage  string         // prompts language before the caller chooses
@@ -75,6 +76,7 @@ func DefaultConfig() Config {
 		AgentRingTimeout: 20 * time.Second,
 		VoicemailMax:     3 * time.Minute,
 		VoicemailMin:     time.Second,
+		CallRecordingMax: time.Hour,
 		Hours:            h,
 		DefaultLanguage:  "vi",
 		ShutdownGrace:    10 * time.Second,
@@ -190,6 +192,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	dur("HOTLINE_AGENT_WAIT", &c.AgentWait)
 	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
 	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
+	dur("HOTLINE_CALL_RECORDING_MAX", &c.CallRecordingMax)
 	dur("HOTLINE_DIGIT_TIMEOUT", &c.DigitTimeout)
 	if v := getenv("HOTLINE_CONSENT_ON_SILENCE"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -255,6 +258,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.AgentWait, d.AgentWait)
 	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
 	setDur(&c.VoicemailMax, d.VoicemailMax)
+	setDur(&c.CallRecordingMax, d.CallRecordingMax)
 	setDur(&c.ShutdownGrace, d.ShutdownGrace)
 	setDur(&c.SIPTCPMessageTimeout, d.SIPTCPMessageTimeout)
 	setDur(&c.SIPTCPIdleTimeout, d.SIPTCPIdleTimeout)

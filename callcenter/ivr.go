@@ -2,6 +2,7 @@ package callcenter
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -44,10 +45,19 @@ func (c *call) runIVR(ctx context.Context) error {
 		return c.goodbye(ctx, err)
 	}
 	topic, _ := menu.topic(d)
+	c.topic = topic
 	c.cdr.Topic = topic.Key
 	c.path("topic:" + topic.Digit + ":" + topic.Key)
 
 	if open && topic.Route == RouteAgent {
+		// Consent is asked before the queue: it decides whether the call
+		// with the operator is recorded and whether the number may be kept
+		// for a callback if the caller gives up waiting.
+		if e.agents.registered() > 0 {
+			if err := c.askCallConsent(ctx); err != nil {
+				return err
+			}
+		}
 		bridged, err := c.queueForAgent(ctx)
 		if err != nil || bridged {
 			return err
@@ -145,6 +155,9 @@ func (c *call) queueForAgent(ctx context.Context) (bool, error) {
 	for {
 		select {
 		case <-ctx.Done():
+			if errors.Is(context.Cause(ctx), errCallerHangup) {
+				c.leaveAbandonedCallback()
+			}
 			return false, ctx.Err()
 		case <-deadline.C:
 			c.path("queue:timeout")
@@ -175,4 +188,41 @@ func itoa(n int) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+// askCallConsent asks the consent question before the agent queue.
+func (c *call) askCallConsent(ctx context.Context) error {
+	c.path("consent_ask")
+	consent, err := c.askConsent(ctx)
+	if err != nil {
+		return err
+	}
+	if consent != "" {
+		c.consent, c.consentAt = consent, c.e.now()
+		c.path("consent:" + consent)
+	}
+	return nil
+}
+
+// leaveAbandonedCallback records a caller who hung up in the queue as a
+// callback task, if they agreed to the consent prompt (their number is
+// kept only then) and have a number to call.
+func (c *call) leaveAbandonedCallback() {
+	e := c.e
+	if c.consent == "" || c.caller == "" {
+		return
+	}
+	now := e.now()
+	due := now
+	if !e.cfg.Hours.Open(due) {
+		due = e.cfg.Hours.NextOpening(due)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := e.store.CreateAbandonedCallback(ctx, AbandonedCall{CallID: c.callID, Caller: c.caller, Language: c.lang, Topic: c.topic.Key, At: now, Due: due})
+	if err != nil {
+		e.log.Error("hotline: saving the abandoned call's callback failed", "call", c.callID, "err", err)
+		return
+	}
+	c.path("queue:abandoned_callback")
 }

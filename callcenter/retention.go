@@ -52,5 +52,13 @@ func (c *Center) PurgePersonalData(ctx context.Context, before time.Time) (int, 
 	if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_calls SET caller = '' WHERE started_at < $1 AND caller <> ''`, before); err != nil {
 		return 0, err
 	}
+	// Notes of a call whose ticket was never made (the node died mid-call).
+	if _, err := c.store.pool.Exec(ctx, `DELETE FROM hotline_call_notes WHERE updated_at < $1`, before); err != nil {
+		return 0, err
+	}
+	// Abandoned calls' callbacks keep the number until they are done.
+	if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_callbacks SET caller = '' WHERE kind = 'abandoned' AND status = 'done' AND created_at < $1 AND caller <> ''`, before); err != nil {
+		return 0, err
+	}
 	return len(olds), nil
 }

@@ -23,6 +23,7 @@ func (c *Center) Routes(r chi.Router) {
 		r.Method(http.MethodGet, "/api/v1/hotline/agents", web.Handler(c.handleAgentIndex))
 		r.Method(http.MethodGet, "/hotline", web.Handler(c.handleDesk))
 		r.Method(http.MethodPost, "/hotline/callbacks/{id}/done", web.Handler(c.handleDeskCallbackDone))
+		r.Method(http.MethodPost, "/hotline/call-notes", web.Handler(c.handleDeskCallNote))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(auth.RequireRole(identity.RoleAdmin))

@@ -56,6 +56,7 @@ type engine struct {
 	mu    sync.Mutex
 	calls map[string]*call     // UAS dialogs with callers
 	legs  map[string]*agentLeg // UAC dialogs with agents
+	live  map[string]LiveCall  // calls bridged to an operator, by Call-ID (the desk shows them)
 
 	// onStep, if set before serving, sees every IVR step (tests wait on it).
 	onStep func(callID, step string)
@@ -107,6 +108,7 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 		nonces:        nonces{secret: cfg.NonceSecret},
 		calls:         map[string]*call{},
 		legs:          map[string]*agentLeg{},
+		live:          map[string]LiveCall{},
 	}
 	e.agents = newAgentPool(e.now, e.metrics.agents)
 	e.tm = newTransportMetrics(d.reg)

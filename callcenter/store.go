@@ -13,10 +13,16 @@ type callStore interface {
 	// Menu returns the current IVR menu (the seeded DefaultMenu if an admin
 	// never saved one).
 	Menu(ctx context.Context) (Menu, error)
-	// CreateTicket stores a voicemail ticket and its moderation item in one
-	// transaction and returns the ticket with its spoken number. The
-	// recording must already be complete on disk.
+	// CreateTicket stores a voicemail ticket, or (Agent set) the ticket of
+	// a call an operator answered with what they wrote on the desk, and its
+	// moderation item in one transaction and returns the ticket with its
+	// spoken number. The recording, if any, must already be complete on disk.
+	// A ticket with an ID and an error: stored, but the operator's on-phone
+	// answer could not be given through moderation yet.
 	CreateTicket(ctx context.Context, t NewTicket) (Ticket, error)
+	// CreateAbandonedCallback leaves a callback task for a caller who hung
+	// up while waiting for an operator.
+	CreateAbandonedCallback(ctx context.Context, a AbandonedCall) error
 	// SaveCDR records a finished call.
 	SaveCDR(ctx context.Context, cdr CDR) error
 }
@@ -29,22 +35,35 @@ type AgentDirectory interface {
 	AgentHA1(ctx context.Context, login string) (ha1 string, ok bool, err error)
 }
 
-// NewTicket is a voicemail question ready to become a ticket.
+// NewTicket is a voicemail question, or a call an operator answered, ready
+// to become a ticket.
 type NewTicket struct {
 	CallID        string
+	Agent         string // login of the operator who answered; "" for voicemail
 	Caller        string // caller number (From user)
 	Hotline       string // hotline number dialled
 	Language      string
 	Topic         string // TopicOption.Key
 	Category      string
-	RecordingPath string // relative to DATA_DIR
+	RecordingPath string // relative to DATA_DIR; "" when the caller did not consent
 	Duration      time.Duration
-	Consent       string // how consent was given: "dtmf:1", "silence"
+	Consent       string // how consent was given: "dtmf:1", "silence"; "" for none (operator calls only)
 	ConsentAt     time.Time
 	IVRPath       []string
 	ReceivedAt    time.Time
 	OutOfHours    bool
 	CallbackDue   *time.Time // set for out-of-hours calls: next working morning
+}
+
+// AbandonedCall is a caller who hung up in the agent queue after agreeing
+// to the consent prompt: their number is kept to call them back.
+type AbandonedCall struct {
+	CallID   string
+	Caller   string
+	Language string
+	Topic    string
+	At       time.Time
+	Due      time.Time // now in office hours, else the next opening
 }
 
 // Ticket is a stored voicemail ticket.

@@ -10,11 +10,12 @@ import (
 // MemoryStore keeps tickets and CDRs in memory. It backs the tests and the
 // sipload benchmark's stand-alone server; production uses Store.
 type MemoryStore struct {
-	mu      sync.Mutex
-	menu    Menu
-	Tickets []MemoryTicket
-	CDRs    []CDR
-	agents  map[string]string // login → HA1
+	mu        sync.Mutex
+	menu      Menu
+	Tickets   []MemoryTicket
+	CDRs      []CDR
+	Abandoned []AbandonedCall
+	agents    map[string]string // login → HA1
 }
 
 // MemoryTicket is a ticket as MemoryStore keeps it.
@@ -60,6 +61,13 @@ func (m *MemoryStore) CreateTicket(ctx context.Context, t NewTicket) (Ticket, er
 			return tk, nil
 		}
 	}
+}
+
+func (m *MemoryStore) CreateAbandonedCallback(ctx context.Context, a AbandonedCall) error {
+	m.mu.Lock()
+	m.Abandoned = append(m.Abandoned, a)
+	m.mu.Unlock()
+	return nil
 }
 
 func (m *MemoryStore) SaveCDR(ctx context.Context, cdr CDR) error {

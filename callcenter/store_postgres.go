@@ -74,6 +74,9 @@ func Seed(ctx context.Context, tx pgx.Tx) error {
 // CreateTicket stores the ticket and enqueues its moderation item in one
 // transaction; the ticket number is the item's tracking code.
 func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (Ticket, error) {
+	if t.Agent != "" {
+		return s.createCallTicket(ctx, t)
+	}
 	var out Ticket
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `

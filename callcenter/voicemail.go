@@ -20,12 +20,15 @@ import (
 // hang-up, RTP loss or shutdown still becomes a ticket once it is on disk.
 func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) error {
 	e := c.e
-	consent, err := c.askConsent(ctx)
-	if err != nil || consent == "" {
-		return c.goodbye(ctx, err)
+	consent, consentAt := c.consent, c.consentAt // given before the agent queue
+	if consent == "" {
+		var err error
+		if consent, err = c.askConsent(ctx); err != nil || consent == "" {
+			return c.goodbye(ctx, err)
+		}
+		consentAt = e.now()
+		c.path("consent:" + consent)
 	}
-	consentAt := e.now()
-	c.path("consent:" + consent)
 
 	if _, err := c.play(ctx, false, c.prompt(PromptVoicemail), silence(200), beep); err != nil {
 		return err

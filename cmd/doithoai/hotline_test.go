@@ -135,3 +135,74 @@ func TestHotlineDesk(t *testing.T) {
 	}
 	wantError(t, newClient(t, n).Do("GET", "/api/v1/hotline/callbacks", nil, nil), 401, "login_required")
 }
+
+// TestHotlineDeskOperatorCall: on the real app, the desk lists a call an
+// operator answered with a summary form; the form needs the CSRF token,
+// and a summary saved after the call becomes the item's content with an
+// audit entry by the moderator. A caller who hung up in the queue is a
+// callback on the desk. Leaders see neither number nor form.
+func TestHotlineDeskOperatorCall(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	ctx := context.Background()
+	pool, err := db.Open(ctx, n.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := callcenter.NewStore(pool, moderation.NewService(pool, time.Minute, testenv.Logger(t)))
+	const number, callID = "0933444555", "op-call-1"
+	if _, err := store.CreateTicket(ctx, callcenter.NewTicket{CallID: callID, Agent: "mod1", Caller: number, Hotline: "1022", Language: "vi",
+		Topic: "land", Duration: 40 * time.Second, IVRPath: []string{"greeting", "lang:1:vi", "topic:1:land"}, ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateAbandonedCallback(ctx, callcenter.AbandonedCall{CallID: "gone-1", Caller: "0944000111", Language: "vi", Topic: "other",
+		At: time.Now(), Due: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	m := newClient(t, n)
+	m.MustLogin("mod1", "mod1-password")
+	r := m.Do("GET", "/hotline", nil, nil)
+	page, _ := io.ReadAll(r.Body)
+	for _, want := range []string{number, `value="` + callID + `"`, "0944000111", "kind-abandoned"} {
+		if r.StatusCode != 200 || !strings.Contains(string(page), want) {
+			t.Fatalf("desk (%d) lacks %q", r.StatusCode, want)
+		}
+	}
+	post := func(form url.Values) int {
+		req, _ := http.NewRequest("POST", n.URL+"/hotline/call-notes", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := m.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	const summary = "Bà hỏi thủ tục tách thửa; đã hướng dẫn nộp hồ sơ tại xã."
+	if code := post(url.Values{"call_id": {callID}, "summary": {summary}}); code != 403 {
+		t.Errorf("summary without CSRF token: %d, want 403", code)
+	}
+	if code := post(url.Values{"call_id": {callID}, "summary": {summary}, "csrf_token": {m.csrf()}}); code != 303 {
+		t.Fatalf("summary: %d, want 303", code)
+	}
+	var list struct{ Items []item }
+	m.Do("GET", "/api/v1/moderation/items?source=hotline_ticket", nil, &list)
+	if len(list.Items) != 1 || !strings.Contains(list.Items[0].Content, summary) {
+		t.Fatalf("hotline items after the summary: %+v", list.Items)
+	}
+	var full item
+	m.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", list.Items[0].ID), nil, &full)
+	if h := full.History; len(h) < 2 || h[len(h)-1].Action != moderation.ActionAmend || h[len(h)-1].Actor != "mod1" {
+		t.Errorf("history: %+v", full.History)
+	}
+
+	MustCreateUser(t, n, "leader", "leader-opcall", "leader-password")
+	l := newClient(t, n)
+	l.MustLogin("leader-opcall", "leader-password")
+	r = l.Do("GET", "/hotline", nil, nil)
+	page, _ = io.ReadAll(r.Body)
+	if r.StatusCode != 200 || strings.Contains(string(page), number) || strings.Contains(string(page), "0944000111") || strings.Contains(string(page), `name="summary"`) {
+		t.Errorf("leader's desk (%d) shows a number or the summary form", r.StatusCode)
+	}
+}
