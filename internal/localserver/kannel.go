@@ -39,7 +39,8 @@ type Kannel struct {
 // SMS is a message the fake SMSC received.
 type SMS struct {
 	From, To, Text string
-	Coding         string // "text" or "ucs-2", as fakesmsc prints it
+	Coding         string // "text" or "ucs-2"
+	Parts          int    // how many SMS it was sent as (concatenated)
 }
 
 // ErrNoKannel is returned when Kannel's binaries are missing.
@@ -199,9 +200,13 @@ func (k *Kannel) spawn(bin string, args []string, logName string, out io.WriteCl
 	return nil
 }
 
-// read parses fakesmsc's lines "Got message N: <from to coding data>".
+// read parses fakesmsc's lines "Got message N: <from to coding data>",
+// or "<from to udh UDH data DATA>" for a part of a concatenated message;
+// parts are put together into one SMS once all have arrived.
 func (k *Kannel) read(r io.Reader) {
+	parts := map[string][][]byte{}
 	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		i, j := strings.Index(line, "Got message"), strings.LastIndexByte(line, '>')
@@ -216,7 +221,43 @@ func (k *Kannel) read(r io.Reader) {
 		if len(f) < 4 {
 			continue
 		}
-		m := SMS{From: f[0], To: f[1], Coding: f[2], Text: decodeFake(f[2], f[3])}
+		m := SMS{From: f[0], To: f[1], Coding: f[2], Parts: 1}
+		if f[2] != "udh" {
+			m.Text = decodeFake(f[2], f[3])
+		} else {
+			udhData := strings.SplitN(f[3], " data ", 2)
+			if len(udhData) != 2 {
+				continue
+			}
+			udh, _ := url.QueryUnescape(udhData[0])
+			data, _ := url.QueryUnescape(udhData[1])
+			// 05 00 03 ref total seq: 8-bit concatenation reference.
+			if len(udh) < 6 || udh[1] != 0 || udh[2] != 3 || udh[4] == 0 || udh[5] == 0 || udh[5] > udh[4] {
+				continue
+			}
+			key := fmt.Sprintf("%s %s %d", m.From, m.To, udh[3])
+			if parts[key] == nil {
+				parts[key] = make([][]byte, udh[4])
+			}
+			parts[key][udh[5]-1] = []byte(data)
+			var all []byte
+			complete := true
+			for _, p := range parts[key] {
+				complete = complete && p != nil
+				all = append(all, p...)
+			}
+			if !complete {
+				continue
+			}
+			delete(parts, key)
+			m.Parts = int(udh[4])
+			// fakesmsc does not print the coding of parts: UCS-2 is told
+			// by its high bytes (below 0x20 for Latin and Vietnamese).
+			m.Coding, m.Text = "text", string(all)
+			if looksUCS2(all) {
+				m.Coding, m.Text = "ucs-2", decodeUCS2(all)
+			}
+		}
 		k.mu.Lock()
 		k.msgs = append(k.msgs, m)
 		close(k.wake)
@@ -225,8 +266,20 @@ func (k *Kannel) read(r io.Reader) {
 	}
 }
 
-// decodeFake decodes fakesmsc's URL-encoded data; UCS-2 is big-endian
-// UTF-16.
+func looksUCS2(b []byte) bool {
+	if len(b) == 0 || len(b)%2 != 0 {
+		return false
+	}
+	low := 0
+	for i := 0; i < len(b); i += 2 {
+		if b[i] < 0x20 {
+			low++
+		}
+	}
+	return low*2 > len(b)/2
+}
+
+// decodeFake decodes fakesmsc's URL-encoded data.
 func decodeFake(coding, data string) string {
 	raw, err := url.QueryUnescape(data)
 	if err != nil {
@@ -235,7 +288,11 @@ func decodeFake(coding, data string) string {
 	if coding != "ucs-2" && coding != "ucs2" {
 		return raw
 	}
-	b := []byte(raw)
+	return decodeUCS2([]byte(raw))
+}
+
+// decodeUCS2 decodes big-endian UTF-16.
+func decodeUCS2(b []byte) string {
 	u := make([]uint16, len(b)/2)
 	for i := range u {
 		u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
