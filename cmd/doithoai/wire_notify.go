@@ -12,6 +12,7 @@ import (
 // admins' view of the outbox.
 type notifyDomain struct {
 	handlers *notify.Handlers
+	store    *notify.Store
 	worker   *notify.Worker // nil when neither SMS_GATEWAY_URL nor SMTP_URL is set
 }
 
@@ -42,7 +43,8 @@ func (a *app) wireNotify() error {
 		}
 		senders[notify.ChannelEmail] = m
 	}
-	a.notify = &notifyDomain{handlers: notify.NewHandlers(notify.NewStore(a.pool))}
+	store := notify.NewStore(a.pool)
+	a.notify = &notifyDomain{handlers: notify.NewHandlers(store), store: store}
 	if len(senders) > 0 {
 		a.notify.worker = notify.NewWorker(a.pool, a.log, senders)
 	}

@@ -91,3 +91,15 @@ func (h *Handlers) handleIndex(w http.ResponseWriter, r *http.Request) error {
 	web.JSON(w, http.StatusOK, map[string]any{"notifications": rows})
 	return nil
 }
+
+// PurgePersonalData deletes outbox rows created before before (their
+// recipient is a phone number or an address, their text may quote the
+// answer), except pending ones of items still open, as moderation keeps
+// those items' contact.
+func (s *Store) PurgePersonalData(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `
+		DELETE FROM notification_outbox o USING moderation_items i
+		WHERE i.id = o.item_id AND o.created_at < $1
+		  AND (o.status <> 'pending' OR i.status NOT IN ('pending', 'approved', 'info_requested'))`, before)
+	return tag.RowsAffected(), err
+}

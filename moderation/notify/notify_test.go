@@ -385,3 +385,30 @@ func TestRecipients(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleRowsExpire: a notification that could not be sent within
+// MaxAge is dead, never sent late.
+func TestStaleRowsExpire(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	k := testenv.Kannel(t)
+	it := f.submit(t, "0912345678", true, "vi")
+	if _, err := f.pool.Exec(context.Background(), `UPDATE notification_outbox SET created_at = now() - interval '73 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(f, map[string]notify.Sender{notify.ChannelSMS: kannelSender(t, k)}, t)
+	if sent, err := w.SendOne(context.Background()); sent || err != nil {
+		t.Fatalf("a stale row was sent: %v %v", sent, err)
+	}
+	if n, err := w.Expire(context.Background()); n != 1 || err != nil {
+		t.Fatalf("expired %d %v, want 1", n, err)
+	}
+	var status, lastErr string
+	_ = f.pool.QueryRow(context.Background(), `SELECT status, last_error FROM notification_outbox WHERE item_id = $1`, it.ID).Scan(&status, &lastErr)
+	if status != "dead" || !strings.HasPrefix(lastErr, "expired") {
+		t.Errorf("stale row %s %q, want dead, expired", status, lastErr)
+	}
+	if len(k.Messages()) != 0 {
+		t.Errorf("SMS sent: %+v", k.Messages())
+	}
+}

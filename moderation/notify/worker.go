@@ -36,6 +36,10 @@ type Worker struct {
 	MaxAttempts int
 	// SendTimeout bounds one gateway call.
 	SendTimeout time.Duration
+	// MaxAge: a row not sent this long after its event is dead, not sent
+	// (a gateway configured, or back, after days would otherwise tell
+	// citizens stale news).
+	MaxAge time.Duration
 }
 
 // NewWorker returns a worker for the channels that have a sender (nil
@@ -48,7 +52,8 @@ func NewWorker(pool *pgxpool.Pool, log *slog.Logger, senders map[string]Sender) 
 		}
 	}
 	return &Worker{pool: pool, senders: s, Log: log, Poll: 5 * time.Second, Batch: 20,
-		BaseDelay: 30 * time.Second, MaxDelay: time.Hour, MaxAttempts: 12, SendTimeout: 20 * time.Second}
+		BaseDelay: 30 * time.Second, MaxDelay: time.Hour, MaxAttempts: 12, SendTimeout: 20 * time.Second,
+		MaxAge: 72 * time.Hour}
 }
 
 // Channels lists the channels this worker sends.
@@ -68,6 +73,9 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
 	for {
+		if _, err := w.Expire(ctx); err != nil && ctx.Err() == nil {
+			w.Log.Warn("notification outbox", "err", err)
+		}
 		for i := 0; i < w.Batch; i++ {
 			sent, err := w.SendOne(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -97,8 +105,8 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 	var attempts int
 	err = tx.QueryRow(ctx, `
 		SELECT id, channel, recipient, subject, body, body_html, language, attempts FROM notification_outbox
-		WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1)
-		ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, w.Channels()).
+		WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1) AND created_at > now() - $2::interval
+		ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, w.Channels(), w.MaxAge.String()).
 		Scan(&m.ID, &m.Channel, &m.Recipient, &m.Subject, &m.Body, &m.HTML, &m.Language, &attempts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -138,6 +146,14 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 	}
 	w.Log.Warn("notification not sent", "id", m.ID, "channel", m.Channel, "attempts", attempts, "status", status, "err", msg)
 	return true, tx.Commit(fin)
+}
+
+// Expire marks dead the pending rows of this worker's channels older than
+// MaxAge, and reports how many.
+func (w *Worker) Expire(ctx context.Context) (int64, error) {
+	tag, err := w.pool.Exec(ctx, `UPDATE notification_outbox SET status = 'dead', last_error = 'expired: not sent within ' || $2
+		WHERE status = 'pending' AND channel = ANY($1) AND created_at <= now() - $2::interval`, w.Channels(), w.MaxAge.String())
+	return tag.RowsAffected(), err
 }
 
 // backoff is the wait after the attempts-th failure.
