@@ -7,11 +7,19 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -28,6 +36,7 @@ func main() {
 	dir := flag.String("dir", "", "directory the messages are written to")
 	user := flag.String("user", "", "require AUTH PLAIN with this user (and -pass)")
 	pass := flag.String("pass", "", "password of -user")
+	certOut := flag.String("starttls-cert", "", "offer STARTTLS with a fresh self-signed certificate for 127.0.0.1, written (PEM) to this file")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("devsmtp: -dir is required")
@@ -41,6 +50,13 @@ func main() {
 	s.AllowInsecureAuth = true // loopback only
 	s.ReadTimeout, s.WriteTimeout = time.Minute, time.Minute
 	s.MaxMessageBytes = 10 << 20
+	if *certOut != "" {
+		cfg, err := selfSigned(*certOut)
+		if err != nil {
+			log.Fatal(err)
+		}
+		s.TLSConfig = cfg
+	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
@@ -54,11 +70,15 @@ type backend struct {
 	seq             atomic.Int64
 }
 
-func (b *backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{b: b}, nil }
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	_, tls := c.TLSConnectionState()
+	return &session{b: b, tls: tls}, nil
+}
 
 type session struct {
 	b      *backend
 	authed bool
+	tls    bool // the session runs over TLS (after STARTTLS)
 	from   string
 	to     []string
 }
@@ -90,7 +110,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (s *session) Data(r io.Reader) error {
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "X-Envelope-From: %s\r\nX-Envelope-To: %s\r\n", s.from, strings.Join(s.to, ", "))
+	fmt.Fprintf(&buf, "X-Envelope-From: %s\r\nX-Envelope-To: %s\r\nX-Envelope-TLS: %t\r\n", s.from, strings.Join(s.to, ", "), s.tls)
 	if _, err := io.Copy(&buf, r); err != nil {
 		return err
 	}
@@ -105,3 +125,31 @@ func (s *session) Data(r io.Reader) error {
 
 func (s *session) Reset()        { s.from, s.to = "", nil }
 func (s *session) Logout() error { return nil }
+
+// selfSigned makes a certificate for 127.0.0.1 and localhost and writes it
+// to path, for the client to trust.
+func selfSigned(path string) (*tls.Config, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "devsmtp"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:     []string{"localhost"},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, nil
+}

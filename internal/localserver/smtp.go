@@ -19,17 +19,26 @@ import (
 // message it accepts to a file in Dir.
 type SMTP struct {
 	Addr, Dir, User, Password string
-	cmd                       *exec.Cmd
+	// CertFile is the PEM certificate the server offers STARTTLS with
+	// (empty when started without it).
+	CertFile string
+	cmd      *exec.Cmd
 	done                      chan error
 }
 
 // StartSMTP runs the devsmtp binary bin (built by the caller, e.g. with
 // `go build ./cmd/devsmtp`) on a free loopback port, requiring AUTH PLAIN
-// with user and password when user is set.
-func StartSMTP(ctx context.Context, bin, dir, user, password string) (*SMTP, error) {
+// with user and password when user is set, and offering STARTTLS (with a
+// self-signed certificate, see CertFile) when starttls is set.
+func StartSMTP(ctx context.Context, bin, dir, user, password string, starttls bool) (*SMTP, error) {
 	mailDir := filepath.Join(dir, "mail")
 	s := &SMTP{Dir: mailDir, User: user, Password: password, done: make(chan error, 1)}
-	s.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-dir", mailDir, "-user", user, "-pass", password)
+	args := []string{"-addr", "127.0.0.1:0", "-dir", mailDir, "-user", user, "-pass", password}
+	if starttls {
+		s.CertFile = filepath.Join(dir, "cert.pem")
+		args = append(args, "-starttls-cert", s.CertFile)
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	logf, err := os.Create(filepath.Join(dir, "devsmtp.log"))
 	if err != nil {

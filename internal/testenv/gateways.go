@@ -35,6 +35,18 @@ var (
 // it is stopped when t ends.
 func SMTP(t testing.TB) *localserver.SMTP {
 	t.Helper()
+	return startSMTP(t, false)
+}
+
+// SMTPStartTLS is SMTP offering STARTTLS with a self-signed certificate
+// (its CertFile) that clients must be told to trust.
+func SMTPStartTLS(t testing.TB) *localserver.SMTP {
+	t.Helper()
+	return startSMTP(t, true)
+}
+
+func startSMTP(t testing.TB, starttls bool) *localserver.SMTP {
+	t.Helper()
 	devsmtpOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "doithoai-devsmtp-")
 		if err != nil {
@@ -50,7 +62,7 @@ func SMTP(t testing.TB) *localserver.SMTP {
 	if devsmtpErr != nil {
 		t.Fatalf("testenv: build devsmtp: %v", devsmtpErr)
 	}
-	s, err := localserver.StartSMTP(context.Background(), devsmtpBin, t.TempDir(), "notify", "smtp-test")
+	s, err := localserver.StartSMTP(context.Background(), devsmtpBin, t.TempDir(), "notify", "smtp-test", starttls)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

@@ -2,7 +2,9 @@ package notify_test
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -410,5 +412,46 @@ func TestStaleRowsExpire(t *testing.T) {
 	}
 	if len(k.Messages()) != 0 {
 		t.Errorf("SMS sent: %+v", k.Messages())
+	}
+}
+
+// TestEmailOverStartTLS: a server that offers STARTTLS gets the message
+// over TLS, with its certificate verified: a client that does not trust it
+// fails instead of falling back to clear text.
+func TestEmailOverStartTLS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	srv := testenv.SMTPStartTLS(t)
+	f.submit(t, "dan@example.vn", true, "vi")
+	untrusting, err := notify.NewSMTP(srv.URL(), "thongbao@doithoai.example.vn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(f, map[string]notify.Sender{notify.ChannelEmail: untrusting}, t)
+	if sent, err := w.SendOne(context.Background()); !sent || err != nil {
+		t.Fatalf("attempt: %v %v", sent, err)
+	}
+	var lastErr string
+	_ = f.pool.QueryRow(context.Background(), `SELECT last_error FROM notification_outbox`).Scan(&lastErr)
+	if !strings.Contains(lastErr, "starttls") {
+		t.Fatalf("an untrusted certificate gave last_error %q, want a STARTTLS failure", lastErr)
+	}
+	pemBytes, err := os.ReadFile(srv.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusting, _ := notify.NewSMTP(srv.URL(), "thongbao@doithoai.example.vn")
+	trusting.TLSConfig.RootCAs = x509.NewCertPool()
+	trusting.TLSConfig.RootCAs.AppendCertsFromPEM(pemBytes)
+	if _, err := f.pool.Exec(context.Background(), `UPDATE notification_outbox SET next_attempt_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	w = newWorker(f, map[string]notify.Sender{notify.ChannelEmail: trusting}, t)
+	if sent, err := w.SendOne(context.Background()); !sent || err != nil {
+		t.Fatalf("send: %v %v", sent, err)
+	}
+	msgs, err := srv.Messages()
+	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0], "X-Envelope-TLS: true") || !strings.Contains(msgs[0], "X-Envelope-To: dan@example.vn") {
+		t.Fatalf("messages %q %v, want one received over TLS", msgs, err)
 	}
 }
