@@ -23,7 +23,7 @@ type SMTP struct {
 	// (empty when started without it).
 	CertFile string
 	cmd      *exec.Cmd
-	done                      chan error
+	done     chan error
 }
 
 // StartSMTP runs the devsmtp binary bin (built by the caller, e.g. with

@@ -105,8 +105,8 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 	var attempts int
 	err = tx.QueryRow(ctx, `
 		SELECT id, channel, recipient, subject, body, body_html, language, attempts FROM notification_outbox
-		WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1) AND created_at > now() - $2::interval
-		ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, w.Channels(), w.MaxAge.String()).
+		WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1) AND created_at > now() - $2 * interval '1 second'
+		ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, w.Channels(), int64(w.MaxAge.Seconds())).
 		Scan(&m.ID, &m.Channel, &m.Recipient, &m.Subject, &m.Body, &m.HTML, &m.Language, &attempts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -141,7 +141,7 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 		msg = string([]rune(msg)[:500])
 	}
 	if _, err := tx.Exec(fin, `UPDATE notification_outbox SET status = $2, attempts = $3, last_error = $4,
-		next_attempt_at = now() + $5::interval WHERE id = $1`, m.ID, status, attempts, msg, next.String()); err != nil {
+		next_attempt_at = now() + $5 * interval '1 millisecond' WHERE id = $1`, m.ID, status, attempts, msg, max(next.Milliseconds(), 1)); err != nil {
 		return false, err
 	}
 	w.Log.Warn("notification not sent", "id", m.ID, "channel", m.Channel, "attempts", attempts, "status", status, "err", msg)
@@ -151,8 +151,8 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 // Expire marks dead the pending rows of this worker's channels older than
 // MaxAge, and reports how many.
 func (w *Worker) Expire(ctx context.Context) (int64, error) {
-	tag, err := w.pool.Exec(ctx, `UPDATE notification_outbox SET status = 'dead', last_error = 'expired: not sent within ' || $2
-		WHERE status = 'pending' AND channel = ANY($1) AND created_at <= now() - $2::interval`, w.Channels(), w.MaxAge.String())
+	tag, err := w.pool.Exec(ctx, `UPDATE notification_outbox SET status = 'dead', last_error = 'expired: not sent within ' || $3
+		WHERE status = 'pending' AND channel = ANY($1) AND created_at <= now() - $2 * interval '1 second'`, w.Channels(), int64(w.MaxAge.Seconds()), w.MaxAge.String())
 	return tag.RowsAffected(), err
 }
 
