@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
+	"io/fs"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,7 +16,7 @@ import (
 var messagesFS embed.FS
 
 // Messages is this package's message catalog.
-var Messages = messagesFS
+var Messages fs.FS = messagesFS
 
 //go:embed templates/email.html
 var emailHTML string
