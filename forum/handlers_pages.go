@@ -281,6 +281,8 @@ type trackPage struct {
 	Error     string
 	Notice    string
 	CanReopen bool
+	// Notices are what the citizen was told (moderation/notify's outbox).
+	Notices []moderation.Notice
 }
 
 // handleTrackPage serves GET /tra-cuu?code=: the status and answer of any
@@ -307,6 +309,9 @@ func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status in
 		}
 		t := moderation.TrackingOf(it)
 		p.Tracking = &t
+		if p.Notices, err = h.svc.queue.Notices(r.Context(), it); err != nil {
+			return err
+		}
 		if it.Source == moderation.SourceForumQuestion {
 			if q, err := h.svc.Store.FindQuestionByCode(r.Context(), p.Code); err == nil {
 				p.Q = &q

@@ -111,7 +111,11 @@ type NewQuestion struct {
 	Visibility string `json:"visibility"`
 	Name       string `json:"name"`
 	Contact    string `json:"contact"`
-	Consent    bool   `json:"consent"`
+	// Phone and Email (API) are folded into Contact, where the
+	// notifications find them.
+	Phone   string `json:"phone"`
+	Email   string `json:"email"`
+	Consent bool   `json:"consent"`
 	// AuthorID is the signed-in asker, if any (never from the request body).
 	AuthorID *int64 `json:"-"`
 	// RequireConsent is set by the web form, which always asks.
@@ -136,12 +140,19 @@ func (f fieldTag) Error() string { return string(f) }
 // Validate trims and checks the question. Text must be valid UTF-8 and
 // within limits; the category is checked against the store by the service.
 func (n *NewQuestion) Validate() error {
-	for _, p := range []*string{&n.Title, &n.Body, &n.Category, &n.Province, &n.District, &n.Commune, &n.Language, &n.Kind, &n.Visibility, &n.Name, &n.Contact} {
+	for _, p := range []*string{&n.Title, &n.Body, &n.Category, &n.Province, &n.District, &n.Commune, &n.Language, &n.Kind, &n.Visibility, &n.Name, &n.Contact, &n.Phone, &n.Email} {
 		if !utf8.ValidString(*p) {
 			return fieldErr("", "invalid_utf8", "text is not valid UTF-8")
 		}
 		*p = strings.TrimSpace(strings.ToValidUTF8(*p, ""))
 	}
+	var contacts []string
+	for _, c := range []string{n.Contact, n.Phone, n.Email} {
+		if c != "" {
+			contacts = append(contacts, c)
+		}
+	}
+	n.Contact, n.Phone, n.Email = strings.Join(contacts, ", "), "", ""
 	if strings.ContainsRune(n.Title+n.Body, 0) {
 		return fieldErr("body", "bad_text", "text contains a NUL character")
 	}

@@ -95,7 +95,9 @@ func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
 			Title: n.Title, Content: n.Body, Kind: n.Kind, CitizenID: n.AuthorID, Contact: n.Contact,
 			Category: cat.Slug, Province: n.Province, Language: n.Language, Department: dept,
 			Priority: priorityOf(n.Kind), Status: itemStatus, URL: q.Path(),
-			Meta: map[string]any{"visibility": n.Visibility, "district": n.District, "commune": n.Commune},
+			Meta: map[string]any{"visibility": n.Visibility, "district": n.District, "commune": n.Commune,
+				// A contact given with consent is where the asker is told of the case.
+				moderation.MetaNotify: n.Consent && n.Contact != ""},
 		})
 		if err != nil {
 			return err

@@ -145,6 +145,11 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 		if err := appendAudit(ctx, tx, id, &actor.ID, action, note, before, snapshot(out)); err != nil {
 			return err
 		}
+		if ev, ok := actionEvents[action]; ok {
+			if err := s.record(ctx, tx, ev, out, body); err != nil {
+				return err
+			}
+		}
 		if h, ok := s.handlers[it.Source]; ok && action != ActionClaim && action != ActionRelease {
 			d := Decision{Item: out, Action: action, Body: body, ActorID: actor.ID}
 			if action == ActionMerge {

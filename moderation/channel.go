@@ -32,6 +32,9 @@ func (s *Service) Reopen(ctx context.Context, tx pgx.Tx, src Source, ref string,
 	if err := appendAudit(ctx, tx, it.ID, citizenID, "reopen", reason, before, snapshot(out)); err != nil {
 		return Item{}, err
 	}
+	if err := s.record(ctx, tx, EventReopened, out, ""); err != nil {
+		return Item{}, err
+	}
 	return out, notify(ctx, tx, out, "reopened")
 }
 

@@ -227,7 +227,11 @@ func (h *Handlers) handleTrack(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.JSON(w, http.StatusOK, TrackingOf(it))
+	t := TrackingOf(it)
+	if t.Notifications, err = h.svc.Notices(r.Context(), it); err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusOK, t)
 	return nil
 }
 
@@ -240,6 +244,9 @@ type Tracking struct {
 	Reason  string `json:"reason,omitempty"`
 	URL     string `json:"url,omitempty"`
 	Created string `json:"created_at"`
+	// Notifications are what the citizen was told (or will be, while no
+	// gateway is configured): event and when.
+	Notifications []Notice `json:"notifications,omitempty"`
 }
 
 // TrackingOf returns the citizen's view of it.

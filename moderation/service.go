@@ -29,7 +29,10 @@ type Service struct {
 	Log   *slog.Logger
 	// Limiter limits look-ups by tracking code (track.go): in memory by
 	// default, the deployment's shared one (Redis) when the node sets it.
-	Limiter  ratelimit.Limiter
+	Limiter ratelimit.Limiter
+	// Outbox, when set, records the citizen's notifications in the
+	// transaction of each status change (outbox.go).
+	Outbox   Outbox
 	handlers map[Source]ChannelHandler
 	now      func() time.Time
 }
@@ -87,6 +90,9 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 			return Item{}, err
 		}
 		if err := appendAudit(ctx, tx, it.ID, n.CitizenID, "created", "", nil, snapshot(it)); err != nil {
+			return Item{}, err
+		}
+		if err := s.record(ctx, tx, EventReceived, it, ""); err != nil {
 			return Item{}, err
 		}
 		return it, notify(ctx, tx, it, "created")

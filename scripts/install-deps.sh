@@ -13,6 +13,10 @@ have redis-server || need+=(redis-server)
 if [ "${1:-}" = "test" ]; then
   have chromium || have chromium-browser || need+=(chromium)
   have baresip || need+=(baresip)
+  # Kannel's bearerbox and smsbox, and fakesmsc (kannel-extras) as the SMSC
+  # of the notification tests.
+  [ -x /usr/sbin/bearerbox ] || need+=(kannel)
+  [ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -41,6 +41,7 @@ type app struct {
 	moderationHandlers *moderation.Handlers
 
 	feedback *feedbackDomain
+	notify   *notifyDomain
 	livechat *livechat.Service
 	hotline  *callcenter.Center
 

@@ -20,6 +20,9 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if err := a.wireFeedback(ctx); err != nil {
 		return err
 	}
+	if err := a.wireNotify(); err != nil {
+		return err
+	}
 	a.forum = forum.NewService(a.pool, a.moderation, a.log)
 	if a.forumHandlers, err = forum.NewHandlers(a.forum, forum.Options{Limiter: a.limiter, BaseURL: a.cfg.BaseURL,
 		SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}); err != nil {
@@ -41,6 +44,7 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 func (a *app) mountDomains(r chi.Router) {
 	r.Group(a.moderationHandlers.Routes)
 	a.mountFeedback(r)
+	a.mountNotify(r)
 	r.Group(a.forumHandlers.Routes)
 	a.mountLivechat(r)
 	a.mountCallcenter(r)

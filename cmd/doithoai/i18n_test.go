@@ -12,13 +12,15 @@ import (
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/doithoai/doithoai/moderation/feedback"
+	"github.com/doithoai/doithoai/moderation/notify"
 )
 
 // TestCatalogsComplete: every Vietnamese message has an English one, no key
 // is defined twice, and every key a template asks for exists.
 func TestCatalogsComplete(t *testing.T) {
 	cat := i18n.New()
-	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages, "feedback": feedback.Messages, "callcenter": callcenter.Messages}
+	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages, "feedback": feedback.Messages, "callcenter": callcenter.Messages,
+		"notify": notify.Messages}
 	for name, c := range catalogs {
 		if err := cat.Add(c); err != nil {
 			t.Fatalf("%s: %v", name, err)

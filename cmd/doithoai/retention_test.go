@@ -64,7 +64,23 @@ func TestRetentionDeletesPersonalData(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The settled question's notification went out; the open one's waits.
+	if _, err := a.pool.Exec(ctx, `UPDATE notification_outbox o SET status = 'sent' FROM moderation_items i
+		WHERE i.id = o.item_id AND i.source = 'forum_question' AND i.ref = $1`, itoa(settled.ID)); err != nil {
+		t.Fatal(err)
+	}
 	a.purgeOnce(ctx, time.Now().Add(time.Hour)) // everything is "older" than the cutoff
+	outbox := map[string]int{}
+	rows, _ := a.pool.Query(ctx, `SELECT recipient FROM notification_outbox`)
+	for rows.Next() {
+		var r string
+		_ = rows.Scan(&r)
+		outbox[r]++
+	}
+	rows.Close()
+	if len(outbox) != 1 || outbox["+84912000222"] != 1 {
+		t.Errorf("outbox recipients after purge %v, want only the open question's pending one", outbox)
+	}
 
 	if _, err := os.Stat(filepath.Join(dataDir, rel)); !os.IsNotExist(err) {
 		t.Fatalf("recording still on disk: %v", err)

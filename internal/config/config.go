@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -46,6 +47,12 @@ type Config struct {
 	SLAWorkdays    string        // SLA_WORKDAYS: weekend dates that are working days (làm bù)
 	SLAOfficeHours string        // SLA_OFFICE_HOURS, e.g. "07:30-11:30,13:00-17:00"
 	EscalateEvery  time.Duration // ESCALATE_EVERY: how often each node looks for overdue items
+	// Notifications (moderation/notify). With neither gateway set they are
+	// kept in the outbox and shown on the tracking page only.
+	SMSGatewayURL string // SMS_GATEWAY_URL: Kannel's sendsms URL with its credentials
+	SMSSender     string // SMS_SENDER: sender name or number of SMS
+	SMTPURL       string // SMTP_URL: smtp://user:pass@host:port (STARTTLS when offered) or smtps://
+	MailFrom      string // MAIL_FROM: sender address of e-mail (required with SMTP_URL)
 
 	// Getenv is the environment Load read, kept for domains that parse
 	// their own settings (the hotline's HOTLINE_* and RTP_* variables).
@@ -115,6 +122,10 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SLA_WORKDAYS", &c.SLAWorkdays)
 	str("SLA_OFFICE_HOURS", &c.SLAOfficeHours)
 	str("SIGNING_KEY", &c.SigningKey)
+	str("SMS_GATEWAY_URL", &c.SMSGatewayURL)
+	str("SMS_SENDER", &c.SMSSender)
+	str("SMTP_URL", &c.SMTPURL)
+	str("MAIL_FROM", &c.MailFrom)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
 	boolean("DISABLE_SIP", &c.DisableSIP)
@@ -193,6 +204,19 @@ func (c Config) Validate() error {
 	}
 	if c.SigningKey != "" && len(c.SigningKey) < 32 {
 		errs = append(errs, errors.New("SIGNING_KEY: want at least 32 characters (e.g. openssl rand -base64 32), or nothing for a generated key"))
+	}
+	if c.SMSGatewayURL != "" {
+		if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("SMS_GATEWAY_URL: want Kannel's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms?username=U&password=P"))
+		}
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("SMTP_URL: want smtp://user:pass@host:port or smtps://user:pass@host:port"))
+		}
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			errs = append(errs, fmt.Errorf("MAIL_FROM=%q: want the sender's e-mail address when SMTP_URL is set", c.MailFrom))
+		}
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" {
 		errs = append(errs, fmt.Errorf("BASE_URL=%q: want an absolute URL", c.BaseURL))

@@ -44,3 +44,26 @@ func TestHTTPMaxConns(t *testing.T) {
 		}
 	}
 }
+
+func TestNotificationSettings(t *testing.T) {
+	t.Parallel()
+	c, err := load(map[string]string{
+		"SMS_GATEWAY_URL": "http://127.0.0.1:13013/cgi-bin/sendsms?username=u&password=p", "SMS_SENDER": "1022",
+		"SMTP_URL": "smtp://u:p@mail.example.vn:587", "MAIL_FROM": "thongbao@example.vn",
+	})
+	if err != nil || c.SMSGatewayURL == "" || c.SMSSender != "1022" || c.SMTPURL == "" || c.MailFrom != "thongbao@example.vn" {
+		t.Fatalf("good settings: %+v %v", c, err)
+	}
+	if c, err := load(map[string]string{}); err != nil || c.SMSGatewayURL != "" || c.SMTPURL != "" {
+		t.Errorf("default: %q %q %v, want both empty (notifications kept in the outbox)", c.SMSGatewayURL, c.SMTPURL, err)
+	}
+	for key, env := range map[string]map[string]string{
+		"SMS_GATEWAY_URL": {"SMS_GATEWAY_URL": "smpp://127.0.0.1:2775"},
+		"SMTP_URL":        {"SMTP_URL": "mail.example.vn:25", "MAIL_FROM": "a@b.vn"},
+		"MAIL_FROM":       {"SMTP_URL": "smtp://mail.example.vn:25", "MAIL_FROM": "not an address"},
+	} {
+		if _, err := load(env); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%v accepted: %v", env, err)
+		}
+	}
+}

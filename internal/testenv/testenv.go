@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,11 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
+	defer func() { // the devsmtp binary SMTP built, if a test asked for it
+		if devsmtpBin != "" {
+			os.RemoveAll(filepath.Dir(devsmtpBin))
+		}
+	}()
 
 	if u := os.Getenv("DATABASE_URL"); u != "" {
 		adminURL = u

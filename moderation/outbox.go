@@ -1,0 +1,70 @@
+package moderation
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Events told to the citizen (moderation/notify renders and sends them).
+const (
+	EventReceived      = "received"
+	EventAnswered      = "answered"
+	EventRejected      = "rejected"
+	EventInfoRequested = "info_requested"
+	EventReopened      = "reopened"
+)
+
+// MetaNotify is the item meta key a channel sets to true when the citizen
+// gave a contact and chose to be told of their case there.
+const MetaNotify = "notify"
+
+// OutboxEvent is a status change a citizen may be told of.
+type OutboxEvent struct {
+	Event string
+	Item  Item   // the item after the change
+	Text  string // the answer, reason or message, when the event has one
+}
+
+// Outbox records notifications in the transaction of the status change, so
+// a change is committed with its notifications or not at all. Moderation
+// defines it and the node wires moderation/notify's outbox in: the outbox
+// needs moderation's Item, so moderation cannot import it, and the queue
+// stays free of any channel or gateway.
+type Outbox interface {
+	Record(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error
+	// Notices lists what the citizen of item was told (or will be), for
+	// the tracking page.
+	Notices(ctx context.Context, itemID int64) ([]Notice, error)
+}
+
+// Notice is one notification as the tracking page shows it.
+type Notice struct {
+	Event string    `json:"event"`
+	At    time.Time `json:"at"`
+}
+
+// record hands ev to the outbox, if the node has one.
+func (s *Service) record(ctx context.Context, tx pgx.Tx, event string, it Item, text string) error {
+	if s.Outbox == nil {
+		return nil
+	}
+	return s.Outbox.Record(ctx, tx, OutboxEvent{Event: event, Item: it, Text: text})
+}
+
+// actionEvents maps moderators' actions to what the citizen is told.
+var actionEvents = map[string]string{
+	ActionAnswer:      EventAnswered,
+	ActionReject:      EventRejected,
+	ActionRequestInfo: EventInfoRequested,
+}
+
+// Notices returns what the citizen of it was told, oldest first (none
+// when the node has no outbox).
+func (s *Service) Notices(ctx context.Context, it Item) ([]Notice, error) {
+	if s.Outbox == nil {
+		return nil, nil
+	}
+	return s.Outbox.Notices(ctx, it.ID)
+}
