@@ -5,6 +5,7 @@
 package forum
 
 import (
+	"github.com/doithoai/doithoai/internal/contact"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -112,6 +113,9 @@ type NewQuestion struct {
 	Name       string `json:"name"`
 	Contact    string `json:"contact"`
 	Consent    bool   `json:"consent"`
+	// CaseCode is the tracking code of an earlier submission this question
+	// continues (the same case).
+	CaseCode string `json:"case_code"`
 	// AuthorID is the signed-in asker, if any (never from the request body).
 	AuthorID *int64 `json:"-"`
 	// RequireConsent is set by the web form, which always asks.
@@ -136,7 +140,7 @@ func (f fieldTag) Error() string { return string(f) }
 // Validate trims and checks the question. Text must be valid UTF-8 and
 // within limits; the category is checked against the store by the service.
 func (n *NewQuestion) Validate() error {
-	for _, p := range []*string{&n.Title, &n.Body, &n.Category, &n.Province, &n.District, &n.Commune, &n.Language, &n.Kind, &n.Visibility, &n.Name, &n.Contact} {
+	for _, p := range []*string{&n.Title, &n.Body, &n.Category, &n.Province, &n.District, &n.Commune, &n.Language, &n.Kind, &n.Visibility, &n.Name, &n.Contact, &n.CaseCode} {
 		if !utf8.ValidString(*p) {
 			return fieldErr("", "invalid_utf8", "text is not valid UTF-8")
 		}
@@ -192,6 +196,17 @@ func (n *NewQuestion) Validate() error {
 	// Complaints and denunciations follow legal procedures: never public.
 	if n.Kind == "complaint" || n.Kind == "denunciation" {
 		n.Visibility = "private"
+	}
+	if n.Contact != "" {
+		// One person, one key: 0912 345 678 and +84912345678 are the same.
+		_, norm, err := contact.Parse(n.Contact)
+		if err != nil {
+			return fieldErr("contact", "bad_contact", err.Error())
+		}
+		n.Contact = norm
+	}
+	if len(n.CaseCode) > 32 {
+		return fieldErr("case_code", "bad_case_code", "a tracking code is at most 32 characters")
 	}
 	personal := n.Name != "" || n.Contact != "" || n.AuthorID != nil
 	if !n.Consent && (n.RequireConsent || personal) {

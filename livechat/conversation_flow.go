@@ -105,7 +105,7 @@ func (s *Service) CloseConversation(ctx context.Context, id int64, by string, ra
 		_, err = s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
 			Title: title, Content: text, Kind: moderation.KindConversation, CitizenID: c.CitizenID,
-			Contact: c.Name, Language: c.Language, Meta: meta, URL: fmt.Sprintf("/chat/%d", id),
+			Language: c.Language, Meta: meta, URL: fmt.Sprintf("/chat/%d", id),
 			// The operator already answered in the chat: the item is a record
 			// to review, not a question waiting for an answer.
 			Status: moderation.StatusApproved,

@@ -104,16 +104,8 @@ func (h *Handlers) loadDetail(r *http.Request, id int64) (itemDetail, error) {
 	if d.Directives, err = h.svc.Store.FindDirectives(ctx, id); err != nil {
 		return d, err
 	}
-	if it.CitizenID != nil || it.Contact != "" {
-		others, _, err := h.svc.Store.FindItems(ctx, ItemFilter{CitizenID: it.CitizenID, Contact: it.Contact, Limit: 50})
-		if err != nil {
-			return d, err
-		}
-		for _, o := range others {
-			if o.ID != it.ID {
-				d.CitizenHistory = append(d.CitizenHistory, o)
-			}
-		}
+	if d.CitizenHistory, err = h.svc.Store.FindPersonHistory(ctx, it, 50); err != nil {
+		return d, err
 	}
 	viewer, _ := identity.From(ctx)
 	d.Item = ForRole(d.Item, viewer)
@@ -223,11 +215,32 @@ func (h *Handlers) handleDepartmentIndex(w http.ResponseWriter, r *http.Request)
 // handleTrack serves GET /api/v1/track/{code}: what a citizen may know of
 // their submission, whatever the channel.
 func (h *Handlers) handleTrack(w http.ResponseWriter, r *http.Request) error {
-	it, err := h.svc.Track(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"))
+	_, t, err := h.svc.TrackCase(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err
 	}
-	web.JSON(w, http.StatusOK, TrackingOf(it))
+	web.JSON(w, http.StatusOK, t)
+	return nil
+}
+
+// handleTrackReply serves POST /api/v1/track/{code}/reply {body}: the
+// citizen's answer to a request for more information.
+func (h *Handlers) handleTrackReply(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := h.svc.CitizenReply(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"), in.Body)
+	if err != nil {
+		return err
+	}
+	t, err := h.svc.TrackingView(r.Context(), it)
+	if err != nil {
+		return err
+	}
+	web.JSON(w, http.StatusOK, t)
 	return nil
 }
 
@@ -240,6 +253,14 @@ type Tracking struct {
 	Reason  string `json:"reason,omitempty"`
 	URL     string `json:"url,omitempty"`
 	Created string `json:"created_at"`
+	// InfoRequested is the moderator's question when more information is
+	// asked for; the citizen answers with POST /api/v1/track/{code}/reply.
+	InfoRequested string `json:"info_requested,omitempty"`
+	// MergedInto is the item a duplicate was merged into (its answer is
+	// this code's answer); Case lists every item under the same case.
+	MergedInto *Tracking  `json:"merged_into,omitempty"`
+	Case       []Tracking `json:"case,omitempty"`
+	Current    bool       `json:"current,omitempty"` // in Case: the item of the code looked up
 }
 
 // TrackingOf returns the citizen's view of it.
@@ -250,6 +271,9 @@ func TrackingOf(it Item) Tracking {
 	}
 	if it.Status == StatusRejected || it.Status == StatusInfoRequested {
 		t.Reason = it.Reason
+	}
+	if it.Status == StatusInfoRequested {
+		t.InfoRequested = it.Reason
 	}
 	return t
 }
