@@ -33,7 +33,7 @@ type tracking struct {
 	Code          string `json:"tracking_code"`
 	Status        string
 	Answer        string
-	InfoRequested string `json:"info_requested"`
+	InfoRequested string                           `json:"info_requested"`
 	MergedInto    *struct{ Status, Answer string } `json:"merged_into"`
 	Case          []struct {
 		Source, Status, Answer string
