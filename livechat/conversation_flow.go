@@ -98,6 +98,9 @@ func (s *Service) CloseConversation(ctx context.Context, id int64, by string, ra
 		if c.Operator != "" {
 			meta["operator"] = c.Operator
 		}
+		if c.Name != "" { // shown to moderators; never a key to the person
+			meta["name"] = c.Name
+		}
 		title := c.Topic
 		if title == "" {
 			title = fmt.Sprintf("Trò chuyện #%d", id)

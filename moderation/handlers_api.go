@@ -88,6 +88,7 @@ type itemDetail struct {
 	History         []AuditEntry `json:"history"`
 	Directives      []Directive  `json:"directives"`
 	CitizenHistory  []Item       `json:"citizen_history"`
+	Case            []Item       `json:"case,omitempty"` // every item of its case (when it is one), oldest first
 	PublicStatusStr string       `json:"public_status"`
 }
 
@@ -107,10 +108,19 @@ func (h *Handlers) loadDetail(r *http.Request, id int64) (itemDetail, error) {
 	if d.CitizenHistory, err = h.svc.Store.FindPersonHistory(ctx, it, 50); err != nil {
 		return d, err
 	}
+	if d.Case, err = h.svc.Store.FindCase(ctx, it); err != nil {
+		return d, err
+	}
+	if len(d.Case) < 2 {
+		d.Case = nil
+	}
 	viewer, _ := identity.From(ctx)
 	d.Item = ForRole(d.Item, viewer)
 	for i := range d.CitizenHistory {
 		d.CitizenHistory[i] = ForRole(d.CitizenHistory[i], viewer)
+	}
+	for i := range d.Case {
+		d.Case[i] = ForRole(d.Case[i], viewer)
 	}
 	if d.History == nil {
 		d.History = []AuditEntry{}

@@ -215,6 +215,13 @@ func TestCaseCodeContinuesTheCase(t *testing.T) {
 			t.Fatalf("case page for %s: %d\n%s", code, status, page)
 		}
 	}
+	// The console shows the case on the new item, linking the first.
+	mod := newClient(t, n)
+	mod.MustLogin("mod1", "mod1-password")
+	if status, page := bodyOf(t, mod, fmt.Sprintf("/console/items/%d", secondID)); status != 200 || !strings.Contains(page, `id="case"`) ||
+		!strings.Contains(page, fmt.Sprintf(`href="/console/items/%d"`, firstID)) {
+		t.Fatalf("console page of the second item: %d\n%s", status, page)
+	}
 }
 
 // TestMergedCodeShowsTargetAnswer: a duplicate merged before its target is
