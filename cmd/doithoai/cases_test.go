@@ -317,3 +317,33 @@ func TestRequestInfoReply(t *testing.T) {
 	act(t, mod, id, "claim", nil)
 	act(t, mod, id, "approve", nil)
 }
+
+// TestRegisterPhoneIsOneAccount: a number registered as "(+84) 912-345-670"
+// is the account 0912345670; the same number written another way is taken,
+// and the citizen logs in however she writes it with spaces.
+func TestRegisterPhoneIsOneAccount(t *testing.T) {
+	t.Parallel()
+	n := MustStartNode(t, "")
+	d := newFeedbackDB(t, n.DBURL)
+	c := newClientFrom(t, n, "127.0.0.61")
+	if r := c.PostForm("/register", registerForm("(+84) 912-345-670")); r.StatusCode != 303 {
+		b, _ := io.ReadAll(r.Body)
+		t.Fatalf("register: %d %s", r.StatusCode, b)
+	}
+	if got := d.Count(`SELECT count(*) FROM users WHERE login = '0912345670'`); got != 1 {
+		t.Fatalf("accounts with login 0912345670: %d", got)
+	}
+	for _, again := range []string{"+84912345670", "84912345670", "0912 345 670"} {
+		if r := newClientFrom(t, n, "127.0.0.62").PostForm("/register", registerForm(again)); r.StatusCode != 409 {
+			t.Errorf("second registration as %q: %d, want 409 taken", again, r.StatusCode)
+		}
+	}
+	if got := d.Count(`SELECT count(*) FROM users`); got != 1 {
+		t.Fatalf("%d accounts, want 1", got)
+	}
+	for _, typed := range []string{"0912345670", "0912 345 670", "(+84) 912 345 670"} {
+		if r := newClient(t, n).Do("POST", "/api/v1/session", map[string]string{"login": typed, "password": "a good password"}, nil); r.StatusCode != 200 && r.StatusCode != 201 {
+			t.Errorf("login as %q: %d", typed, r.StatusCode)
+		}
+	}
+}
