@@ -175,7 +175,7 @@ func TestHotlineWithPostgres(t *testing.T) {
 	}
 	w = pc.do(t, "hoa", "GET", "/api/v1/hotline/callbacks", nil)
 	json.Unmarshal(w.Body.Bytes(), &list)
-	if len(list.Callbacks) != 1 || list.Callbacks[0].Caller == "0912000111" {
+	if len(list.Callbacks) != 1 || list.Callbacks[0].Caller == "+84912000111" {
 		t.Errorf("leader sees caller %q unmasked", list.Callbacks[0].Caller)
 	}
 	cbPath := "/api/v1/hotline/callbacks/" + strconv.FormatInt(list.Callbacks[0].ID, 10) + "/done"
