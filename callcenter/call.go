@@ -3,6 +3,7 @@ package callcenter
 import (
 	"context"
 	"errors"
+	"github.com/doithoai/doithoai/internal/contact"
 	"net"
 	"net/netip"
 	"strings"
@@ -88,9 +89,15 @@ func (e *engine) rtpTimeouts() rtpTimeouts {
 	return rtpTimeouts{start: e.cfg.RTPStartTimeout, silence: e.cfg.RTPTimeout}
 }
 
+// callerNumber is the caller ID: in E.164 when it reads as a phone number
+// (so the caller is the same person as the citizen who typed 0912… on the
+// web), else as the From header wrote it.
 func callerNumber(req *sip.Request) string {
 	if f := req.From(); f != nil {
 		if f.Address.User != "" {
+			if e164, err := contact.Phone(f.Address.User); err == nil {
+				return e164
+			}
 			return f.Address.User
 		}
 		return f.Address.Host

@@ -131,7 +131,7 @@ func TestHotlineWithPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	if item.Source != moderation.SourceHotlineTicket || item.TrackingCode != number || item.Ref != strconv.FormatInt(ticketID, 10) ||
-		item.Contact != "0912000111" || item.Language != "vi" || item.RecordingURL != recordingURL(ticketID) || item.Meta["consent"] != "dtmf:1" {
+		item.Contact != "+84912000111" || item.Language != "vi" || item.RecordingURL != recordingURL(ticketID) || item.Meta["consent"] != "dtmf:1" {
 		t.Errorf("moderation item = %+v", item)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -170,12 +170,12 @@ func TestHotlineWithPostgres(t *testing.T) {
 	var list struct{ Callbacks []Callback }
 	w = pc.do(t, "lan", "GET", "/api/v1/hotline/callbacks?status=open", nil)
 	json.Unmarshal(w.Body.Bytes(), &list)
-	if w.Code != 200 || len(list.Callbacks) != 1 || list.Callbacks[0].Answer != "Xã sẽ đo đạc lại vào thứ Hai." || list.Callbacks[0].Caller != "0912000111" || list.Callbacks[0].TicketNumber != number {
+	if w.Code != 200 || len(list.Callbacks) != 1 || list.Callbacks[0].Answer != "Xã sẽ đo đạc lại vào thứ Hai." || list.Callbacks[0].Caller != "+84912000111" || list.Callbacks[0].TicketNumber != number {
 		t.Fatalf("callbacks: %d %s", w.Code, w.Body)
 	}
 	w = pc.do(t, "hoa", "GET", "/api/v1/hotline/callbacks", nil)
 	json.Unmarshal(w.Body.Bytes(), &list)
-	if len(list.Callbacks) != 1 || list.Callbacks[0].Caller == "0912000111" {
+	if len(list.Callbacks) != 1 || list.Callbacks[0].Caller == "+84912000111" {
 		t.Errorf("leader sees caller %q unmasked", list.Callbacks[0].Caller)
 	}
 	cbPath := "/api/v1/hotline/callbacks/" + strconv.FormatInt(list.Callbacks[0].ID, 10) + "/done"

@@ -37,7 +37,7 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 				t.Fatalf("%d tickets, want 1", len(tickets))
 			}
 			tk := tickets[0]
-			if tk.Caller != "0912345678" || tk.Language != "vi" || tk.Topic != "other" || tk.Consent != "dtmf:1" || tk.Hotline != "1022" {
+			if tk.Caller != "+84912345678" || tk.Language != "vi" || tk.Topic != "other" || tk.Consent != "dtmf:1" || tk.Hotline != "1022" {
 				t.Errorf("ticket = %+v", tk.NewTicket)
 			}
 			if len(tk.Number) != 12 || strings.Trim(tk.Number, "0123456789") != "" || moderation.CheckCode(tk.Number) != nil {

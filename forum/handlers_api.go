@@ -55,6 +55,9 @@ func (h *Handlers) handleQuestionCreateAPI(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	n.AuthorID = viewerID(r)
+	if err := h.checkCaseCode(r, n.CaseCode); err != nil {
+		return err
+	}
 	q, err := h.svc.Ask(r.Context(), n)
 	if err != nil {
 		return err
@@ -239,4 +242,21 @@ func fieldOf(err error) string {
 		return string(tag)
 	}
 	return ""
+}
+
+// checkCaseCode looks a continued case's code up within the tracking
+// look-up budgets, so that the ask form is no way around them to test
+// codes; Enqueue links the question to the case afterwards.
+func (h *Handlers) checkCaseCode(r *http.Request, code string) error {
+	if strings.TrimSpace(code) == "" {
+		return nil
+	}
+	err := h.svc.queue.LookupByCode(r.Context(), web.ClientIP(r), code, func(code string) error {
+		_, err := h.svc.queue.Store.FindItemByTrackingCode(r.Context(), code)
+		return err
+	})
+	if e := apperr.As(err); err != nil && e.Kind == apperr.NotFound {
+		return fieldErr("case_code", "unknown_case_code", "no submission has this tracking code")
+	}
+	return err
 }

@@ -247,7 +247,7 @@ func (h *Handlers) handleAskForm(w http.ResponseWriter, r *http.Request) error {
 		Province: r.PostFormValue("province"), District: r.PostFormValue("district"), Commune: r.PostFormValue("commune"),
 		Language: r.PostFormValue("language"), Kind: r.PostFormValue("kind"), Visibility: r.PostFormValue("visibility"),
 		Name: r.PostFormValue("name"), Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "",
-		AuthorID: viewerID(r), RequireConsent: true,
+		CaseCode: r.PostFormValue("case_code"), AuthorID: viewerID(r), RequireConsent: true,
 	}
 	cats, err := h.svc.Store.FindCategories(r.Context())
 	if err != nil {
@@ -255,6 +255,9 @@ func (h *Handlers) handleAskForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := askPage{Page: web.NewPage(r, "forum.ask_title"), Categories: cats, Form: n}
 	err = h.limitAsk(r)
+	if err == nil {
+		err = h.checkCaseCode(r, n.CaseCode)
+	}
 	var q Question
 	if err == nil {
 		q, err = h.svc.Ask(r.Context(), n)
@@ -288,7 +291,28 @@ type trackPage struct {
 // handleTrackPage serves GET /tra-cuu?code=: the status and answer of any
 // submission, forum or not, by its tracking code.
 func (h *Handlers) handleTrackPage(w http.ResponseWriter, r *http.Request) error {
-	return h.renderTrack(w, r, http.StatusOK, r.URL.Query().Get("code"), "", "")
+	notice := ""
+	if r.URL.Query().Get("replied") == "1" {
+		notice = web.TranslatorFrom(r).T("forum.track_replied")
+	}
+	return h.renderTrack(w, r, http.StatusOK, r.URL.Query().Get("code"), "", notice)
+}
+
+// handleTrackReplyForm serves POST /tra-cuu/tra-loi: the citizen answers
+// a request for more information; on success back to the tracking page
+// (POST → redirect → GET), on error the page with the error in place.
+func (h *Handlers) handleTrackReplyForm(w http.ResponseWriter, r *http.Request) error {
+	code := r.PostFormValue("code")
+	if _, err := h.svc.queue.CitizenReply(r.Context(), web.ClientIP(r), code, r.PostFormValue("body")); err != nil {
+		e := apperr.As(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		setRetryAfter(w, e)
+		return h.renderTrack(w, r, web.Status(e.Kind), code, translateErr(web.TranslatorFrom(r).T, e), "")
+	}
+	http.Redirect(w, r, "/tra-cuu?replied=1&code="+url.QueryEscape(moderation.NormalizeCode(code)), http.StatusSeeOther)
+	return nil
 }
 
 func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status int, code, errMsg, notice string) error {
@@ -307,7 +331,10 @@ func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status in
 			}
 			return h.render.Render(w, r, status, "track", p)
 		}
-		t := moderation.TrackingOf(it)
+		t, err := h.svc.queue.TrackingView(r.Context(), it)
+		if err != nil {
+			return err
+		}
 		p.Tracking = &t
 		if p.Notices, err = h.svc.queue.Notices(r.Context(), it); err != nil {
 			return err

@@ -5,6 +5,7 @@
 package forum
 
 import (
+	"github.com/doithoai/doithoai/internal/contact"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -116,6 +117,9 @@ type NewQuestion struct {
 	Phone   string `json:"phone"`
 	Email   string `json:"email"`
 	Consent bool   `json:"consent"`
+	// CaseCode is the tracking code of an earlier submission this question
+	// continues (the same case).
+	CaseCode string `json:"case_code"`
 	// AuthorID is the signed-in asker, if any (never from the request body).
 	AuthorID *int64 `json:"-"`
 	// RequireConsent is set by the web form, which always asks.
@@ -140,19 +144,12 @@ func (f fieldTag) Error() string { return string(f) }
 // Validate trims and checks the question. Text must be valid UTF-8 and
 // within limits; the category is checked against the store by the service.
 func (n *NewQuestion) Validate() error {
-	for _, p := range []*string{&n.Title, &n.Body, &n.Category, &n.Province, &n.District, &n.Commune, &n.Language, &n.Kind, &n.Visibility, &n.Name, &n.Contact, &n.Phone, &n.Email} {
+	for _, p := range []*string{&n.Title, &n.Body, &n.Category, &n.Province, &n.District, &n.Commune, &n.Language, &n.Kind, &n.Visibility, &n.Name, &n.Contact, &n.Phone, &n.Email, &n.CaseCode} {
 		if !utf8.ValidString(*p) {
 			return fieldErr("", "invalid_utf8", "text is not valid UTF-8")
 		}
 		*p = strings.TrimSpace(strings.ToValidUTF8(*p, ""))
 	}
-	var contacts []string
-	for _, c := range []string{n.Contact, n.Phone, n.Email} {
-		if c != "" {
-			contacts = append(contacts, c)
-		}
-	}
-	n.Contact, n.Phone, n.Email = strings.Join(contacts, ", "), "", ""
 	if strings.ContainsRune(n.Title+n.Body, 0) {
 		return fieldErr("body", "bad_text", "text contains a NUL character")
 	}
@@ -204,6 +201,12 @@ func (n *NewQuestion) Validate() error {
 	if n.Kind == "complaint" || n.Kind == "denunciation" {
 		n.Visibility = "private"
 	}
+	if err := n.normalizeContacts(); err != nil {
+		return err
+	}
+	if len(n.CaseCode) > 32 {
+		return fieldErr("case_code", "bad_case_code", "a tracking code is at most 32 characters")
+	}
 	personal := n.Name != "" || n.Contact != "" || n.AuthorID != nil
 	if !n.Consent && (n.RequireConsent || personal) {
 		return fieldErr("consent", "consent_required", "agree to how your data is used before sending")
@@ -239,4 +242,45 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// normalizeContacts reads the contact fields (the form's one "phone or
+// e-mail" field, the API's phone and email) into normalised Phone and
+// Email, the person's keys: 0912 345 678 and +84912345678 are one number.
+// Contact then lists both, which is where notifications find them.
+func (n *NewQuestion) normalizeContacts() error {
+	if n.Contact != "" {
+		kind, norm, err := contact.Parse(n.Contact)
+		if err != nil {
+			return fieldErr("contact", "bad_contact", err.Error())
+		}
+		switch {
+		case kind == contact.KindEmail && n.Email == "":
+			n.Email = norm
+		case kind == contact.KindPhone && n.Phone == "":
+			n.Phone = norm
+		}
+	}
+	if n.Phone != "" {
+		norm, err := contact.Phone(n.Phone)
+		if err != nil {
+			return fieldErr("phone", "bad_phone", err.Error())
+		}
+		n.Phone = norm
+	}
+	if n.Email != "" {
+		norm, err := contact.Email(n.Email)
+		if err != nil {
+			return fieldErr("email", "bad_email", err.Error())
+		}
+		n.Email = norm
+	}
+	var contacts []string
+	for _, c := range []string{n.Phone, n.Email} {
+		if c != "" {
+			contacts = append(contacts, c)
+		}
+	}
+	n.Contact = strings.Join(contacts, ", ")
+	return nil
 }

@@ -97,6 +97,7 @@ func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodPost, "/hoi", web.Handler(h.handleAskForm))
 	r.Method(http.MethodGet, "/tra-cuu", web.Handler(h.handleTrackPage))
 	r.Method(http.MethodPost, "/tra-cuu/mo-lai", web.Handler(h.handleReopenForm))
+	r.Method(http.MethodPost, "/tra-cuu/tra-loi", web.Handler(h.handleTrackReplyForm))
 	r.Method(http.MethodGet, "/tim-kiem", web.Handler(h.handleSearchPage))
 	r.With(auth.RequireRole(identity.RoleCitizen, identity.RoleModerator, identity.RoleLeader, identity.RoleAdmin)).
 		Method(http.MethodGet, "/cua-toi", web.Handler(h.handleMine))

@@ -92,7 +92,7 @@ func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
 		q = Question{ID: id, Slug: vntext.Slug(n.Title)}
 		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceForumQuestion, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
-			Title: n.Title, Content: n.Body, Kind: n.Kind, CitizenID: n.AuthorID, Contact: n.Contact,
+			Title: n.Title, Content: n.Body, Kind: n.Kind, CitizenID: n.AuthorID, Contact: n.Contact, Phone: n.Phone, Email: n.Email, CaseCode: n.CaseCode,
 			Category: cat.Slug, Province: n.Province, Language: n.Language, Department: dept,
 			Priority: priorityOf(n.Kind), Status: itemStatus, URL: q.Path(),
 			Meta: map[string]any{"visibility": n.Visibility, "district": n.District, "commune": n.Commune,

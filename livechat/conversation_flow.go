@@ -98,6 +98,9 @@ func (s *Service) CloseConversation(ctx context.Context, id int64, by string, ra
 		if c.Operator != "" {
 			meta["operator"] = c.Operator
 		}
+		if c.Name != "" { // shown to moderators; never a key to the person
+			meta["name"] = c.Name
+		}
 		title := c.Topic
 		if title == "" {
 			title = fmt.Sprintf("Trò chuyện #%d", id)
@@ -105,7 +108,7 @@ func (s *Service) CloseConversation(ctx context.Context, id int64, by string, ra
 		_, err = s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
 			Title: title, Content: text, Kind: moderation.KindConversation, CitizenID: c.CitizenID,
-			Contact: c.Name, Language: c.Language, Meta: meta, URL: fmt.Sprintf("/chat/%d", id),
+			Language: c.Language, Meta: meta, URL: fmt.Sprintf("/chat/%d", id),
 			// The operator already answered in the chat: the item is a record
 			// to review, not a question waiting for an answer.
 			Status: moderation.StatusApproved,

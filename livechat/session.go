@@ -1,6 +1,7 @@
 package livechat
 
 import (
+	"github.com/doithoai/doithoai/internal/contact"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,6 +137,10 @@ func (q *Question) Public() bool { return q.Status == QuestionApproved || q.Stat
 type NewQuestion struct {
 	Body string `json:"body"`
 	Name string `json:"name"`
+	// Phone is optional, for the answer to reach the asker; stored only
+	// with Consent (never shown publicly), normalised to E.164.
+	Phone   string `json:"phone"`
+	Consent bool   `json:"consent"`
 
 	CitizenID *int64 `json:"-"`
 	IP        string `json:"-"`
@@ -150,6 +155,14 @@ func (n *NewQuestion) Validate() error {
 	n.Name = strings.TrimSpace(n.Name)
 	if !utf8.ValidString(n.Name) || utf8.RuneCountInString(n.Name) > 80 {
 		return apperr.Invalidf("bad_name", "a name may be at most 80 characters")
+	}
+	if strings.TrimSpace(n.Phone) != "" {
+		if !n.Consent {
+			return apperr.Invalidf("consent_required", "agree to how your phone number is used before sending it")
+		}
+		if n.Phone, err = contact.Phone(n.Phone); err != nil {
+			return apperr.Invalidf("bad_phone", "%s", err.Error())
+		}
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (s *Service) SubmitQuestion(ctx context.Context, sessionID int64, n NewQues
 		}
 		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceLiveQuestion, Ref: strconv.FormatInt(qid, 10), TrackingCode: code,
-			Title: ss.Title, Content: n.Body, CitizenID: n.CitizenID, Contact: n.Name,
+			Title: ss.Title, Content: n.Body, CitizenID: n.CitizenID, Contact: n.Phone, Phone: n.Phone,
 			Meta: map[string]any{"session_id": sessionID, "name": n.Name}, URL: ss.URL,
 		})
 		if err != nil {

@@ -88,6 +88,7 @@ type itemDetail struct {
 	History         []AuditEntry `json:"history"`
 	Directives      []Directive  `json:"directives"`
 	CitizenHistory  []Item       `json:"citizen_history"`
+	Case            []Item       `json:"case,omitempty"` // every item of its case (when it is one), oldest first
 	PublicStatusStr string       `json:"public_status"`
 }
 
@@ -104,21 +105,22 @@ func (h *Handlers) loadDetail(r *http.Request, id int64) (itemDetail, error) {
 	if d.Directives, err = h.svc.Store.FindDirectives(ctx, id); err != nil {
 		return d, err
 	}
-	if it.CitizenID != nil || it.Contact != "" {
-		others, _, err := h.svc.Store.FindItems(ctx, ItemFilter{CitizenID: it.CitizenID, Contact: it.Contact, Limit: 50})
-		if err != nil {
-			return d, err
-		}
-		for _, o := range others {
-			if o.ID != it.ID {
-				d.CitizenHistory = append(d.CitizenHistory, o)
-			}
-		}
+	if d.CitizenHistory, err = h.svc.Store.FindPersonHistory(ctx, it, 50); err != nil {
+		return d, err
+	}
+	if d.Case, err = h.svc.Store.FindCase(ctx, it); err != nil {
+		return d, err
+	}
+	if len(d.Case) < 2 {
+		d.Case = nil
 	}
 	viewer, _ := identity.From(ctx)
 	d.Item = ForRole(d.Item, viewer)
 	for i := range d.CitizenHistory {
 		d.CitizenHistory[i] = ForRole(d.CitizenHistory[i], viewer)
+	}
+	for i := range d.Case {
+		d.Case[i] = ForRole(d.Case[i], viewer)
 	}
 	if d.History == nil {
 		d.History = []AuditEntry{}
@@ -223,12 +225,29 @@ func (h *Handlers) handleDepartmentIndex(w http.ResponseWriter, r *http.Request)
 // handleTrack serves GET /api/v1/track/{code}: what a citizen may know of
 // their submission, whatever the channel.
 func (h *Handlers) handleTrack(w http.ResponseWriter, r *http.Request) error {
-	it, err := h.svc.Track(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"))
+	_, t, err := h.svc.TrackCase(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err
 	}
-	t := TrackingOf(it)
-	if t.Notifications, err = h.svc.Notices(r.Context(), it); err != nil {
+	web.JSON(w, http.StatusOK, t)
+	return nil
+}
+
+// handleTrackReply serves POST /api/v1/track/{code}/reply {body}: the
+// citizen's answer to a request for more information.
+func (h *Handlers) handleTrackReply(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := h.svc.CitizenReply(r.Context(), web.ClientIP(r), chi.URLParam(r, "code"), in.Body)
+	if err != nil {
+		return err
+	}
+	t, err := h.svc.TrackingView(r.Context(), it)
+	if err != nil {
 		return err
 	}
 	web.JSON(w, http.StatusOK, t)
@@ -247,6 +266,14 @@ type Tracking struct {
 	// Notifications are what the citizen was told (or will be, while no
 	// gateway is configured): event and when.
 	Notifications []Notice `json:"notifications,omitempty"`
+	// InfoRequested is the moderator's question when more information is
+	// asked for; the citizen answers with POST /api/v1/track/{code}/reply.
+	InfoRequested string `json:"info_requested,omitempty"`
+	// MergedInto is the item a duplicate was merged into (its answer is
+	// this code's answer); Case lists every item under the same case.
+	MergedInto *Tracking  `json:"merged_into,omitempty"`
+	Case       []Tracking `json:"case,omitempty"`
+	Current    bool       `json:"current,omitempty"` // in Case: the item of the code looked up
 }
 
 // TrackingOf returns the citizen's view of it.
@@ -257,6 +284,9 @@ func TrackingOf(it Item) Tracking {
 	}
 	if it.Status == StatusRejected || it.Status == StatusInfoRequested {
 		t.Reason = it.Reason
+	}
+	if it.Status == StatusInfoRequested {
+		t.InfoRequested = it.Reason
 	}
 	return t
 }

@@ -77,6 +77,9 @@ type Item struct {
 	Kind           string         `json:"kind"`
 	CitizenID      *int64         `json:"citizen_id,omitempty"`
 	Contact        string         `json:"contact,omitempty"`
+	CitizenPhone   string         `json:"citizen_phone,omitempty"` // E.164, the person's key (internal/contact)
+	CitizenEmail   string         `json:"citizen_email,omitempty"` // lower-cased, the person's key
+	CaseID         *int64         `json:"case_id,omitempty"`       // the case's first item, when this continues it
 	Category       string         `json:"category"`
 	Province       string         `json:"province"`
 	Language       string         `json:"language"`
@@ -131,14 +134,21 @@ type NewItem struct {
 	Kind         string // KindQuestion when empty
 	CitizenID    *int64
 	Contact      string // phone or e-mail as given; personal data
-	Category     string
-	Province     string
-	Language     string
-	Priority     int
-	Department   string     // pre-routed (complaints)
-	DueAt        *time.Time // overrides the SLA (e.g. out-of-hours callbacks)
-	Meta         map[string]any
-	URL          string // where the public (or the asker) sees it
+	// Phone and Email are the citizen's contact keys; when both are empty
+	// Enqueue reads them from Contact. Never a display name.
+	Phone string
+	Email string
+	// CaseCode is the tracking code of an earlier submission this one
+	// continues: the new item joins that case.
+	CaseCode   string
+	Category   string
+	Province   string
+	Language   string
+	Priority   int
+	Department string     // pre-routed (complaints)
+	DueAt      *time.Time // overrides the SLA (e.g. out-of-hours callbacks)
+	Meta       map[string]any
+	URL        string // where the public (or the asker) sees it
 	// Status "approved" for post-moderated content that is already public.
 	Status string
 }

@@ -49,6 +49,7 @@ func NewHandlers(svc *Service, events *Events) (*Handlers, error) {
 // absolute: the API contract fixes them).
 func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodGet, "/api/v1/track/{code}", web.Handler(h.handleTrack))
+	r.Method(http.MethodPost, "/api/v1/track/{code}/reply", web.Handler(h.handleTrackReply))
 	r.Group(func(r chi.Router) {
 		r.Use(auth.Staff)
 		r.Method(http.MethodGet, "/api/v1/moderation/items", web.Handler(h.handleItemIndex))

@@ -61,6 +61,11 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 	if n.Status == "" {
 		n.Status = StatusPending
 	}
+	n.Phone, n.Email = personKeys(n)
+	caseID, err := caseOf(ctx, tx, n.CaseCode)
+	if err != nil {
+		return Item{}, err
+	}
 	due := s.SLA.DueAt(n.Source, n.Priority, s.now())
 	if n.DueAt != nil {
 		due = *n.DueAt
@@ -72,7 +77,7 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 		if err != nil {
 			return Item{}, err
 		}
-		it, err := insertItem(ctx, sp, n, due)
+		it, err := insertItem(ctx, sp, n, due, caseID)
 		if errors.Is(err, errCodeTaken) && attempt < 5 {
 			_ = sp.Rollback(ctx)
 			if isDigits(n.TrackingCode) { // a hotline code: another of its kind

@@ -25,7 +25,7 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 const itemColumns = `i.id, i.source, i.ref, coalesce(i.tracking_code, ''), i.title, i.content, i.kind, i.citizen_id,
 	i.contact, i.category, i.province, i.language, i.priority, i.status, i.assignee_id, u.login, i.lease_expires_at,
 	coalesce(i.department, ''), i.escalated, i.merged_into, i.reason, i.answer, i.public_url, i.meta,
-	i.created_at, i.updated_at, i.first_response_at, i.answered_at, i.due_at`
+	i.created_at, i.updated_at, i.first_response_at, i.answered_at, i.due_at, i.citizen_phone, i.citizen_email, i.case_id`
 
 const itemFrom = ` FROM moderation_items i LEFT JOIN users u ON u.id = i.assignee_id `
 
@@ -36,7 +36,7 @@ func scanItem(row pgx.CollectableRow) (Item, error) {
 	err := row.Scan(&it.ID, &src, &it.Ref, &it.TrackingCode, &it.Title, &it.Content, &it.Kind, &it.CitizenID,
 		&it.Contact, &it.Category, &it.Province, &it.Language, &it.Priority, &it.Status, &it.AssigneeID, &it.Assignee, &it.LeaseExpiresAt,
 		&it.Department, &it.Escalated, &it.MergedInto, &it.Reason, &it.Answer, &it.URL, &meta,
-		&it.CreatedAt, &it.UpdatedAt, &it.FirstResponse, &it.AnsweredAt, &it.DueAt)
+		&it.CreatedAt, &it.UpdatedAt, &it.FirstResponse, &it.AnsweredAt, &it.DueAt, &it.CitizenPhone, &it.CitizenEmail, &it.CaseID)
 	if err != nil {
 		return it, err
 	}
@@ -131,7 +131,7 @@ func (s *Store) FindItems(ctx context.Context, f ItemFilter) ([]Item, int, error
 }
 
 // insertItem stores a new item inside the channel's transaction.
-func insertItem(ctx context.Context, tx pgx.Tx, n NewItem, due time.Time) (Item, error) {
+func insertItem(ctx context.Context, tx pgx.Tx, n NewItem, due time.Time, caseID *int64) (Item, error) {
 	meta, err := json.Marshal(n.Meta)
 	if err != nil {
 		return Item{}, err
@@ -151,11 +151,13 @@ func insertItem(ctx context.Context, tx pgx.Tx, n NewItem, due time.Time) (Item,
 	var id int64
 	err = tx.QueryRow(ctx, `
 		INSERT INTO moderation_items (source, ref, tracking_code, title, content, kind, citizen_id, contact,
-			category, province, language, priority, status, department, public_url, meta, due_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			category, province, language, priority, status, department, public_url, meta, due_at,
+			citizen_phone, citizen_email, case_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		RETURNING id`,
 		string(n.Source), n.Ref, code, n.Title, n.Content, n.Kind, n.CitizenID, n.Contact,
-		n.Category, n.Province, n.Language, n.Priority, n.Status, dept, n.URL, meta, due).Scan(&id)
+		n.Category, n.Province, n.Language, n.Priority, n.Status, dept, n.URL, meta, due,
+		n.Phone, n.Email, caseID).Scan(&id)
 	if err != nil {
 		if db.IsUniqueViolation(err, "moderation_items_tracking_code_key") {
 			return Item{}, errCodeTaken

@@ -29,6 +29,7 @@ func ForRole(it Item, viewer *identity.User) Item {
 		return it
 	}
 	it.Contact = MaskContact(it.Contact)
+	it.CitizenPhone, it.CitizenEmail = MaskContact(it.CitizenPhone), MaskContact(it.CitizenEmail)
 	it.RecordingURL = ""
 	if it.Meta != nil {
 		m := make(map[string]any, len(it.Meta))

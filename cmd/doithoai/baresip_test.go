@@ -156,7 +156,7 @@ func TestBaresipAgentAndCaller(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if len(calls.Calls) != 1 || calls.Calls[0].Caller != "0912555666" || calls.Calls[0].AnsweredAt == nil || calls.Calls[0].RTPReceived < 50 {
+	if len(calls.Calls) != 1 || calls.Calls[0].Caller != "+84912555666" || calls.Calls[0].AnsweredAt == nil || calls.Calls[0].RTPReceived < 50 {
 		t.Fatalf("call records %+v", calls.Calls)
 	}
 	// The softphone heard the greeting: its recording is not silence.

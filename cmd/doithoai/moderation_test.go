@@ -131,7 +131,7 @@ func TestModerationActions(t *testing.T) {
 		}
 		return "?"
 	}
-	if contact(ml.Items) != "0912345678" || contact(ll.Items) != "091****678" {
+	if contact(ml.Items) != "+84912345678" || contact(ll.Items) != "+84******678" { // stored in E.164
 		t.Fatalf("contacts: moderator %q, leader %q", contact(ml.Items), contact(ll.Items))
 	}
 }

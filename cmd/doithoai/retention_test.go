@@ -90,17 +90,18 @@ func TestRetentionDeletesPersonalData(t *testing.T) {
 		t.Fatalf("ticket after purge: %q %q %v", caller, path, err)
 	}
 	it, err := a.moderation.Store.FindItemBySource(ctx, moderation.SourceHotlineTicket, itoa(ticket.ID))
-	if err != nil || it.Contact != "" || it.RecordingURL != "" || it.Meta["caller"] != nil {
+	if err != nil || it.Contact != "" || it.CitizenPhone != "" || it.RecordingURL != "" || it.Meta["caller"] != nil {
 		t.Fatalf("hotline item after purge: %+v %v", it, err)
 	}
-	for id, want := range map[int64]string{settled.ID: "", open.ID: "0912000222"} {
+	// The contact is stored normalised (E.164), and the item's person key goes with it.
+	for id, want := range map[int64]string{settled.ID: "", open.ID: "+84912000222"} {
 		var contact string
 		if err := a.pool.QueryRow(ctx, `SELECT contact FROM forum_questions WHERE id = $1`, id).Scan(&contact); err != nil || contact != want {
 			t.Errorf("question %d contact %q, want %q (%v)", id, contact, want, err)
 		}
 		it, _ := a.moderation.Store.FindItemBySource(ctx, moderation.SourceForumQuestion, itoa(id))
-		if it.Contact != want {
-			t.Errorf("item of question %d contact %q, want %q", id, it.Contact, want)
+		if it.Contact != want || it.CitizenPhone != want {
+			t.Errorf("item of question %d contact %q, phone key %q, want %q", id, it.Contact, it.CitizenPhone, want)
 		}
 	}
 }

@@ -198,7 +198,7 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 	login, name, password := r.PostFormValue("login"), r.PostFormValue("name"), r.PostFormValue("password")
 	p := registerPage{Page: web.NewPage(r, "register.title")}
 	if len(login) <= maxLoginBytes && len(name) <= maxNameBytes {
-		p.Login, p.Name = strings.TrimSpace(login), strings.TrimSpace(name) // echoed back only when small
+		p.Login, p.Name = CanonicalLogin(login), strings.TrimSpace(name) // echoed back only when small
 	}
 	switch {
 	case len(login) > maxLoginBytes || len(name) > maxNameBytes || len(password) > maxPasswordBytes:

@@ -23,6 +23,7 @@ func (s *Service) Register(ctx context.Context, n NewUser, ip string) (token str
 		return "", nil, apperr.Invalidf("name_too_long", "the name may have at most %d bytes", maxNameBytes)
 	}
 	n.Role, n.SIP = identity.RoleCitizen, false
+	n.Login = CanonicalLogin(n.Login)
 	if err := n.Validate(); err != nil {
 		return "", nil, err
 	}

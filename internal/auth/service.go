@@ -109,7 +109,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 	if err := checkCredentialSize(c.Login, c.Password); err != nil {
 		return nil, err
 	}
-	login := strings.TrimSpace(c.Login)
+	login := loginForLookup(c.Login)
 	if login == "" || c.Password == "" {
 		return nil, apperr.Invalidf("credentials_required", "login and password are required")
 	}

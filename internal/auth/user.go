@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"github.com/doithoai/doithoai/internal/contact"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -78,6 +79,38 @@ func CanBeSIPAgent(role string) error {
 
 // IsPhone reports whether login looks like a Vietnamese phone number.
 func IsPhone(login string) bool { return phoneRe.MatchString(login) }
+
+// CanonicalLogin is the one form a citizen's login is kept in, so that one
+// person cannot hold three accounts as 0912345678, 84912345678 and
+// +84912345678: a Vietnamese phone number in national form however it was
+// written (spaces, dashes, "(+84)"), an e-mail address lower-cased, and
+// anything else trimmed only.
+func CanonicalLogin(login string) string {
+	login = strings.TrimSpace(login)
+	if strings.Contains(login, "@") {
+		if e, err := contact.Email(login); err == nil {
+			return e
+		}
+		return login
+	}
+	if e164, err := contact.Phone(login); err == nil && strings.HasPrefix(e164, "+"+contact.DefaultCountry) {
+		return "0" + e164[len(contact.DefaultCountry)+1:]
+	}
+	return login
+}
+
+// loginForLookup is what a typed login is looked up (and rate limited) as.
+// A login with spaces or parentheses can be no stored login (loginRe), so
+// a number written "0912 345 678" or "(+84) 912-345-678" is read as its
+// canonical form; any other login is looked up as typed, so accounts made
+// before logins were canonical keep working.
+func loginForLookup(login string) string {
+	login = strings.TrimSpace(login)
+	if strings.ContainsAny(login, " ()") {
+		return CanonicalLogin(login)
+	}
+	return login
+}
 
 // IsEmail reports whether login is an e-mail address.
 func IsEmail(login string) bool {
