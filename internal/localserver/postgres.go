@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -61,11 +62,10 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Port == 0 {
-		if o.Port, err = FreePort(); err != nil {
-			return nil, err
-		}
-	}
+	// A port we pick ourselves may be taken by another process between
+	// FreePort and postgres binding it (test binaries start servers in
+	// parallel): then try another.
+	pickPort := o.Port == 0
 	dataDir := filepath.Join(o.Dir, "pg")
 	sockDir := filepath.Join(o.Dir, "sock")
 	if o.LogFile == "" {
@@ -98,10 +98,33 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 			return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 		}
 	}
+	for attempt := 1; ; attempt++ {
+		if pickPort {
+			if o.Port, err = FreePort(); err != nil {
+				return nil, err
+			}
+			s.Port = o.Port
+		}
+		err := s.start(ctx, bin, dataDir, sockDir, o)
+		if err == nil {
+			return s, nil
+		}
+		if !pickPort || attempt == 5 || !errors.Is(err, errPortTaken) {
+			return nil, err
+		}
+		s.done = make(chan error, 1)
+	}
+}
+
+var errPortTaken = errors.New("port taken")
+
+// start runs postgres once and waits until it accepts connections.
+func (s *Postgres) start(ctx context.Context, bin, dataDir, sockDir string, o PostgresOptions) error {
 	logf, err := os.OpenFile(o.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	logStart, _ := logf.Seek(0, io.SeekEnd)
 	args := []string{"-D", dataDir, "-p", strconv.Itoa(o.Port), "-h", "127.0.0.1", "-k", sockDir,
 		"-c", "max_connections=300", "-c", "shared_buffers=" + o.sharedBuffers()}
 	if !o.Durable {
@@ -112,15 +135,21 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
 	go func() { s.done <- s.cmd.Wait(); logf.Close() }()
 	if err := s.waitReady(ctx, 30*time.Second); err != nil {
 		s.Stop()
 		log, _ := os.ReadFile(o.LogFile)
-		return nil, fmt.Errorf("%w\npostgres log:\n%s", err, tail(string(log), 2000))
+		if int64(len(log)) > logStart {
+			log = log[logStart:]
+		}
+		if strings.Contains(string(log), "Address already in use") {
+			return fmt.Errorf("%w: %d", errPortTaken, o.Port)
+		}
+		return fmt.Errorf("%w\npostgres log:\n%s", err, tail(string(log), 2000))
 	}
-	return s, nil
+	return nil
 }
 
 // URL is the connection string for database name on this server.

@@ -30,38 +30,51 @@ func StartRedis(ctx context.Context, dir string, port int) (*Redis, error) {
 	if err != nil {
 		return nil, ErrNoRedis
 	}
-	if port == 0 {
-		if port, err = FreePort(); err != nil {
-			return nil, err
-		}
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	r := &Redis{Port: port, done: make(chan error, 1)}
+	// A port we pick may be taken by another process before redis binds it
+	// (test binaries start servers in parallel): then redis exits, and we
+	// try another.
+	pickPort := port == 0
+	for attempt := 1; ; attempt++ {
+		if pickPort {
+			if port, err = FreePort(); err != nil {
+				return nil, err
+			}
+		}
+		r, exited, err := startRedisOnce(bin, dir, port)
+		if err == nil || !exited || !pickPort || attempt == 5 {
+			return r, err
+		}
+	}
+}
+
+func startRedisOnce(bin, dir string, port int) (r *Redis, exited bool, err error) {
+	r = &Redis{Port: port, done: make(chan error, 1)}
 	r.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir,
 		"--logfile", filepath.Join(dir, "redis.log"))
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := r.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start redis-server: %w", err)
+		return nil, false, fmt.Errorf("start redis-server: %w", err)
 	}
 	go func() { r.done <- r.cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-r.done:
-			return nil, fmt.Errorf("redis-server exited: %v (see %s)", err, filepath.Join(dir, "redis.log"))
+			return nil, true, fmt.Errorf("redis-server exited: %v (see %s)", err, filepath.Join(dir, "redis.log"))
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", r.addr(), 100*time.Millisecond); err == nil {
 			c.Close()
-			return r, nil
+			return r, false, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	r.Stop()
-	return nil, errors.New("redis-server did not accept connections in time")
+	return nil, false, errors.New("redis-server did not accept connections in time")
 }
 
 func (r *Redis) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.Port)) }
