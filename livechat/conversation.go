@@ -47,6 +47,8 @@ const (
 	ConvWaiting = "waiting"
 	ConvActive  = "active"
 	ConvClosed  = "closed"
+	// ConvOffline: no operator took it; the citizen left a question instead.
+	ConvOffline = "offline"
 )
 
 // QueueItem is a waiting conversation as the moderators' queue shows it.

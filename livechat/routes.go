@@ -55,6 +55,7 @@ func (s *Service) Routes(r chi.Router) {
 	r.With(leaders).Method(http.MethodGet, "/giao-luu/{id}/tra-loi", web.Handler(s.handleLeaderPage))
 	r.Method(http.MethodGet, "/chat", web.Handler(s.handleChatPage))
 	r.Method(http.MethodPost, "/chat", web.Handler(s.handleChatOpen))
+	r.Method(http.MethodPost, "/chat/offline", web.Handler(s.handleChatOffline))
 	r.With(chatOps).Method(http.MethodGet, "/chat/console", web.Handler(s.handleConsolePage))
 }
 

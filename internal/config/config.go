@@ -46,6 +46,9 @@ type Config struct {
 	SLAWorkdays    string        // SLA_WORKDAYS: weekend dates that are working days (làm bù)
 	SLAOfficeHours string        // SLA_OFFICE_HOURS, e.g. "07:30-11:30,13:00-17:00"
 	EscalateEvery  time.Duration // ESCALATE_EVERY: how often each node looks for overdue items
+	// ChatAcceptWait (CHAT_ACCEPT_WAIT): a support chat no operator takes
+	// this long is offered the offline question form.
+	ChatAcceptWait time.Duration
 
 	// Getenv is the environment Load read, kept for domains that parse
 	// their own settings (the hotline's HOTLINE_* and RTP_* variables).
@@ -67,6 +70,7 @@ func Default() Config {
 		ClaimLease:     15 * time.Minute,
 		RetentionDays:  730,
 		EscalateEvery:  time.Minute,
+		ChatAcceptWait: 3 * time.Minute,
 		MetricsAddr:    "127.0.0.1:9090",
 	}
 }
@@ -116,6 +120,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SLA_OFFICE_HOURS", &c.SLAOfficeHours)
 	str("SIGNING_KEY", &c.SigningKey)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
+	dur("CHAT_ACCEPT_WAIT", &c.ChatAcceptWait)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
 	boolean("DISABLE_SIP", &c.DisableSIP)
 	boolean("TRUST_PROXY", &c.TrustProxy)
