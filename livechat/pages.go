@@ -91,6 +91,8 @@ type sessionPageData struct {
 	Form      NewQuestion
 	IsLeader  bool
 	IsStaff   bool
+	// Categories a desk may publish an answered question to (the forum's).
+	Categories []moderation.AnswerCategory
 }
 
 func (s *Service) sessionPage(r *http.Request, id int64, all bool, titleKey string) (sessionPageData, error) {
@@ -165,12 +167,25 @@ func (s *Service) handleDeskPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.sessionPage(r, id, true, "live.session_title")
+	d, err := s.deskPage(r, id)
 	if err != nil {
 		return err
 	}
-	d.Wide = true
 	return s.pages.Render(w, r, http.StatusOK, "desk", d)
+}
+
+func (s *Service) deskPage(r *http.Request, id int64) (sessionPageData, error) {
+	d, err := s.sessionPage(r, id, true, "live.session_title")
+	if err != nil {
+		return d, err
+	}
+	d.Wide = true
+	if s.queue != nil {
+		if d.Categories, err = s.queue.AnswerCategories(r.Context()); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
 }
 
 // handleLeaderPage serves GET /giao-luu/{id}/tra-loi (the session's

@@ -39,6 +39,8 @@ type Queue interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, n moderation.NewItem) (moderation.Item, error)
 	Act(ctx context.Context, actor *identity.User, id int64, action string, in moderation.ActionInput) (moderation.Item, error)
 	AnsweredInChannel(ctx context.Context, tx pgx.Tx, src moderation.Source, ref string, actorID int64, body string) error
+	PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (moderation.PublishedAnswer, error)
+	AnswerCategories(ctx context.Context) ([]moderation.AnswerCategory, error)
 }
 
 // Options tune the channel; zero values take the defaults.

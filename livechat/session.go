@@ -110,6 +110,8 @@ type Question struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	ApprovedAt   *time.Time `json:"approved_at,omitempty"`
 	Answers      []Answer   `json:"answers,omitempty"`
+	// ForumURL is the forum question its answer was published to, if any.
+	ForumURL string `json:"forum_url,omitempty"`
 }
 
 // Answer is a leader's answer to a question.

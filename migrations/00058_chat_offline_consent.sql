@@ -11,11 +11,14 @@ ALTER TABLE chat_conversations ADD COLUMN offline_offered_at timestamptz;
 ALTER TABLE chat_conversations DROP CONSTRAINT chat_conversations_status_check;
 ALTER TABLE chat_conversations ADD CONSTRAINT chat_conversations_status_check
     CHECK (status IN ('waiting', 'active', 'closed', 'offline'));
+-- A live answer published as a forum question's official answer: where.
+ALTER TABLE live_questions ADD COLUMN forum_url text NOT NULL DEFAULT '';
 -- Retention looks for settled chats older than the cut-off.
 CREATE INDEX chat_conversations_closed_idx ON chat_conversations (created_at) WHERE status IN ('closed', 'offline');
 
 -- +goose Down
 DROP INDEX chat_conversations_closed_idx;
+ALTER TABLE live_questions DROP COLUMN forum_url;
 ALTER TABLE chat_conversations DROP CONSTRAINT chat_conversations_status_check;
 ALTER TABLE chat_conversations ADD CONSTRAINT chat_conversations_status_check
     CHECK (status IN ('waiting', 'active', 'closed'));

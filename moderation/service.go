@@ -31,7 +31,9 @@ type Service struct {
 	// default, the deployment's shared one (Redis) when the node sets it.
 	Limiter  ratelimit.Limiter
 	handlers map[Source]ChannelHandler
-	now      func() time.Time
+	// publisher publishes channels' answers on the forum (publish.go).
+	publisher AnswerPublisher
+	now       func() time.Time
 }
 
 // NewService returns the queue service.
