@@ -138,7 +138,7 @@ func (s *Service) handleQuestionForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	n := NewQuestion{Body: r.PostFormValue("body"), Name: r.PostFormValue("name")}
+	n := NewQuestion{Body: r.PostFormValue("body"), Name: r.PostFormValue("name"), Consent: r.PostFormValue("consent") != ""}
 	q, err := s.submitQuestion(r, id, n)
 	if err != nil {
 		e := apperr.As(err)

@@ -138,6 +138,9 @@ func (q *Question) Public() bool { return q.Status == QuestionApproved || q.Stat
 type NewQuestion struct {
 	Body string `json:"body"`
 	Name string `json:"name"`
+	// Consent to keeping the name with the question; required when a name
+	// is given (SPEC §4).
+	Consent bool `json:"consent"`
 
 	CitizenID *int64 `json:"-"`
 	IP        string `json:"-"`
@@ -152,6 +155,9 @@ func (n *NewQuestion) Validate() error {
 	n.Name = strings.TrimSpace(n.Name)
 	if !utf8.ValidString(n.Name) || utf8.RuneCountInString(n.Name) > 80 {
 		return apperr.Invalidf("bad_name", "a name may be at most 80 characters")
+	}
+	if n.Name != "" && !n.Consent {
+		return apperr.Invalidf("consent_required", "agree to your name being kept with the question, or leave it out")
 	}
 	return nil
 }

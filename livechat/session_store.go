@@ -155,7 +155,8 @@ func (s *Store) FindQuestions(ctx context.Context, sessionID int64, all bool) ([
 func insertQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, n NewQuestion, code string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `
-		INSERT INTO live_questions (session_id, body, name, citizen_id, ip, tracking_code)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, sessionID, n.Body, n.Name, n.CitizenID, n.IP, code).Scan(&id)
+		INSERT INTO live_questions (session_id, body, name, citizen_id, ip, tracking_code, consent_at)
+		VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END) RETURNING id`,
+		sessionID, n.Body, n.Name, n.CitizenID, n.IP, code, n.Consent).Scan(&id)
 	return id, err
 }

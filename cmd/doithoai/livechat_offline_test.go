@@ -221,3 +221,23 @@ func TestChatAcceptWaitTurnsIntoOfflineForm(t *testing.T) {
 	// It left the waiting list: an operator can no longer take it.
 	wantError(t, mod.Do("POST", fmt.Sprintf("/api/v1/conversations/%d/accept", conv.ID), nil, nil), 409, "not_waiting")
 }
+
+// mustOperatorOnline keeps a chat operator's socket in the queue room
+// until t ends, so /chat offers a live chat (with nobody on the console it
+// offers the offline question form).
+func mustOperatorOnline(t *testing.T, n *node, login, password string) {
+	t.Helper()
+	tok := newClient(t, n).MustLogin(login, password)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws := dialAs(t, ctx, n, nil, tok)
+	_ = ws.Write(ctx, websocket.MessageText, []byte(`{"type":"join","room":"queue"}`))
+	waitFrame(t, ctx, ws, "joined", "queue")
+	go func() { // reads (and so answers pings) until the socket closes with t
+		for {
+			if _, _, err := ws.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+}
