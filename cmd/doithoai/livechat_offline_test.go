@@ -131,9 +131,33 @@ func TestChatOfflineFormWhenNoOperatorOnline(t *testing.T) {
 	if it.Content != question || it.Contact != "0912000111" || it.Status != "pending" || it.TrackingCode != code {
 		t.Errorf("queue item = %+v, want the question, the contact, pending, code %s", it, code)
 	}
-	var tr struct{ Status string }
-	if r := citizen.Do("GET", "/api/v1/track/"+code, nil, &tr); r.StatusCode != 200 || tr.Status == "" {
-		t.Errorf("tracking %s: %d", code, r.StatusCode)
+	// A moderator answers it in the queue; the citizen reads the answer by the code.
+	for _, step := range []struct {
+		action string
+		body   map[string]string
+	}{{"claim", map[string]string{}}, {"answer", map[string]string{"body": "Cần đơn đề nghị và sổ đỏ cũ, nộp tại bộ phận một cửa."}}} {
+		if r := mod.Do("POST", fmt.Sprintf("/api/v1/moderation/items/%d/%s", it.ID, step.action), step.body, nil); r.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", step.action, r.StatusCode, pageOf(t, r))
+		}
+	}
+	var tr struct{ Status, Answer string }
+	if r := citizen.Do("GET", "/api/v1/track/"+code, nil, &tr); r.StatusCode != 200 || tr.Answer != "Cần đơn đề nghị và sổ đỏ cũ, nộp tại bộ phận một cửa." {
+		t.Errorf("tracking %s: %d %+v, want the moderator's answer", code, r.StatusCode, tr)
+	}
+
+	// The form is limited per address like opening a chat: 10 in 10 minutes
+	// (the two above count), then a readable 429 page that stores nothing.
+	for i := 3; i <= 11; i++ {
+		r := citizen.PostForm("/chat/offline?lang=en", url.Values{"question": {fmt.Sprintf("Câu hỏi số %d", i)}})
+		switch {
+		case i <= 10 && r.StatusCode != http.StatusSeeOther:
+			t.Fatalf("offline question %d: %d, want 303", i, r.StatusCode)
+		case i == 11 && (r.StatusCode != http.StatusTooManyRequests || !strings.Contains(pageOf(t, r), "<html")):
+			t.Fatalf("offline question %d: %d, want a 429 page", i, r.StatusCode)
+		}
+	}
+	if items := chatItems(t, mod); len(items) != 9 {
+		t.Errorf("queue holds %d chat items after the limit, want 9", len(items))
 	}
 
 	// With a moderator on the console, /chat offers the live chat again.
