@@ -2,6 +2,7 @@ package livechat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func (s *Service) LeaveOfflineQuestion(ctx context.Context, n OfflineQuestion) (
 					closed_at = now(), closed_by = 'offline'
 				WHERE id = $1 AND status = 'waiting' RETURNING id`,
 				n.ConversationID, n.Name, n.Contact, consentAt, n.Question, code).Scan(&id)
-			if err == pgx.ErrNoRows {
+			if errors.Is(err, pgx.ErrNoRows) {
 				return apperr.Conflictf("not_waiting", "an officer has taken this conversation; answer in the chat")
 			}
 			if err != nil {

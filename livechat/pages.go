@@ -348,6 +348,7 @@ func (s *Service) handleChatOffline(w http.ResponseWriter, r *http.Request) erro
 		status := http.StatusUnprocessableEntity
 		if e.Kind == apperr.TooMany {
 			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
 		}
 		return s.pages.Render(w, r, status, "chat", d)
 	}
