@@ -130,11 +130,8 @@ func transcript(msgs []Message) string {
 		if m.Kind != KindText && m.Kind != KindAnswer {
 			continue
 		}
-		// The citizen's lines carry the role, not the name: the transcript
-		// is kept for the record, the name only as the item's contact,
-		// which retention deletes.
 		who := m.Author
-		if who == "" || m.AuthorRole == "citizen" {
+		if who == "" {
 			who = m.AuthorRole
 		}
 		fmt.Fprintf(&b, "[%s] %s: %s\n", m.At.In(vnZone).Format("02/01 15:04"), who, m.Body)
