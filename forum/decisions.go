@@ -2,9 +2,12 @@ package forum
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/vntext"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
 )
@@ -110,4 +113,87 @@ func (d decisions) report(ctx context.Context, tx pgx.Tx, dec moderation.Decisio
 		_, err = tx.Exec(ctx, `UPDATE forum_reports SET status = 'dismissed' WHERE id = $1`, id)
 	}
 	return err
+}
+
+// PublishAnswer implements moderation.AnswerPublisher, inside the channel's
+// transaction: a's answer becomes the official answer of forum question
+// a.QuestionID, or of a new, published question in a.Category (title and
+// body from the channel's question, no author: the asker's name stays in
+// the channel). The question's queue item is answered with it.
+func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (moderation.PublishedAnswer, error) {
+	if strings.TrimSpace(a.Answer) == "" {
+		return moderation.PublishedAnswer{}, apperr.Invalidf("answer_required", "there is no answer to publish")
+	}
+	q := Question{ID: a.QuestionID}
+	if a.QuestionID != 0 {
+		var vis, status string
+		err := tx.QueryRow(ctx, `SELECT slug, visibility, status FROM forum_questions WHERE id = $1 FOR UPDATE`, a.QuestionID).Scan(&q.Slug, &vis, &status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return moderation.PublishedAnswer{}, apperr.NotFoundf("no forum question %d", a.QuestionID)
+		}
+		if err != nil {
+			return moderation.PublishedAnswer{}, err
+		}
+		if vis != "public" || status == StatusRejected || status == StatusPending {
+			return moderation.PublishedAnswer{}, apperr.Conflictf("not_public", "forum question %d is not public", a.QuestionID)
+		}
+	} else {
+		cat, err := s.Store.FindCategoryBySlug(ctx, a.Category)
+		if err != nil {
+			if apperr.KindOf(err) == apperr.NotFound {
+				return moderation.PublishedAnswer{}, apperr.Invalidf("unknown_category", "no such category %q", a.Category)
+			}
+			return moderation.PublishedAnswer{}, err
+		}
+		if a.Language == "" {
+			a.Language = "vi"
+		}
+		code := moderation.NewTrackingCode()
+		q.Slug = vntext.Slug(a.Title)
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO forum_questions (category_id, title, slug, body, body_html, language, status, tracking_code, published_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'published', $7, now()) RETURNING id`,
+			cat.ID, a.Title, q.Slug, a.Question, RenderMarkdown(a.Question), a.Language, code).Scan(&q.ID); err != nil {
+			return moderation.PublishedAnswer{}, err
+		}
+		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
+			Source: moderation.SourceForumQuestion, Ref: strconv.FormatInt(q.ID, 10), TrackingCode: code,
+			Title: a.Title, Content: a.Question, Category: cat.Slug, Language: a.Language,
+			Status: moderation.StatusApproved, URL: q.Path(), Meta: map[string]any{"visibility": "public", "from_live": true},
+		})
+		if err != nil {
+			return moderation.PublishedAnswer{}, err
+		}
+		if it.TrackingCode != code {
+			if _, err := tx.Exec(ctx, `UPDATE forum_questions SET tracking_code = $2 WHERE id = $1`, q.ID, it.TrackingCode); err != nil {
+				return moderation.PublishedAnswer{}, err
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO forum_replies (question_id, author_id, author_name, body, body_html, official, status)
+		VALUES ($1, $2, $3, $4, $5, true, 'published')`, q.ID, a.AnswererID, a.Answerer, a.Answer, RenderMarkdown(a.Answer)); err != nil {
+		return moderation.PublishedAnswer{}, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE forum_questions SET status = 'answered', answered_at = now(), info_request = '',
+		published_at = coalesce(published_at, now()), updated_at = now() WHERE id = $1`, q.ID); err != nil {
+		return moderation.PublishedAnswer{}, err
+	}
+	err := s.queue.AnsweredInChannel(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), a.ActorID, a.Answer)
+	if err != nil && apperr.KindOf(err) != apperr.NotFound { // an old question may have no item
+		return moderation.PublishedAnswer{}, err
+	}
+	return moderation.PublishedAnswer{QuestionID: q.ID, URL: q.Path()}, nil
+}
+
+// AnswerCategories implements moderation.AnswerPublisher.
+func (s *Service) AnswerCategories(ctx context.Context) ([]moderation.AnswerCategory, error) {
+	cats, err := s.Store.FindCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]moderation.AnswerCategory, len(cats))
+	for i, c := range cats {
+		out[i] = moderation.AnswerCategory{Slug: c.Slug, Name: c.Name}
+	}
+	return out, nil
 }

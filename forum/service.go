@@ -41,6 +41,7 @@ func NewService(pool *pgxpool.Pool, queue *moderation.Service, log *slog.Logger)
 	queue.RegisterHandler(moderation.SourceForumQuestion, moderation.ChannelHandlerFunc(d.question))
 	queue.RegisterHandler(moderation.SourceForumReply, moderation.ChannelHandlerFunc(d.reply))
 	queue.RegisterHandler(moderation.SourceReport, moderation.ChannelHandlerFunc(d.report))
+	queue.SetAnswerPublisher(s) // live-dialogue answers published as official answers
 	return s
 }
 

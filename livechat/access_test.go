@@ -23,7 +23,7 @@ func TestConversationAccessByRole(t *testing.T) {
 	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, Options{})
 	ctx := context.Background()
 	ownerID := MustCreateUser(t, pool, "citizen", "owner")
-	conv, token, _, err := n.svc.OpenConversation(ctx, NewConversation{Name: "Vàng Thị Dợ", Topic: "trợ cấp", CitizenID: &ownerID})
+	conv, token, _, err := n.svc.OpenConversation(ctx, NewConversation{Name: "Vàng Thị Dợ", Topic: "trợ cấp", CitizenID: &ownerID, Consent: &yes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func TestBadInput(t *testing.T) {
 	pool := testenv.NewDB(t)
 	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, Options{FramesPerSecond: 50, FrameBurst: 50})
 	ctx := context.Background()
-	conv, _, _, err := n.svc.OpenConversation(ctx, NewConversation{Name: "B"})
+	conv, _, _, err := n.svc.OpenConversation(ctx, NewConversation{Name: "B", Consent: &yes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,8 @@ const (
 	ConvWaiting = "waiting"
 	ConvActive  = "active"
 	ConvClosed  = "closed"
+	// ConvOffline: no operator took it; the citizen left a question instead.
+	ConvOffline = "offline"
 )
 
 // QueueItem is a waiting conversation as the moderators' queue shows it.
@@ -83,7 +85,8 @@ func (n *NewConversation) Validate() error {
 	if utf8.RuneCountInString(n.Topic) > 200 {
 		return apperr.Invalidf("topic_too_long", "a topic may be at most 200 characters")
 	}
-	if n.Consent != nil && !*n.Consent {
+	if n.Consent != nil && !*n.Consent || n.Name != "" && !n.consented() {
+		// A name is personal data: kept only with the citizen's consent (SPEC §4).
 		return apperr.Invalidf("consent_required", "agree to how the conversation is kept before starting")
 	}
 	if n.Language == "" {
@@ -94,6 +97,8 @@ func (n *NewConversation) Validate() error {
 	}
 	return nil
 }
+
+func (n *NewConversation) consented() bool { return n.Consent != nil && *n.Consent }
 
 // validBody trims a chat line and checks it.
 func validBody(body string, max int) (string, error) {

@@ -252,6 +252,10 @@ func (s *Service) afterJoin(c *Conn, rn RoomName) {
 			c.reply(mustJSON(queueFrame{Type: frameQueue, Room: RoomQueue, Waiting: nonNil(waiting)}))
 		}
 	case roomConv:
+		if conv, err := s.store.FindConversationByID(ctx, rn.ID); err == nil && s.expired(conv) {
+			// A citizen who reconnects after the wait ran out still gets the form.
+			c.reply(mustJSON(event{Type: frameOffline, Room: rn.String()}))
+		}
 		waiting, err := s.store.WaitingConversations(ctx)
 		if err != nil {
 			return

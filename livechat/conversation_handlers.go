@@ -20,7 +20,7 @@ func (s *Service) openConversation(w http.ResponseWriter, r *http.Request, n New
 	}
 	if u, ok := identity.From(r.Context()); ok && u.Role == identity.RoleCitizen {
 		n.CitizenID = &u.ID
-		if n.Name == "" {
+		if n.Name == "" && n.consented() { // the account's name, kept only with consent
 			n.Name = u.Name()
 		}
 	}

@@ -268,3 +268,6 @@ func MustLiveRoom(t *testing.T, pool *pgxpool.Pool) string {
 	}
 	return LiveRoom(id)
 }
+
+// yes is a consent given, for NewConversation.Consent.
+var yes = true

@@ -34,7 +34,7 @@ func TestConversationAcrossNodes(t *testing.T) {
 	ctx := context.Background()
 	pool := a.svc.store.pool
 	opID := MustCreateUser(t, pool, "moderator", "mod1")
-	conv, token, pos, err := a.svc.OpenConversation(ctx, NewConversation{Name: "Lò Văn A", Topic: "đất đai"})
+	conv, token, pos, err := a.svc.OpenConversation(ctx, NewConversation{Name: "Lò Văn A", Topic: "đất đai", Consent: &yes})
 	if err != nil || pos != 1 {
 		t.Fatalf("open: %v, position %d", err, pos)
 	}
@@ -195,7 +195,7 @@ func TestLiveAnswerReachesViewersOnBothNodes(t *testing.T) {
 		v.join(ss.Room, 0)
 		viewers = append(viewers, v)
 	}
-	q, err := b.svc.SubmitQuestion(ctx, ss.ID, NewQuestion{Body: "Khi nào cấp sổ đỏ?", Name: "Giàng A Páo"})
+	q, err := b.svc.SubmitQuestion(ctx, ss.ID, NewQuestion{Body: "Khi nào cấp sổ đỏ?", Name: "Giàng A Páo", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/moderation"
 )
 
 // vnZone is where our users live; times show in it.
@@ -90,6 +91,8 @@ type sessionPageData struct {
 	Form      NewQuestion
 	IsLeader  bool
 	IsStaff   bool
+	// Categories a desk may publish an answered question to (the forum's).
+	Categories []moderation.AnswerCategory
 }
 
 func (s *Service) sessionPage(r *http.Request, id int64, all bool, titleKey string) (sessionPageData, error) {
@@ -164,12 +167,25 @@ func (s *Service) handleDeskPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.sessionPage(r, id, true, "live.session_title")
+	d, err := s.deskPage(r, id)
 	if err != nil {
 		return err
 	}
-	d.Wide = true
 	return s.pages.Render(w, r, http.StatusOK, "desk", d)
+}
+
+func (s *Service) deskPage(r *http.Request, id int64) (sessionPageData, error) {
+	d, err := s.sessionPage(r, id, true, "live.session_title")
+	if err != nil {
+		return d, err
+	}
+	d.Wide = true
+	if s.queue != nil {
+		if d.Categories, err = s.queue.AnswerCategories(r.Context()); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
 }
 
 // handleLeaderPage serves GET /giao-luu/{id}/tra-loi (the session's
@@ -233,32 +249,62 @@ type chatPageData struct {
 	Messages     []Message
 	LastSeq      int64
 	FormError    string
+	// Offline: no operator is on the console, or none took the waiting
+	// conversation in time; the page offers the offline question form.
+	Offline      bool
+	OfflineForm  OfflineQuestion
+	OfflineError string
+	Left         string // tracking code of the offline question just left
+	DutyHours    string
 }
 
-// handleChatPage serves GET /chat: the start form, or the citizen's
-// conversation when the browser holds one.
-func (s *Service) handleChatPage(w http.ResponseWriter, r *http.Request) error {
-	d := chatPageData{livePage: newLivePage(r, "chat.title")}
+func (s *Service) newChatPage(r *http.Request) chatPageData {
+	return chatPageData{livePage: newLivePage(r, "chat.title"), DutyHours: s.DutyHours()}
+}
+
+// citizenConversation is the conversation the request's browser holds
+// (by its token), if any.
+func (s *Service) citizenConversation(r *http.Request) (*Conversation, error) {
 	for _, cr := range convCredentials(r) {
 		if ok, err := s.store.CheckConversationToken(r.Context(), cr.ID, cr.Token); err != nil {
-			return err
+			return nil, err
 		} else if ok {
 			c, err := s.store.FindConversationByID(r.Context(), cr.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if c.Status == ConvClosed && r.URL.Query().Get("new") != "" {
-				break
-			}
-			if d.Messages, err = allMessages(r.Context(), s.store.pool, c.Room); err != nil {
-				return err
-			}
-			if n := len(d.Messages); n > 0 {
-				d.LastSeq = d.Messages[n-1].Seq
-			}
-			d.Conversation = &c
+			return &c, nil
 		}
 	}
+	return nil, nil
+}
+
+// handleChatPage serves GET /chat: the start form (or, with no operator on
+// the console, the offline question form), or the citizen's conversation
+// when the browser holds one.
+func (s *Service) handleChatPage(w http.ResponseWriter, r *http.Request) error {
+	d := s.newChatPage(r)
+	if code := moderation.NormalizeCode(r.URL.Query().Get("left")); code != "" && moderation.CheckCode(code) == nil {
+		d.Left = code
+		return s.pages.Render(w, r, http.StatusOK, "chat", d)
+	}
+	c, err := s.citizenConversation(r)
+	if err != nil {
+		return err
+	}
+	if c != nil && !((c.Status == ConvClosed || c.Status == ConvOffline) && r.URL.Query().Get("new") != "") {
+		if d.Messages, err = allMessages(r.Context(), s.store.pool, c.Room); err != nil {
+			return err
+		}
+		if n := len(d.Messages); n > 0 {
+			d.LastSeq = d.Messages[n-1].Seq
+		}
+		d.Conversation = c
+		d.Offline = s.expired(*c)
+		d.OfflineForm = OfflineQuestion{Question: c.Topic, Name: c.Name}
+		return s.pages.Render(w, r, http.StatusOK, "chat", d)
+	}
+	d.Offline = s.OperatorsOnline(r.Context()) == 0
 	return s.pages.Render(w, r, http.StatusOK, "chat", d)
 }
 
@@ -271,7 +317,8 @@ func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 		if e.Kind == apperr.Internal {
 			return err
 		}
-		d := chatPageData{livePage: newLivePage(r, "chat.title"), FormError: e.Message}
+		d := s.newChatPage(r)
+		d.FormError = e.Message
 		if key := "chat.err." + e.Code; d.Tr(key) != key {
 			d.FormError = d.Tr(key)
 		}
@@ -279,6 +326,51 @@ func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/chat", http.StatusSeeOther)
 	return nil
+}
+
+// handleChatOffline serves POST /chat/offline, the offline question form
+// (it works without JavaScript): rate limited per address like opening a
+// conversation; on success it redirects to /chat?left={code}.
+func (s *Service) handleChatOffline(w http.ResponseWriter, r *http.Request) error {
+	n := OfflineQuestion{Question: r.PostFormValue("question"), Name: r.PostFormValue("name"),
+		Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "", IP: web.ClientIP(r)}
+	code, err := s.leaveOffline(r, n)
+	if err != nil {
+		e := apperr.As(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		d := s.newChatPage(r)
+		d.Offline, d.OfflineForm, d.OfflineError = true, n, e.Message
+		if key := "chat.err." + e.Code; d.Tr(key) != key {
+			d.OfflineError = d.Tr(key)
+		}
+		status := http.StatusUnprocessableEntity
+		if e.Kind == apperr.TooMany {
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
+		}
+		return s.pages.Render(w, r, status, "chat", d)
+	}
+	http.Redirect(w, r, "/chat?left="+url.QueryEscape(code), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) leaveOffline(r *http.Request, n OfflineQuestion) (string, error) {
+	if ok, retry, err := s.limiter.Allow(r.Context(), "lc:offline:"+n.IP, 10, 10*time.Minute); err == nil && !ok {
+		return "", &apperr.Error{Kind: apperr.TooMany, Code: "rate_limited", Message: "too many questions from your address; try again later", RetryAfter: retry}
+	}
+	if u, ok := identity.From(r.Context()); ok && u.Role == identity.RoleCitizen {
+		n.CitizenID = &u.ID
+	}
+	c, err := s.citizenConversation(r)
+	if err != nil {
+		return "", err
+	}
+	if c != nil && c.Status == ConvWaiting {
+		n.ConversationID, n.Language = c.ID, c.Language
+	}
+	return s.LeaveOfflineQuestion(r.Context(), n)
 }
 
 type consoleData struct {

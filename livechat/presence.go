@@ -83,3 +83,36 @@ func (h *Hub) redisViewers(rooms []*room, local []int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Online is how many sockets are in room across the deployment now: this
+// node's own, plus what the other nodes last wrote to Redis (fresh fields
+// only). Chat operators online are the sockets in the queue room, which
+// only they may join.
+func (h *Hub) Online(ctx context.Context, room string) int {
+	n := 0
+	if rm := h.lookup(room); rm != nil {
+		n = rm.localViewers()
+	}
+	if h.opts.Redis == nil {
+		return n
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	vals, err := h.opts.Redis.HGetAll(ctx, h.presenceKey(room)).Result()
+	if err != nil {
+		return n
+	}
+	fresh := time.Now().Add(-3 * h.opts.SyncInterval).UnixMilli()
+	for node, v := range vals {
+		if node == h.nodeID {
+			continue
+		}
+		count, at, ok := strings.Cut(v, ":")
+		c, err1 := strconv.Atoi(count)
+		ms, err2 := strconv.ParseInt(at, 10, 64)
+		if ok && err1 == nil && err2 == nil && ms >= fresh {
+			n += c
+		}
+	}
+	return n
+}

@@ -30,6 +30,9 @@ const (
 	framePosition = "position"
 	framePresence = "presence"
 	framePong     = "pong"
+	// frameOffline tells a waiting citizen that no operator took the
+	// conversation in time: the page offers the offline question form.
+	frameOffline = "offline"
 )
 
 // Limits of the protocol.

@@ -43,6 +43,7 @@ func (s *Service) Routes(r chi.Router) {
 		r.With(staff).Method(http.MethodPost, "/{id}/questions/{qid}/reject", s.handleQuestionModerate("reject"))
 		r.With(staff).Method(http.MethodPost, "/{id}/order", web.Handler(s.handleQuestionOrder))
 		r.With(leaders).Method(http.MethodPost, "/{id}/answers", web.Handler(s.handleAnswerCreate))
+		r.With(staff).Method(http.MethodPost, "/{id}/questions/{qid}/publish", web.Handler(s.handlePublishAPI))
 		r.With(leaders).Method(http.MethodPost, "/{id}/end", web.Handler(s.handleSessionEnd))
 	})
 
@@ -53,8 +54,10 @@ func (s *Service) Routes(r chi.Router) {
 	r.Method(http.MethodPost, "/giao-luu/{id}/hoi", web.Handler(s.handleQuestionForm))
 	r.With(staff).Method(http.MethodGet, "/giao-luu/{id}/dieu-phoi", web.Handler(s.handleDeskPage))
 	r.With(leaders).Method(http.MethodGet, "/giao-luu/{id}/tra-loi", web.Handler(s.handleLeaderPage))
+	r.With(staff).Method(http.MethodPost, "/giao-luu/{id}/cau-hoi/{qid}/dang-dien-dan", web.Handler(s.handlePublishForm))
 	r.Method(http.MethodGet, "/chat", web.Handler(s.handleChatPage))
 	r.Method(http.MethodPost, "/chat", web.Handler(s.handleChatOpen))
+	r.Method(http.MethodPost, "/chat/offline", web.Handler(s.handleChatOffline))
 	r.With(chatOps).Method(http.MethodGet, "/chat/console", web.Handler(s.handleConsolePage))
 }
 

@@ -39,6 +39,8 @@ type Queue interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, n moderation.NewItem) (moderation.Item, error)
 	Act(ctx context.Context, actor *identity.User, id int64, action string, in moderation.ActionInput) (moderation.Item, error)
 	AnsweredInChannel(ctx context.Context, tx pgx.Tx, src moderation.Source, ref string, actorID int64, body string) error
+	PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (moderation.PublishedAnswer, error)
+	AnswerCategories(ctx context.Context) ([]moderation.AnswerCategory, error)
 }
 
 // Options tune the channel; zero values take the defaults.
@@ -63,6 +65,12 @@ type Options struct {
 	SecureCookies             bool
 	Redis                     *redis.Client // presence counts; nil: this node only
 	RedisPrefix               string
+	// AcceptWait is how long a support chat waits for an operator before
+	// its citizen is offered the offline question form (3m).
+	AcceptWait time.Duration
+	// DutyHours are the operators' hours shown on /chat (the SLA's office
+	// hours; none: moderation.DefaultHours).
+	DutyHours []moderation.Period
 }
 
 func (o *Options) defaults() {
@@ -75,6 +83,7 @@ func (o *Options) defaults() {
 	def(&o.PingInterval, 25*time.Second)
 	def(&o.PongTimeout, 10*time.Second)
 	def(&o.WriteTimeout, 10*time.Second)
+	def(&o.AcceptWait, 3*time.Minute)
 	if o.SendQueue <= 0 {
 		o.SendQueue = 256
 	}
@@ -146,6 +155,7 @@ func New(d Deps) (*Service, error) {
 	if d.Metrics != nil {
 		s.registerMetrics(d.Metrics)
 	}
+	go s.runAcceptWatch()
 	return s, nil
 }
 

@@ -111,6 +111,8 @@ type Question struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	ApprovedAt   *time.Time `json:"approved_at,omitempty"`
 	Answers      []Answer   `json:"answers,omitempty"`
+	// ForumURL is the forum question its answer was published to, if any.
+	ForumURL string `json:"forum_url,omitempty"`
 }
 
 // Answer is a leader's answer to a question.
@@ -139,8 +141,10 @@ type NewQuestion struct {
 	Name string `json:"name"`
 	// Phone is optional, for the answer to reach the asker; stored only
 	// with Consent (never shown publicly), normalised to E.164.
-	Phone   string `json:"phone"`
-	Consent bool   `json:"consent"`
+	Phone string `json:"phone"`
+	// Consent to keeping the name or phone with the question; required
+	// when either is given (SPEC §4).
+	Consent bool `json:"consent"`
 
 	CitizenID *int64 `json:"-"`
 	IP        string `json:"-"`
@@ -155,6 +159,9 @@ func (n *NewQuestion) Validate() error {
 	n.Name = strings.TrimSpace(n.Name)
 	if !utf8.ValidString(n.Name) || utf8.RuneCountInString(n.Name) > 80 {
 		return apperr.Invalidf("bad_name", "a name may be at most 80 characters")
+	}
+	if n.Name != "" && !n.Consent {
+		return apperr.Invalidf("consent_required", "agree to your name being kept with the question, or leave it out")
 	}
 	if strings.TrimSpace(n.Phone) != "" {
 		if !n.Consent {

@@ -96,11 +96,11 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession, createdBy int64
 	return s.FindSessionByID(ctx, id)
 }
 
-const questionColumns = `q.id, q.session_id, q.body, q.name, q.status, q.position, q.tracking_code, q.item_id, q.created_at, q.approved_at`
+const questionColumns = `q.id, q.session_id, q.body, q.name, q.status, q.position, q.tracking_code, q.item_id, q.created_at, q.approved_at, q.forum_url`
 
 func scanQuestion(row pgx.CollectableRow) (Question, error) {
 	var q Question
-	err := row.Scan(&q.ID, &q.SessionID, &q.Body, &q.Name, &q.Status, &q.Position, &q.TrackingCode, &q.ItemID, &q.CreatedAt, &q.ApprovedAt)
+	err := row.Scan(&q.ID, &q.SessionID, &q.Body, &q.Name, &q.Status, &q.Position, &q.TrackingCode, &q.ItemID, &q.CreatedAt, &q.ApprovedAt, &q.ForumURL)
 	return q, err
 }
 
@@ -155,7 +155,8 @@ func (s *Store) FindQuestions(ctx context.Context, sessionID int64, all bool) ([
 func insertQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, n NewQuestion, code string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `
-		INSERT INTO live_questions (session_id, body, name, citizen_id, ip, tracking_code)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, sessionID, n.Body, n.Name, n.CitizenID, n.IP, code).Scan(&id)
+		INSERT INTO live_questions (session_id, body, name, citizen_id, ip, tracking_code, consent_at)
+		VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END) RETURNING id`,
+		sessionID, n.Body, n.Name, n.CitizenID, n.IP, code, n.Consent).Scan(&id)
 	return id, err
 }

@@ -34,7 +34,9 @@ type Service struct {
 	// transaction of each status change (outbox.go).
 	Outbox   Outbox
 	handlers map[Source]ChannelHandler
-	now      func() time.Time
+	// publisher publishes channels' answers on the forum (publish.go).
+	publisher AnswerPublisher
+	now       func() time.Time
 }
 
 // NewService returns the queue service.

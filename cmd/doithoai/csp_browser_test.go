@@ -125,6 +125,7 @@ func TestBrowserPagesUnderCSP(t *testing.T) {
 			visit(t, ctx, n, p.path, p.sel)
 		}
 		// A support chat: the page with the live chat script and socket.
+		mustOperatorOnline(t, n, "mod1", "mod1-password")
 		err := chromedp.Run(ctx,
 			chromedp.Navigate(n.URL+"/chat"),
 			chromedp.SendKeys("#name", "Lò Văn Pó", chromedp.ByID),

@@ -50,7 +50,7 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 		ID           int64
 		TrackingCode string `json:"tracking_code"`
 	}
-	if r := anon.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions", ss.ID), map[string]string{"body": "Học sinh dân tộc có được miễn học phí?", "name": "Hà Văn Tú"}, &q); r.StatusCode != 201 || q.TrackingCode == "" {
+	if r := anon.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions", ss.ID), map[string]any{"body": "Học sinh dân tộc có được miễn học phí?", "name": "Hà Văn Tú", "consent": true}, &q); r.StatusCode != 201 || q.TrackingCode == "" {
 		t.Fatalf("question: %d %+v", r.StatusCode, q)
 	}
 	var items struct {

@@ -22,6 +22,7 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	t.Parallel()
 	n := MustStartNode(t, "")
 	MustCreateUser(t, n, "moderator", "mod1", "correct horse battery")
+	mustOperatorOnline(t, n, "mod1", "correct horse battery")
 	tr := livechatText(t)
 	citizen := testenv.Browser(t)
 	mod := testenv.Browser(t) // a browser of its own: separate cookies

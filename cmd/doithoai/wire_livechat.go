@@ -14,7 +14,9 @@ import (
 // serve calls its Shutdown first when the node stops, so every socket is
 // closed with "going away" while PostgreSQL is still there.
 func (a *app) wireLivechat(ctx context.Context) error {
-	opts := livechat.Options{SecureCookies: a.cfg.SecureCookies, Redis: a.redis, RedisPrefix: redisPrefix}
+	// Operators are on duty in the SLA's office hours (SLA_OFFICE_HOURS).
+	opts := livechat.Options{SecureCookies: a.cfg.SecureCookies, Redis: a.redis, RedisPrefix: redisPrefix,
+		AcceptWait: a.cfg.ChatAcceptWait, DutyHours: a.moderation.SLA.Hours}
 	if u, err := url.Parse(a.cfg.BaseURL); err == nil && u.Host != "" {
 		opts.OriginPatterns = []string{u.Host}
 	}

@@ -53,6 +53,9 @@ type Config struct {
 	SMSSender     string // SMS_SENDER: sender name or number of SMS
 	SMTPURL       string // SMTP_URL: smtp://user:pass@host:port (STARTTLS when offered) or smtps://
 	MailFrom      string // MAIL_FROM: sender address of e-mail (required with SMTP_URL)
+	// ChatAcceptWait (CHAT_ACCEPT_WAIT): a support chat no operator takes
+	// this long is offered the offline question form.
+	ChatAcceptWait time.Duration
 
 	// Getenv is the environment Load read, kept for domains that parse
 	// their own settings (the hotline's HOTLINE_* and RTP_* variables).
@@ -74,6 +77,7 @@ func Default() Config {
 		ClaimLease:     15 * time.Minute,
 		RetentionDays:  730,
 		EscalateEvery:  time.Minute,
+		ChatAcceptWait: 3 * time.Minute,
 		MetricsAddr:    "127.0.0.1:9090",
 	}
 }
@@ -127,6 +131,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SMTP_URL", &c.SMTPURL)
 	str("MAIL_FROM", &c.MailFrom)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
+	dur("CHAT_ACCEPT_WAIT", &c.ChatAcceptWait)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
 	boolean("DISABLE_SIP", &c.DisableSIP)
 	boolean("TRUST_PROXY", &c.TrustProxy)

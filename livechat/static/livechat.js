@@ -124,12 +124,20 @@
     var sock = new Socket(function (f) {
       if (f.type === 'message') {
         line(log, f, 'citizen');
-        if (f.kind === 'accepted') $('lc-state').textContent = T['chat.accepted'] + ' ' + f.author;
+        if (f.kind === 'accepted') {
+          $('lc-state').textContent = T['chat.accepted'] + ' ' + f.author;
+          if ($('lc-offline')) $('lc-offline').hidden = true;
+        }
         if (f.kind === 'closed') location.reload();
       } else if (f.type === 'position') {
         var p = $('lc-pos');
         if (p) p.textContent = T['chat.position'].replace('%d', f.position);
       } else if (f.type === 'typing') typingShow(f, 'citizen');
+      else if (f.type === 'offline' && f.room === room && $('lc-offline')) {
+        // No officer took the chat in time: offer the offline question form.
+        $('lc-offline').hidden = false;
+        root.dataset.offline = '1';
+      }
     });
     sock.join(room, +root.dataset.since);
     wireForm(sock, function () { return room; });
