@@ -2,6 +2,7 @@ package callcenter
 
 import (
 	"embed"
+	"github.com/doithoai/doithoai/internal/contact"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -122,15 +123,14 @@ func (c *Center) handleDeskCallbackDone(w http.ResponseWriter, r *http.Request) 
 }
 
 // liveViews lists this node's bridged calls with the caller's earlier
-// cases: moderation items whose contact is the same number. The number is
-// compared as the phone sent it (not normalised: 0912… and +84912… are
-// different numbers here).
+// cases: the person's items from every channel, found by the normalised
+// number (0912… and +84912… are one caller).
 func (c *Center) liveViews(r *http.Request) ([]liveView, error) {
 	var out []liveView
 	for _, lc := range c.engine.liveCalls() {
 		v := liveView{LiveCall: lc}
-		if lc.Caller != "" {
-			items, _, err := c.store.mod.Store.FindItems(r.Context(), moderation.ItemFilter{Contact: lc.Caller, Limit: 10})
+		if phone, err := contact.Phone(lc.Caller); err == nil {
+			items, err := c.store.mod.Store.FindPersonHistory(r.Context(), moderation.Item{CitizenPhone: phone}, 10)
 			if err != nil {
 				return nil, err
 			}

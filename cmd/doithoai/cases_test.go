@@ -133,7 +133,7 @@ func TestOnePersonAcrossChannels(t *testing.T) {
 	q2 := askJSON(t, other, map[string]any{"title": "Cấp đổi căn cước", "body": "Xin hỏi cấp đổi căn cước ở đâu cho người cao tuổi?",
 		"name": "Nguyễn Thị Lan", "contact": "0987 654 321"})
 	otherForum := itemOfCode(t, d, q2.TrackingCode)
-	if r := other.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions", ss.ID), map[string]any{"body": "Tôi cũng hỏi về vay vốn", "name": "Nguyễn Thị Lan"}, &lq); r.StatusCode != 201 {
+	if r := other.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions", ss.ID), map[string]any{"body": "Tôi cũng hỏi về vay vốn", "name": "Nguyễn Thị Lan", "consent": true}, &lq); r.StatusCode != 201 {
 		t.Fatalf("other live question: %d", r.StatusCode)
 	}
 	otherLive := int64(d.Count(`SELECT item_id FROM live_questions WHERE id = $1`, lq.ID))

@@ -123,7 +123,7 @@ func TestRetentionPurgesChatPersonalData(t *testing.T) {
 	if r := conv(recentSettled); r.Name != "Lý Thị Dung" || r.IP != "203.0.113.9" || r.LineAuthor != "Lý Thị Dung" || !strings.Contains(r.ItemContent, "Lý Thị Dung: Tôi hỏi") {
 		t.Errorf("recent chat after the purge: %+v, want it untouched", r)
 	}
-	if r := conv(oldOpenItem); r.Name != "Sầm Văn Tiến" || r.ItemContact != "Sầm Văn Tiến" {
+	if r := conv(oldOpenItem); r.Name != "Sầm Văn Tiến" || r.LineAuthor != "Sầm Văn Tiến" || !strings.Contains(r.ItemContent, "Sầm Văn Tiến: Tôi hỏi") {
 		t.Errorf("old chat whose item is open: %+v, want it untouched", r)
 	}
 	if r := conv(offlinePending); r.Contact != "0912333444" || r.Name != "Hờ A Dơ" || r.ItemContact != "0912333444" {
