@@ -11,6 +11,16 @@ import (
 
 func idParam(r *http.Request, name string) (int64, error) { return web.PathID(r, name, name) }
 
+// sessionQuestionIDs reads the {id} (session) and {qid} (question) of a
+// live-question route.
+func sessionQuestionIDs(r *http.Request) (id, qid int64, err error) {
+	if id, err = idParam(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	qid, err = idParam(r, "qid")
+	return id, qid, err
+}
+
 // openConversation is shared by the API and the /chat form: rate limited
 // per address, since anyone may open one.
 func (s *Service) openConversation(w http.ResponseWriter, r *http.Request, n NewConversation) (Conversation, string, int, error) {

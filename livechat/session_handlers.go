@@ -99,11 +99,7 @@ func (s *Service) handleQuestionCreate(w http.ResponseWriter, r *http.Request) e
 // {reason?}: 204.
 func (s *Service) handleQuestionModerate(action string) web.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := idParam(r, "id")
-		if err != nil {
-			return err
-		}
-		qid, err := idParam(r, "qid")
+		id, qid, err := sessionQuestionIDs(r)
 		if err != nil {
 			return err
 		}

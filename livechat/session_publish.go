@@ -95,11 +95,7 @@ func (s *Service) PublishToForum(ctx context.Context, actor *identity.User, sess
 // forum_question_id} (moderators, admins, the session's leaders): 200
 // {forum_question_id, url}.
 func (s *Service) handlePublishAPI(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	qid, err := idParam(r, "qid")
+	id, qid, err := sessionQuestionIDs(r)
 	if err != nil {
 		return err
 	}
@@ -120,11 +116,7 @@ func (s *Service) handlePublishAPI(w http.ResponseWriter, r *http.Request) error
 // the desk's form (no JavaScript needed): back to the desk, which shows
 // the link, or the error.
 func (s *Service) handlePublishForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
-	if err != nil {
-		return err
-	}
-	qid, err := idParam(r, "qid")
+	id, qid, err := sessionQuestionIDs(r)
 	if err != nil {
 		return err
 	}
