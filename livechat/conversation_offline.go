@@ -146,22 +146,25 @@ func (s *Service) expired(c Conversation) bool {
 	return c.Status == ConvWaiting && time.Since(c.CreatedAt) >= s.opts.AcceptWait
 }
 
-// runAcceptWatch tells each citizen whose conversation no operator took
+// RunAcceptWatch runs until ctx ends (one of the node's background jobs):
+// it tells each citizen whose conversation no operator took
 // within AcceptWait, once (the row remembers it, so one node of many does
 // it), that they may leave an offline question instead.
-func (s *Service) runAcceptWatch() {
+func (s *Service) RunAcceptWatch(ctx context.Context) {
 	every := s.opts.AcceptWait / 4
 	every = min(max(every, 200*time.Millisecond), 10*time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
+		case <-ctx.Done():
+			return
 		case <-s.hub.ctx.Done():
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(s.hub.ctx, 5*time.Second)
-		rows, err := s.store.pool.Query(ctx, `
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		rows, err := s.store.pool.Query(qctx, `
 			UPDATE chat_conversations SET offline_offered_at = now()
 			WHERE status = 'waiting' AND offline_offered_at IS NULL AND created_at <= now() - make_interval(secs => $1)
 			RETURNING id`, s.opts.AcceptWait.Seconds())
@@ -171,7 +174,7 @@ func (s *Service) runAcceptWatch() {
 		}
 		cancel()
 		if err != nil {
-			if s.hub.ctx.Err() == nil {
+			if ctx.Err() == nil && s.hub.ctx.Err() == nil {
 				s.log.Warn("livechat: accept-wait check", "err", err)
 			}
 			continue

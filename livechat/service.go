@@ -155,7 +155,6 @@ func New(d Deps) (*Service, error) {
 	if d.Metrics != nil {
 		s.registerMetrics(d.Metrics)
 	}
-	go s.runAcceptWatch()
 	return s, nil
 }
 

@@ -120,6 +120,7 @@ func (a *app) startBackground(ctx context.Context, g *errgroup.Group) {
 		g.Go(func() error { return a.hotline.Run(ctx) })
 	}
 	g.Go(func() error { a.moderationEvents.Run(ctx); return nil })
+	g.Go(func() error { a.livechat.RunAcceptWatch(ctx); return nil })
 	g.Go(func() error { a.moderation.RunJanitor(ctx, 15*time.Second); return nil })
 	g.Go(func() error { a.runFeedbackJobs(ctx); return nil })
 	g.Go(func() error { a.forum.RunViewFlusher(ctx, 5*time.Second); return nil })
