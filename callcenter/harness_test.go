@@ -291,6 +291,11 @@ func (p *phone) sendLoop() {
 	frame := make([]int16, frameSamples)
 	tick := time.NewTicker(framePeriod)
 	defer tick.Stop()
+	// The RTP clock follows the wall clock, as a phone's sound card does:
+	// a tick the loaded test machine dropped is a lost packet, not a
+	// shorter call, so recordings last as long as the caller spoke.
+	start := time.Now()
+	clock := func() uint32 { return 1000 + uint32(time.Since(start)/framePeriod)*frameSamples }
 	send := func(pkt *rtp.Packet) {
 		n, _ := pkt.MarshalTo(buf)
 		p.rtpConn.WriteToUDPAddrPort(buf[:n], *p.remote.Load())
@@ -326,6 +331,9 @@ func (p *phone) sendLoop() {
 				digit = 0
 			}
 			continue
+		}
+		if now := clock(); now > ts {
+			ts = now
 		}
 		clear(frame)
 		if src := p.source.Load(); src != nil && len(*src) > 0 {
