@@ -41,6 +41,8 @@ targets=(
 	"./moderation FuzzNormalizeCode 5s"
 	"./internal/vntext FuzzFold 5s"
 	"./internal/vntext FuzzSnippet 5s"
+	"./internal/contact FuzzPhone 5s"
+	"./internal/contact FuzzEmail 5s"
 )
 
 log=$(mktemp)
