@@ -71,7 +71,7 @@ func run() error {
   hotline         sip:1022@127.0.0.1:5060 (UDP and TCP)
   agent phone     register sip:modvien@127.0.0.1:5060 with modvien's sip-secret above
                   (baresip: <sip:modvien@127.0.0.1:5060>;auth_pass=SECRET;regint=300)
-  metrics         http://localhost:8080/metrics
+  metrics         http://127.0.0.1:9090/metrics (METRICS_ADDR; not on the public address)
 Press Ctrl-C to stop.
 `)
 	serve := exec.CommandContext(ctx, *bin, "serve")
