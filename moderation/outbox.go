@@ -68,3 +68,31 @@ func (s *Service) Notices(ctx context.Context, it Item) ([]Notice, error) {
 	}
 	return s.Outbox.Notices(ctx, it.ID)
 }
+
+// tellMergedAskers keeps the askers of merged duplicates informed: each is
+// told of the answer under their own code (whose tracking page shows the
+// answer of the item it was merged into), when the item they were merged
+// into is answered, or at once when it already was.
+func (s *Service) tellMergedAskers(ctx context.Context, tx pgx.Tx, action string, out Item, into int64, body string) error {
+	switch action {
+	case ActionAnswer:
+		merged, err := s.Store.FindMergedInto(ctx, tx, out.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range merged {
+			if err := s.record(ctx, tx, EventAnswered, m, body); err != nil {
+				return err
+			}
+		}
+	case ActionMerge:
+		target, err := findItem(ctx, tx, `i.id = $1`, into)
+		if err != nil {
+			return err
+		}
+		if target.Status == StatusAnswered && target.Answer != "" {
+			return s.record(ctx, tx, EventAnswered, out, target.Answer)
+		}
+	}
+	return nil
+}
