@@ -110,7 +110,10 @@ func (s *Service) LeaveOfflineQuestion(ctx context.Context, n OfflineQuestion) (
 			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
 			Title: clip(n.Question, 120), Content: n.Question, Kind: moderation.KindQuestion, CitizenID: n.CitizenID,
 			Contact: n.Contact, Language: n.Language, URL: fmt.Sprintf("/chat/%d", id),
-			Meta: map[string]any{"conversation_id": id, "offline": true, "name": n.Name, "consent": n.Consent},
+			// A contact left here (with consent) is where the answer goes:
+			// the citizen is told of it, as a forum asker is.
+			Meta: map[string]any{"conversation_id": id, "offline": true, "name": n.Name, "consent": n.Consent,
+				moderation.MetaNotify: n.Consent && n.Contact != ""},
 		})
 		if err != nil {
 			return err

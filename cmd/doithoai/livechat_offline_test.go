@@ -140,9 +140,17 @@ func TestChatOfflineFormWhenNoOperatorOnline(t *testing.T) {
 			t.Fatalf("%s: %d %s", step.action, r.StatusCode, pageOf(t, r))
 		}
 	}
-	var tr struct{ Status, Answer string }
+	var tr struct {
+		Status, Answer string
+		Notifications  []struct{ Event string }
+	}
 	if r := citizen.Do("GET", "/api/v1/track/"+code, nil, &tr); r.StatusCode != 200 || tr.Answer != "Cần đơn đề nghị và sổ đỏ cũ, nộp tại bộ phận một cửa." {
 		t.Errorf("tracking %s: %d %+v, want the moderator's answer", code, r.StatusCode, tr)
+	}
+	// The contact left with consent is told (no gateway here: the outbox
+	// keeps the notifications, and the tracking page lists them).
+	if events := fmt.Sprint(tr.Notifications); !strings.Contains(events, "received") || !strings.Contains(events, "answered") {
+		t.Errorf("tracking %s lists notifications %s, want received and answered", code, events)
 	}
 
 	// The form is limited per address like opening a chat: 10 in 10 minutes
