@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -248,6 +249,9 @@ func makeTraversable(dir string) error {
 	tmp := filepath.Clean(os.TempDir())
 	for d := filepath.Dir(abs); strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // made later by MkdirAll, 0755: traversable
+		}
 		if err != nil {
 			return err
 		}
