@@ -73,44 +73,28 @@ type Options struct {
 	DutyHours []moderation.Period
 }
 
+// defaults fills every unset (zero or negative) option.
 func (o *Options) defaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
 	def(&o.SyncInterval, 2*time.Second)
 	def(&o.PingInterval, 25*time.Second)
 	def(&o.PongTimeout, 10*time.Second)
 	def(&o.WriteTimeout, 10*time.Second)
 	def(&o.AcceptWait, 3*time.Minute)
-	if o.SendQueue <= 0 {
-		o.SendQueue = 256
-	}
-	if o.MaxConnsPerIP <= 0 {
-		o.MaxConnsPerIP = 500
-	}
-	if o.FramesPerSecond <= 0 {
-		o.FramesPerSecond = 10
-	}
-	if o.FrameBurst <= 0 {
-		o.FrameBurst = 30
-	}
-	if o.SendsPerMinutePerIP <= 0 {
-		o.SendsPerMinutePerIP = 120
-	}
-	if o.JoinsPerSecond <= 0 {
-		o.JoinsPerSecond = 4
-	}
-	if o.JoinBurst <= 0 {
-		o.JoinBurst = 10
-	}
-	if o.JoinsPerMinutePerIP <= 0 {
-		// Villages share carrier NAT: a node restart reconnects hundreds.
-		o.JoinsPerMinutePerIP = 1200
-	}
-	if o.ReplayBytesPerMinutePerIP <= 0 {
-		o.ReplayBytesPerMinutePerIP = 16 << 20
+	def(&o.SendQueue, 256)
+	def(&o.MaxConnsPerIP, 500)
+	def(&o.FramesPerSecond, 10)
+	def(&o.FrameBurst, 30)
+	def(&o.SendsPerMinutePerIP, 120)
+	def(&o.JoinsPerSecond, 4)
+	def(&o.JoinBurst, 10)
+	// Villages share carrier NAT: a node restart reconnects hundreds.
+	def(&o.JoinsPerMinutePerIP, 1200)
+	def(&o.ReplayBytesPerMinutePerIP, 16<<20)
+}
+
+func def[T int | int64 | float64 | time.Duration](v *T, fallback T) {
+	if *v <= 0 {
+		*v = fallback
 	}
 }
 
