@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,18 @@ import (
 // Messages are what the fake SMSC received.
 func Kannel(t testing.TB) *localserver.Kannel {
 	t.Helper()
-	k, err := localserver.StartKannel(context.Background(), filepath.Join(t.TempDir(), "kannel"))
+	// Kannel's four ports are picked free but bound later by three
+	// processes; parallel test binaries can take one in between, and
+	// bearerbox then never comes up. Try again on fresh ports, in a fresh
+	// directory (StartKannel stops what it started when it fails).
+	var k *localserver.Kannel
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if k, err = localserver.StartKannel(context.Background(), filepath.Join(t.TempDir(), "kannel")); err == nil || errors.Is(err, localserver.ErrNoKannel) {
+			break
+		}
+		t.Logf("testenv: kannel attempt %d: %v", attempt, err)
+	}
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
