@@ -149,3 +149,40 @@ func (c *Center) handleLiveRecording(w http.ResponseWriter, r *http.Request) err
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil
 }
+
+// purgeLiveQuestions is PurgePersonalData for questions asked by phone in
+// a live dialogue: once older than before and without an open callback,
+// the recording file goes, then the caller's number (on the question and
+// on its closed callback tasks).
+func (c *Center) purgeLiveQuestions(ctx context.Context, before time.Time) (int, error) {
+	rows, err := c.store.pool.Query(ctx, `
+		SELECT q.id, q.recording_path FROM hotline_live_questions q
+		WHERE q.created_at < $1 AND (q.recording_path <> '' OR q.caller <> '')
+		  AND NOT EXISTS (SELECT 1 FROM hotline_callbacks cb WHERE cb.item_id = q.item_id AND cb.status = 'open')
+		LIMIT 1000`, before)
+	if err != nil {
+		return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
+	}
+	type old struct {
+		ID   int64
+		Path string
+	}
+	olds, err := pgx.CollectRows(rows, pgx.RowToStructByPos[old])
+	if err != nil {
+		return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
+	}
+	for _, o := range olds {
+		if o.Path != "" { // the file first, as for tickets
+			if err := os.Remove(filepath.Join(c.cfg.DataDir, filepath.FromSlash(o.Path))); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
+			}
+		}
+		if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_live_questions SET recording_path = '', caller = '' WHERE id = $1`, o.ID); err != nil {
+			return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
+		}
+	}
+	if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_callbacks SET caller = '' WHERE kind = 'live' AND status <> 'open' AND created_at < $1 AND caller <> ''`, before); err != nil {
+		return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
+	}
+	return len(olds), nil
+}

@@ -262,3 +262,103 @@ func TestLiveNotOfferedWithoutSession(t *testing.T) {
 	p.hangup()
 }
 
+
+// TestLiveQuestionSessionEndedMeanwhile: a session that leaves the air
+// while the caller speaks refuses the question; nothing is lost: it is
+// kept as an ordinary ticket, whose number the caller hears.
+func TestLiveQuestionSessionEndedMeanwhile(t *testing.T) {
+	pc := startPGCenter(t)
+	lc := withLive(t, pc)
+	ctx := context.Background()
+	ss := scheduleSession(t, pc, lc, -time.Minute)
+
+	p := newPhone(t, "0912000555")
+	p.mustCall(pc.addr, "1022", "udp")
+	p.press("1")
+	pc.steps.wait(t, p, "live_offer")
+	p.press("9")
+	pc.steps.wait(t, p, fmt.Sprintf("live:%d", ss.ID))
+	p.press("1")
+	pc.steps.wait(t, p, "consent:dtmf:1")
+	p.press("2") // no SMS
+	pc.steps.wait(t, p, "live_notify:false")
+	pc.steps.wait(t, p, "live_record")
+	p.sendAudio(tone(440, 1, 8000))
+	waitRecording(t, pc.cfg.DataDir, 500*time.Millisecond)
+	if err := lc.EndSession(ctx, pc.users["admin"], ss.ID); err != nil {
+		t.Fatal(err)
+	}
+	p.press("#")
+	pc.steps.wait(t, p, "live_off_air")
+	if !p.waitHangup(15 * time.Second) {
+		t.Fatal("no BYE after the ticket number")
+	}
+	var n int
+	pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_live_questions`).Scan(&n)
+	var lq int
+	pc.pool.QueryRow(ctx, `SELECT count(*) FROM live_questions`).Scan(&lq)
+	if n != 0 || lq != 0 {
+		t.Errorf("%d hotline live questions, %d live questions after the session ended", n, lq)
+	}
+	var topic, recPath string
+	if err := pc.pool.QueryRow(ctx, `SELECT topic, recording_path FROM hotline_tickets`).Scan(&topic, &recPath); err != nil {
+		t.Fatal(err)
+	}
+	if samples, err := readWAVFile(filepath.Join(pc.cfg.DataDir, recPath)); topic != liveTopic || err != nil || len(samples) < sampleRate/2 {
+		t.Errorf("ticket topic %q, recording %d samples, %v", topic, len(samples), err)
+	}
+}
+
+// TestLiveQuestionRetention: the recording and number of a phone question
+// are kept while its callback is open, and purged after.
+func TestLiveQuestionRetention(t *testing.T) {
+	pc := startPGCenter(t)
+	lc := withLive(t, pc)
+	ctx := context.Background()
+	ss := scheduleSession(t, pc, lc, -time.Minute)
+	rel := "recordings/hotline/live-test.wav"
+	abs := filepath.Join(pc.cfg.DataDir, rel)
+	os.MkdirAll(filepath.Dir(abs), 0o750)
+	if err := os.WriteFile(abs, EncodeWAV(tone(440, 1, 8000)), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	code, err := pc.store.CreateLiveQuestion(ctx, NewLiveQuestion{SessionID: ss.ID, CallID: "c-ret", Caller: "+84912000888", Hotline: "1022",
+		Language: "vi", RecordingPath: rel, Duration: time.Second, Consent: "dtmf:1", ConsentAt: time.Now()})
+	if err != nil || len(code) != 12 {
+		t.Fatalf("CreateLiveQuestion: %q %v", code, err)
+	}
+	qs, _ := lc.Store().FindQuestions(ctx, ss.ID, true)
+	lan := pc.users["lan"]
+	var itemID int64
+	pc.pool.QueryRow(ctx, `SELECT item_id FROM hotline_live_questions`).Scan(&itemID)
+	if _, err := pc.mod.Act(ctx, lan, itemID, moderation.ActionClaim, moderation.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.mod.Act(ctx, lan, itemID, moderation.ActionAnswer, moderation.ActionInput{Body: "Trả lời."}); err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 1 {
+		t.Fatalf("questions %+v", qs)
+	}
+	later := time.Now().Add(time.Minute)
+	if _, err := pc.PurgePersonalData(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Fatalf("recording purged while its callback is open: %v", err)
+	}
+	var cbID int64
+	pc.pool.QueryRow(ctx, `SELECT id FROM hotline_callbacks WHERE kind = 'live'`).Scan(&cbID)
+	if _, err := pc.store.MarkCallbackDone(ctx, cbID, lan.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.PurgePersonalData(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	var caller, path, cbCaller string
+	pc.pool.QueryRow(ctx, `SELECT caller, recording_path FROM hotline_live_questions`).Scan(&caller, &path)
+	pc.pool.QueryRow(ctx, `SELECT caller FROM hotline_callbacks WHERE id = $1`, cbID).Scan(&cbCaller)
+	if _, err := os.Stat(abs); !os.IsNotExist(err) || caller != "" || path != "" || cbCaller != "" {
+		t.Errorf("after purge: file %v, caller %q, path %q, callback caller %q", err, caller, path, cbCaller)
+	}
+}
