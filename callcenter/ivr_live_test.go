@@ -262,7 +262,6 @@ func TestLiveNotOfferedWithoutSession(t *testing.T) {
 	p.hangup()
 }
 
-
 // TestLiveQuestionSessionEndedMeanwhile: a session that leaves the air
 // while the caller speaks refuses the question; nothing is lost: it is
 // kept as an ordinary ticket, whose number the caller hears.
