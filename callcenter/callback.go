@@ -2,7 +2,6 @@ package callcenter
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -29,6 +28,11 @@ type Callback struct {
 	DoneAt       *time.Time `json:"done_at,omitempty"`
 	Note         string     `json:"note"`
 	RecordingURL string     `json:"recording_url"`
+	ItemID       *int64     `json:"item_id,omitempty"`
+	Attempts     int        `json:"attempts"`
+	Escalated    bool       `json:"escalated"` // still open well after its due time (HOTLINE_CALLBACK_GRACE)
+	// AttemptLog is every attempt, oldest first (callback_attempts.go).
+	AttemptLog []CallbackAttempt `json:"attempt_log" db:"-"`
 }
 
 // Callback statuses.
@@ -80,40 +84,38 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 	return err
 }
 
-const callbackColumns = `c.id, c.kind, c.ticket_id, coalesce(t.number, ''), coalesce(t.caller, c.caller), coalesce(t.language, c.language),
+const callbackColumns = `c.id, c.kind, c.ticket_id, coalesce(t.number, (SELECT tracking_code FROM moderation_items WHERE id = c.item_id), ''), coalesce(t.caller, c.caller), coalesce(t.language, c.language),
 	coalesce(t.topic, c.topic), c.answer, c.due_at, c.status, u.login, c.done_at, c.note,
-	CASE WHEN coalesce(t.recording_path, '') <> '' THEN '/api/v1/hotline/tickets/' || t.id || '/recording' ELSE '' END`
+	CASE WHEN coalesce(t.recording_path, '') <> '' THEN '/api/v1/hotline/tickets/' || t.id || '/recording'
+	     WHEN coalesce(lq.recording_path, '') <> '' THEN '/api/v1/hotline/live-questions/' || lq.id || '/recording' ELSE '' END,
+	coalesce(c.item_id, t.item_id), c.attempts, c.escalated_at IS NOT NULL`
 
-const callbackFrom = ` FROM hotline_callbacks c LEFT JOIN hotline_tickets t ON t.id = c.ticket_id LEFT JOIN users u ON u.id = c.done_by `
+// A live question's task has no ticket: its number is the item's code.
+const callbackFrom = ` FROM hotline_callbacks c LEFT JOIN hotline_tickets t ON t.id = c.ticket_id LEFT JOIN users u ON u.id = c.done_by
+	LEFT JOIN hotline_live_questions lq ON lq.item_id = c.item_id `
 
 // FindCallbacks lists callbacks with status ("" for all), due first.
 func (s *Store) FindCallbacks(ctx context.Context, status string, limit int) ([]Callback, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+callbackColumns+callbackFrom+`
-		WHERE ($1 = '' OR c.status = $1) ORDER BY c.status DESC, c.due_at, c.id LIMIT $2`, status, limit)
+		WHERE ($1 = '' OR c.status = $1) ORDER BY c.status = 'open' DESC, c.due_at, c.id LIMIT $2`, status, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Callback])
+	cbs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Callback])
+	if err != nil {
+		return nil, err
+	}
+	return cbs, s.fillAttempts(ctx, cbs)
 }
 
-// MarkCallbackDone closes an open callback; a second call is a Conflict.
+// MarkCallbackDone closes an open callback (a "done" attempt); a second
+// call is a Conflict.
 func (s *Store) MarkCallbackDone(ctx context.Context, id, actorID int64, note string) (Callback, error) {
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE hotline_callbacks SET status = 'done', done_by = $2, done_at = now(), note = $3
-		WHERE id = $1 AND status = 'open'`, id, nullID(actorID), note)
-	if err != nil {
-		return Callback{}, err
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+callbackColumns+callbackFrom+`WHERE c.id = $1`, id)
-	if err != nil {
-		return Callback{}, err
-	}
-	cb, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Callback])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return cb, apperr.NotFoundf("no such callback")
-	}
-	if err == nil && tag.RowsAffected() == 0 {
-		return cb, apperr.Conflictf("already_done", "this callback is already done")
+	cb, err := s.RecordCallbackAttempt(ctx, id, actorID, AttemptDone, note, 0)
+	if apperr.KindOf(err) == apperr.Conflict {
+		if found, ferr := s.FindCallback(ctx, id); ferr == nil {
+			cb = found
+		}
 	}
 	return cb, err
 }

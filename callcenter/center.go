@@ -55,6 +55,8 @@ func New(d Deps) (*Center, error) {
 		return nil, err
 	}
 	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: cfg.Hours, now: time.Now})
+	// Answers to questions asked by phone in a live dialogue are called back.
+	d.Moderation.SetPhoneAnswerHandler(liveAnswerHandler{hours: cfg.Hours, now: time.Now})
 	return &Center{cfg: cfg, log: log, store: store, engine: e, render: rd}, nil
 }
 
@@ -65,6 +67,7 @@ func (c *Center) Run(ctx context.Context) error {
 	if err := c.engine.listen(); err != nil {
 		return err
 	}
+	go c.runLateCallbacks(ctx)
 	return c.engine.serve(ctx)
 }
 

@@ -44,6 +44,8 @@ type Config struct {
 	DefaultLanguage  string         // prompts language before the caller chooses
 	NonceSecret      []byte         // signs digest nonces; random per process when empty
 	ShutdownGrace    time.Duration  // how long Run waits for calls to hang up
+	CallbackAttempts int            // a callback task not reached after this many attempts becomes an SMS or a note
+	CallbackGrace    time.Duration  // a callback task still open this long after its due time is escalated
 
 	// The SIP TCP listener's budget, so that hostile connections can take
 	// neither all of the process's descriptors nor the listener itself.
@@ -80,6 +82,8 @@ func DefaultConfig() Config {
 		Hours:            h,
 		DefaultLanguage:  "vi",
 		ShutdownGrace:    10 * time.Second,
+		CallbackAttempts: defaultCallbackAttempts,
+		CallbackGrace:    defaultCallbackGrace,
 
 		SIPTCPMaxConns:       1024,
 		SIPTCPMaxPerIP:       16,
@@ -194,6 +198,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
 	dur("HOTLINE_CALL_RECORDING_MAX", &c.CallRecordingMax)
 	dur("HOTLINE_DIGIT_TIMEOUT", &c.DigitTimeout)
+	num("HOTLINE_CALLBACK_ATTEMPTS", &c.CallbackAttempts)
+	dur("HOTLINE_CALLBACK_GRACE", &c.CallbackGrace)
 	if v := getenv("HOTLINE_CONSENT_ON_SILENCE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -260,6 +266,10 @@ func (c Config) withDefaults() Config {
 	setDur(&c.VoicemailMax, d.VoicemailMax)
 	setDur(&c.CallRecordingMax, d.CallRecordingMax)
 	setDur(&c.ShutdownGrace, d.ShutdownGrace)
+	setDur(&c.CallbackGrace, defaultCallbackGrace)
+	if c.CallbackAttempts <= 0 {
+		c.CallbackAttempts = defaultCallbackAttempts
+	}
 	setDur(&c.SIPTCPMessageTimeout, d.SIPTCPMessageTimeout)
 	setDur(&c.SIPTCPIdleTimeout, d.SIPTCPIdleTimeout)
 	if c.SIPTCPMaxConns == 0 {

@@ -97,6 +97,9 @@ func (c *Center) handleDesk(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = p.Tr("hotline.note_saved")
 	}
+	if r.URL.Query().Get("attempt") != "" {
+		p.Flash = p.Tr("hotline.attempt_recorded")
+	}
 	return c.render.Render(w, r, http.StatusOK, "desk", p)
 }
 

@@ -86,8 +86,8 @@ func (c *Center) handleTicketView(w http.ResponseWriter, r *http.Request) error 
 // handleCallbackIndex serves GET /api/v1/hotline/callbacks?status=open|done.
 func (c *Center) handleCallbackIndex(w http.ResponseWriter, r *http.Request) error {
 	status := r.URL.Query().Get("status")
-	if status != "" && status != CallbackOpen && status != CallbackDone {
-		return apperr.Invalidf("bad_status", "status is open or done")
+	if status != "" && status != CallbackOpen && status != CallbackDone && status != CallbackUnreached {
+		return apperr.Invalidf("bad_status", "status is open, done or unreached")
 	}
 	cbs, err := c.store.FindCallbacks(r.Context(), status, 200)
 	if err != nil {

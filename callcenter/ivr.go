@@ -29,6 +29,10 @@ func (c *call) runIVR(ctx context.Context) error {
 	c.lang = lang.Code
 	c.path("lang:" + lang.Digit + ":" + lang.Code)
 
+	if asked, err := c.offerLive(ctx); asked || err != nil { // ivr_live.go
+		return err
+	}
+
 	open := e.cfg.Hours.Open(e.now())
 	if !open {
 		c.cdr.OutOfHours = true

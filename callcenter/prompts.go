@@ -32,6 +32,7 @@ const (
 func PromptNames() []string {
 	names := []string{PromptGreeting, PromptLanguageMenu, PromptTopicMenu, PromptConsent,
 		PromptHold, PromptVoicemail, PromptOutOfHours, PromptTicketNumber, PromptGoodbye, PromptInvalid}
+	names = append(names, livePromptNames...)
 	for d := range 10 {
 		names = append(names, digitPrompt(byte('0'+d)))
 	}

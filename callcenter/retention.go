@@ -60,5 +60,9 @@ func (c *Center) PurgePersonalData(ctx context.Context, before time.Time) (int, 
 	if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_callbacks SET caller = '' WHERE kind = 'abandoned' AND status = 'done' AND created_at < $1 AND caller <> ''`, before); err != nil {
 		return 0, err
 	}
-	return len(olds), nil
+	live, err := c.purgeLiveQuestions(ctx, before) // callback_live.go
+	if err != nil {
+		return 0, err
+	}
+	return len(olds) + live, nil
 }

@@ -113,6 +113,9 @@ type Question struct {
 	Answers      []Answer   `json:"answers,omitempty"`
 	// ForumURL is the forum question its answer was published to, if any.
 	ForumURL string `json:"forum_url,omitempty"`
+	// RecordingURL is the recording of a question asked by phone: a
+	// staff-only URL, never sent to viewers (the desk page plays it).
+	RecordingURL string `json:"-"`
 }
 
 // Answer is a leader's answer to a question.

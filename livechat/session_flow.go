@@ -108,8 +108,12 @@ func (s *Service) applyQuestionDecision(ctx context.Context, tx pgx.Tx, qid int6
 			WHERE id = $1 RETURNING position`, qid, q.SessionID).Scan(&pos); err != nil {
 			return err
 		}
+		data := map[string]any{"question_id": qid, "position": pos}
+		if q.RecordingURL != "" {
+			data["via"] = "phone" // the recording itself stays with the staff
+		}
 		m, err := appendMessage(ctx, tx, newMessage{Room: LiveRoom(q.SessionID), Kind: KindQuestion, Body: q.Body,
-			Author: q.Name, AuthorRole: "citizen", Sender: "system", Data: map[string]any{"question_id": qid, "position": pos}})
+			Author: q.Name, AuthorRole: "citizen", Sender: "system", Data: data})
 		if err != nil {
 			return err
 		}

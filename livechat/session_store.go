@@ -96,11 +96,11 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession, createdBy int64
 	return s.FindSessionByID(ctx, id)
 }
 
-const questionColumns = `q.id, q.session_id, q.body, q.name, q.status, q.position, q.tracking_code, q.item_id, q.created_at, q.approved_at, q.forum_url`
+const questionColumns = `q.id, q.session_id, q.body, q.name, q.status, q.position, q.tracking_code, q.item_id, q.created_at, q.approved_at, q.forum_url, q.recording_url`
 
 func scanQuestion(row pgx.CollectableRow) (Question, error) {
 	var q Question
-	err := row.Scan(&q.ID, &q.SessionID, &q.Body, &q.Name, &q.Status, &q.Position, &q.TrackingCode, &q.ItemID, &q.CreatedAt, &q.ApprovedAt, &q.ForumURL)
+	err := row.Scan(&q.ID, &q.SessionID, &q.Body, &q.Name, &q.Status, &q.Position, &q.TrackingCode, &q.ItemID, &q.CreatedAt, &q.ApprovedAt, &q.ForumURL, &q.RecordingURL)
 	return q, err
 }
 

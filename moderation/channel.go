@@ -171,5 +171,13 @@ func (s *Service) AnsweredInChannel(ctx context.Context, tx pgx.Tx, src Source, 
 	if err := appendAudit(ctx, tx, it.ID, &actorID, ActionAnswer, body, before, snapshot(out)); err != nil {
 		return err
 	}
+	// The citizen is told as for an answer given in the queue (nothing is
+	// recorded unless they chose notifications).
+	if err := s.record(ctx, tx, EventAnswered, out, body); err != nil {
+		return err
+	}
+	if err := s.phoneAnswered(ctx, tx, out, body, actorID); err != nil {
+		return err
+	}
 	return notify(ctx, tx, out, ActionAnswer)
 }

@@ -36,7 +36,11 @@ type Service struct {
 	handlers map[Source]ChannelHandler
 	// publisher publishes channels' answers on the forum (publish.go).
 	publisher AnswerPublisher
-	now       func() time.Time
+	// live and phoneAnswers join a live dialogue and the hotline
+	// (live_intake.go).
+	live         LiveIntake
+	phoneAnswers PhoneAnswerHandler
+	now          func() time.Time
 }
 
 // NewService returns the queue service.

@@ -48,6 +48,10 @@ say vi out_of_hours "Hiện đã ngoài giờ làm việc. Xin để lại câu 
 say vi ticket_number "Số phiếu của bạn là"
 say vi goodbye "Cảm ơn bạn đã gọi. Xin chào."
 say vi invalid "Lựa chọn không hợp lệ."
+say vi live_offer "Một buổi giao lưu trực tuyến với lãnh đạo đang diễn ra. Để đặt câu hỏi cho lãnh đạo, bấm phím 9. Để tiếp tục, xin chờ."
+say vi live_notify "Nếu muốn nhận câu trả lời qua tin nhắn, bấm phím 1. Nếu chỉ cần gọi lại, bấm phím 2."
+say vi live_record "Sau tiếng bíp, xin nói câu hỏi gửi lãnh đạo. Nói xong, bấm phím thăng."
+say vi live_thanks "Câu hỏi của bạn đã được gửi tới buổi giao lưu. Khi lãnh đạo trả lời, chúng tôi sẽ gọi lại cho bạn. Mã câu hỏi của bạn là"
 i=0
 for d in không một hai ba bốn năm sáu bảy tám chín; do
 	say vi "digit_$i" "$d"
@@ -64,6 +68,10 @@ say en out_of_hours "We are closed now. Please leave your question, and we will 
 say en ticket_number "Your ticket number is"
 say en goodbye "Thank you for calling. Goodbye."
 say en invalid "That choice is not valid."
+say en live_offer "A live dialogue with the leaders is on now. To ask the leaders a question, press 9. To go on, please wait."
+say en live_notify "To get the answer by text message too, press 1. For a call back only, press 2."
+say en live_record "After the tone, please say your question for the leaders. When you are done, press the hash key."
+say en live_thanks "Your question has been sent to the live dialogue. When the leaders answer, we will call you back. Your question code is"
 i=0
 for d in zero one two three four five six seven eight nine; do
 	say en "digit_$i" "$d"

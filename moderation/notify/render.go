@@ -90,7 +90,7 @@ func (r *Renderer) SMS(c Content) string {
 		switch c.Event {
 		case "received":
 			return t.T("notify.sms.received", c.Code, r.date(c), c.Link)
-		case "answered", "rejected", "info_requested":
+		case "answered", "rejected", "info_requested", "callback_unreached":
 			return t.T("notify.sms."+c.Event, c.Code, x, c.Link)
 		default:
 			return t.T("notify.sms."+c.Event, c.Code, c.Link)
