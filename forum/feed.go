@@ -49,7 +49,7 @@ func (h *Handlers) handleFeed(w http.ResponseWriter, r *http.Request) error {
 		f.Updated = qs[0].AnsweredAt.UTC().Format(time.RFC3339)
 	}
 	for _, q := range qs {
-		e := atomEntry{ID: h.absURL(r, "/cau-hoi/" + strconv.FormatInt(q.ID, 10)), Title: q.Title, Link: atomLink{Href: h.absURL(r, q.Path())}}
+		e := atomEntry{ID: h.absURL(r, "/cau-hoi/"+strconv.FormatInt(q.ID, 10)), Title: q.Title, Link: atomLink{Href: h.absURL(r, q.Path())}}
 		e.Updated = q.CreatedAt.UTC().Format(time.RFC3339)
 		if q.AnsweredAt != nil {
 			e.Updated = q.AnsweredAt.UTC().Format(time.RFC3339)
