@@ -149,3 +149,161 @@ func TestBaseURLDefaultsToTheRequestHost(t *testing.T) {
 		t.Errorf("BASE_URL set: url %q", q.URL)
 	}
 }
+
+// A citizen registers with a number as people write it ("+84 9…"): the
+// form's errors come together with what was typed kept, the account is
+// then made in national form and signing in works with +84, 84… or 0….
+func TestCitizenRegistersAndSignsInWithAnyPhoneForm(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	d := newFeedbackDB(t, n.DBURL)
+	c := newClient(t, n)
+	r := c.PostForm("/register", url.Values{"login": {"+84 987 654 321"}, "name": {"Hoàng Thị Dung"}, "password": {"ngắn"}})
+	page := pageOf(t, r)
+	if r.StatusCode != 422 {
+		t.Fatalf("register with a short password and no consent: %d", r.StatusCode)
+	}
+	// Both errors at once (before, only the consent was reported), the
+	// number kept in national form, the password kept.
+	wantIn(t, "refused registration", page, "Bạn cần đồng ý", "Mật khẩu cần ít nhất 8 ký tự", `value="0987654321"`, `value="ngắn"`, `value="Hoàng Thị Dung"`)
+	if got := d.Count(`SELECT count(*) FROM users WHERE role = 'citizen' AND login = '0987654321'`); got != 0 {
+		t.Fatalf("a refused registration made %d accounts", got)
+	}
+	if loc := location(t, c.PostForm("/register", url.Values{"login": {"+84 987 654 321"}, "name": {"Hoàng Thị Dung"}, "password": {"mật khẩu dài"}, "consent": {"1"}})); loc != "/" {
+		t.Fatalf("register redirects to %q", loc)
+	}
+	if got := d.Count(`SELECT count(*) FROM users WHERE role = 'citizen' AND login = '0987654321'`); got != 1 {
+		t.Fatalf("%d accounts 0987654321", got)
+	}
+	for _, login := range []string{"+84987654321", "84987654321", "+84 987 654 321", "0987 654 321", "0987654321"} {
+		if st := loginAPI(newClient(t, n), login, "mật khẩu dài"); st != 200 {
+			t.Errorf("login as %q: %d", login, st)
+		}
+	}
+	if st := loginAPI(newClient(t, n), "+84987654321", "wrong password"); st != 401 {
+		t.Errorf("wrong password as +84…: %d", st)
+	}
+	// Signed in, the ask and chat forms know the citizen's name and number.
+	_, ask := bodyOf(t, c, "/hoi")
+	wantIn(t, "/hoi signed in", ask, `id="name" name="name" type="text" value="Hoàng Thị Dung"`, `id="contact" name="contact" type="text" value="0987654321"`)
+	_, chat := bodyOf(t, c, "/chat")
+	wantIn(t, "/chat signed in", chat, `value="Hoàng Thị Dung"`)
+}
+
+// A chat form sent by a browser without JavaScript opens nothing (a
+// conversation it could never use sat in the operators' queue): the page
+// says so and offers the ask form.
+func TestChatWithoutJavaScriptOpensNoConversation(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	d := newFeedbackDB(t, n.DBURL)
+	mustOperatorOnline(t, n, "mod1", "mod1-password") // else /chat offers the offline form
+	c := newClient(t, n)
+	_, page := bodyOf(t, c, "/chat")
+	wantIn(t, "/chat", page, "<noscript>", `name="js" id="lc-js"`)
+	r := c.PostForm("/chat", url.Values{"name": {"Sùng A Páo"}, "topic": {"hỏi về điện"}, "consent": {"1"}})
+	page = pageOf(t, r)
+	if r.StatusCode != 422 {
+		t.Fatalf("chat without JavaScript: %d", r.StatusCode)
+	}
+	wantIn(t, "chat without JavaScript", page, `id="lc-needs-js"`, "cần JavaScript", `href="/hoi"`)
+	if got := d.Count(`SELECT count(*) FROM chat_conversations`); got != 0 {
+		t.Fatalf("%d conversations opened by a browser without JavaScript", got)
+	}
+}
+
+// A live session's citizen side without JavaScript: the asker sees their
+// own question as pending (nobody else does), the code's tracking page
+// shows the question and, once answered, the leader who answered; after
+// the end there is no ask form, and a question sent from a page opened
+// before says why it was refused.
+func TestLiveSessionCitizenSide(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	MustCreateUser(t, n, "admin", "admin-live", "correct horse battery")
+	MustCreateUser(t, n, "leader", "pct-live", "correct horse battery", "--name", "Chủ tịch Giàng Seo Phử")
+	admin, mod, leader, asker, other := newClient(t, n), newClient(t, n), newClient(t, n), newClient(t, n), newClient(t, n)
+	admin.MustLogin("admin-live", "correct horse battery")
+	mod.MustLogin("mod1", "mod1-password")
+	leader.MustLogin("pct-live", "correct horse battery")
+	var ss struct{ ID int64 }
+	if r := admin.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "Giao lưu về nước sạch",
+		"starts_at": time.Now().Add(-time.Minute), "leaders": []string{"pct-live"}}, &ss); r.StatusCode != 201 {
+		t.Fatalf("schedule: %d", r.StatusCode)
+	}
+	path := fmt.Sprintf("/giao-luu/%d", ss.ID)
+	question := "Bao giờ bản Sín Chải có nước sạch?"
+	loc := location(t, asker.PostForm(path+"/hoi", url.Values{"body": {question}}))
+	u, _ := url.Parse(loc)
+	code := u.Query().Get("asked")
+	_, mine := bodyOf(t, asker, path)
+	wantIn(t, "asker's page", mine, `data-status="pending"`, "đang chờ duyệt", question)
+	if _, theirs := bodyOf(t, other, path); strings.Contains(theirs, question) {
+		t.Error("another viewer sees a pending question")
+	}
+	if _, guess := bodyOf(t, other, loc); strings.Contains(guess, question) {
+		t.Error("the ?asked= code alone shows the pending question (an oracle for guessed codes)")
+	}
+	_, track := bodyOf(t, asker, "/tra-cuu?code="+code)
+	wantIn(t, "live question's tracking page", track, question)
+
+	var desk struct {
+		Questions []struct {
+			ID     int64
+			Status string
+		}
+	}
+	mod.Do("GET", fmt.Sprintf("/api/v1/live-sessions/%d", ss.ID), nil, &desk)
+	if len(desk.Questions) != 1 {
+		t.Fatalf("desk sees %+v", desk.Questions)
+	}
+	qid := desk.Questions[0].ID
+	if r := mod.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions/%d/approve", ss.ID, qid), map[string]string{}, nil); r.StatusCode != 204 {
+		t.Fatalf("approve: %d", r.StatusCode)
+	}
+	if r := leader.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/answers", ss.ID), map[string]any{"question_id": qid, "body": "Công trình nước xong trong quý hai."}, nil); r.StatusCode != 201 {
+		t.Fatalf("answer: %d", r.StatusCode)
+	}
+	_, track = bodyOf(t, asker, "/tra-cuu?code="+code)
+	wantIn(t, "answered live question's tracking page", track, question, "Công trình nước xong trong quý hai.", `id="track-answerer">Chủ tịch Giàng Seo Phử`)
+
+	if r := leader.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/end", ss.ID), nil, nil); r.StatusCode != 204 {
+		t.Fatalf("end: %d", r.StatusCode)
+	}
+	_, ended := bodyOf(t, other, path)
+	if strings.Contains(ended, `action="`+path+`/hoi"`) {
+		t.Error("an ended session still offers the ask form")
+	}
+	r := other.PostForm(path+"/hoi", url.Values{"body": {"Câu hỏi gửi muộn"}})
+	page := pageOf(t, r)
+	if r.StatusCode != 422 {
+		t.Fatalf("question after the end: %d", r.StatusCode)
+	}
+	wantIn(t, "question after the end", page, `id="lc-refused"`, "Buổi giao lưu đã kết thúc")
+}
+
+// Search finds a question by its official answer, shows the answer's
+// words in the snippet, and marks the exact form typed.
+func TestSearchFindsAnswers(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	anon, mod := newClient(t, n), newClient(t, n)
+	mod.MustLogin("mod1", "mod1-password")
+	q := mustAsk(t, anon, "Làm sổ đỏ cho đất rẫy", "Gia đình tôi có đất rẫy, muốn làm sổ.", "dat-dai")
+	mustModerate(t, mod, q.ID, map[string]any{"action": "approve"}, map[string]any{"action": "answer", "body": "Ông bà nộp hồ sơ cấp giấy chứng nhận tại bộ phận một cửa của xã."})
+	var sr struct {
+		Results []struct {
+			ID       int64
+			Snippet  string
+			InAnswer bool `json:"in_answer"`
+		}
+	}
+	anon.Do("GET", "/api/v1/search?q="+url.QueryEscape("một cửa"), nil, &sr)
+	if len(sr.Results) != 1 || sr.Results[0].ID != q.ID || !sr.Results[0].InAnswer || !strings.Contains(sr.Results[0].Snippet, "<mark>một</mark> <mark>cửa</mark>") {
+		t.Fatalf("search by the answer's words: %+v", sr.Results)
+	}
+	_, page := bodyOf(t, anon, "/tim-kiem?q="+url.QueryEscape("đất"))
+	if !strings.Contains(page, "<mark>đất</mark>") || strings.Contains(page, "<mark>đạt</mark>") {
+		t.Errorf("search page for đất: %s", page)
+	}
+}
