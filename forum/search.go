@@ -154,11 +154,11 @@ func (s *Store) collect(rows pgx.Rows, err error) func(query string) ([]SearchRe
 			if err := row.Scan(&r.ID, &r.Title, &body, &answer, &slug, &r.Status, &r.Rank); err != nil {
 				return r, err
 			}
-			// The snippet shows where the words are: the question, else
-			// its title, else the official answer.
+			// The snippet shows where the words are: the question, or the
+			// official answer when more of them are there, else the title.
 			r.Snippet = vntext.SnippetQuery(body, query, 180)
-			if !strings.Contains(r.Snippet, "<mark>") && answer != "" {
-				if a := vntext.SnippetQuery(answer, query, 180); strings.Contains(a, "<mark>") {
+			if answer != "" {
+				if a := vntext.SnippetQuery(answer, query, 180); strings.Count(a, "<mark>") > strings.Count(r.Snippet, "<mark>") {
 					r.Snippet, r.InAnswer = a, true
 				}
 			}
