@@ -86,7 +86,7 @@ type sessionPageData struct {
 	Session   Session
 	Questions []Question
 	LastSeq   int64
-	Asked     string // tracking code of the question just sent (no-JS flow)
+	Asked     string     // tracking code of the question just sent (no-JS flow)
 	Own       []Question // the asker's own questions still pending (askedCodes)
 	FormError string
 	Form      NewQuestion

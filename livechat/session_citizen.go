@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/doithoai/doithoai/internal/identity"
-	"github.com/jackc/pgx/v5"
 	"github.com/doithoai/doithoai/moderation"
+	"github.com/jackc/pgx/v5"
 )
 
 // A citizen who asked in a session sees their own question listed as
