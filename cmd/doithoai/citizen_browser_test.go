@@ -213,3 +213,58 @@ func TestBrowserCitizenJourneyOnPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserLiveSessionCitizenOnPhone: on a live session's page (with
+// JavaScript) a citizen asks with the plain form; their question is listed
+// as pending; when a moderator approves it the mark goes away, and when
+// the leader ends the session the page turns into the archive by itself,
+// with no ask form left.
+func TestBrowserLiveSessionCitizenOnPhone(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	MustCreateUser(t, n, "admin", "admin-lv", "correct horse battery")
+	MustCreateUser(t, n, "leader", "pct-lv", "correct horse battery", "--name", "Chủ tịch Hầu A Lềnh")
+	admin, mod, leader := newClient(t, n), newClient(t, n), newClient(t, n)
+	admin.MustLogin("admin-lv", "correct horse battery")
+	mod.MustLogin("mod1", "mod1-password")
+	leader.MustLogin("pct-lv", "correct horse battery")
+	var ss struct{ ID int64 }
+	if r := admin.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "Giao lưu về chợ phiên",
+		"starts_at": time.Now().Add(-time.Minute), "leaders": []string{"pct-lv"}}, &ss); r.StatusCode != 201 {
+		t.Fatalf("live session: %d", r.StatusCode)
+	}
+	ctx := phone(t, false)
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/giao-luu/%d", n.URL, ss.ID)),
+		chromedp.WaitVisible(`#qbody`, chromedp.ByID),
+		chromedp.SendKeys(`#qbody`, "Chợ phiên có mở vào Chủ nhật không?", chromedp.ByID),
+		chromedp.Submit(`#qbody`, chromedp.ByID),
+		chromedp.WaitVisible(`#lc-questions li.own .badge.pending`, chromedp.ByQuery),
+		chromedp.Poll(`document.readyState === 'complete'`, nil),
+	)
+	screenshot(t, ctx, "live-own-pending")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desk struct{ Questions []struct{ ID int64 } }
+	mod.Do("GET", fmt.Sprintf("/api/v1/live-sessions/%d", ss.ID), nil, &desk)
+	if len(desk.Questions) != 1 {
+		t.Fatalf("desk: %+v", desk.Questions)
+	}
+	// The page's socket may still be joining: approve once it is in.
+	if err := chromedp.Run(ctx, chromedp.Poll(`document.getElementById('lc-viewers') && document.getElementById('lc-viewers').textContent !== ''`, nil, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the page never joined the room: %v", err)
+	}
+	if r := mod.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions/%d/approve", ss.ID, desk.Questions[0].ID), map[string]string{}, nil); r.StatusCode != 204 {
+		t.Fatalf("approve: %d", r.StatusCode)
+	}
+	if err := chromedp.Run(ctx, chromedp.WaitNotPresent(`#lc-questions li.own .badge.pending`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("approved question still marked pending: %v", err)
+	}
+	if r := leader.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/end", ss.ID), nil, nil); r.StatusCode != 204 {
+		t.Fatalf("end: %d", r.StatusCode)
+	}
+	if err := chromedp.Run(ctx, chromedp.WaitVisible(`#lc-archive`, chromedp.ByID), chromedp.WaitNotPresent(`#qbody`, chromedp.ByID)); err != nil {
+		t.Fatalf("the page did not turn into the archive: %v", err)
+	}
+}
