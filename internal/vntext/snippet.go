@@ -74,7 +74,7 @@ func snippet(text string, terms, exact []string, width int) string {
 			if exactOnly[k] && strings.ToLower(string(orig[w.start:w.end])) != exact[k] {
 				continue
 			}
-			spans = append(spans, span{w.start, w.end})
+			spans = append(spans, span(w))
 			break
 		}
 	}
