@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/contact"
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
@@ -132,7 +133,11 @@ func (s *Service) handleSessionPage(w http.ResponseWriter, r *http.Request) erro
 	if d.Own, err = s.store.FindOwnPending(r.Context(), id, askedCodes(r)); err != nil {
 		return err
 	}
-	d.Form.Name, d.Form.Phone = citizenDefaults(r)
+	var login string
+	d.Form.Name, login = citizenDefaults(r)
+	if _, err := contact.Phone(login); err == nil { // the form asks for a phone number, not an e-mail address
+		d.Form.Phone = login
+	}
 	return s.pages.Render(w, r, http.StatusOK, "session", d)
 }
 

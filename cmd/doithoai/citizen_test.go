@@ -188,6 +188,16 @@ func TestCitizenRegistersAndSignsInWithAnyPhoneForm(t *testing.T) {
 	wantIn(t, "/hoi signed in", ask, `id="name" name="name" type="text" value="Hoàng Thị Dung"`, `id="contact" name="contact" type="text" value="0987654321"`)
 	_, chat := bodyOf(t, c, "/chat")
 	wantIn(t, "/chat signed in", chat, `value="Hoàng Thị Dung"`)
+	MustCreateUser(t, n, "admin", "admin-reg", "correct horse battery")
+	MustCreateUser(t, n, "leader", "pct-reg", "correct horse battery")
+	admin := newClient(t, n)
+	admin.MustLogin("admin-reg", "correct horse battery")
+	var ss struct{ ID int64 }
+	if r := admin.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "Giao lưu", "starts_at": time.Now().Add(time.Hour), "leaders": []string{"pct-reg"}}, &ss); r.StatusCode != 201 {
+		t.Fatalf("schedule: %d", r.StatusCode)
+	}
+	_, live := bodyOf(t, c, fmt.Sprintf("/giao-luu/%d", ss.ID))
+	wantIn(t, "live session signed in", live, `id="qname" name="name" maxlength="80" value="Hoàng Thị Dung"`, `autocomplete="tel" value="0987654321"`)
 }
 
 // A chat form sent by a browser without JavaScript opens nothing (a
