@@ -142,6 +142,16 @@ func TestBaseURLDefaultsToTheRequestHost(t *testing.T) {
 	if !strings.Contains(string(b), `"url":"http://hoidap.xa-example.vn:8080/cau-hoi/`) {
 		t.Errorf("GET with Host hoidap.xa-example.vn:8080: %s", b)
 	}
+	// An SMS has no request to take a host from: its link is the address
+	// the node listens on (it was http://localhost:8080 whatever the port).
+	told := askWithContact(t, anon, map[string]any{"phone": "0912 345 678", "consent": true})
+	var sms string
+	if err := newFeedbackDB(t, n.DBURL).pool.QueryRow(t.Context(), `SELECT body FROM notification_outbox WHERE tracking_code = $1 AND channel = 'sms'`, told.TrackingCode).Scan(&sms); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sms, n.URL+"/tra-cuu?code="+told.TrackingCode) {
+		t.Errorf("SMS %q does not link to %s", sms, n.URL)
+	}
 	// With BASE_URL set it wins.
 	m := MustStartNode(t, "", withEnv("BASE_URL", "https://hoidap.example.vn"))
 	MustRun(t, m.DBURL, "", "seed")
