@@ -86,7 +86,8 @@ func wantAccessible(t *testing.T, ctx context.Context, what string) {
 // gives the code, the due date and says the category is moderated first;
 // reloading it files nothing), track (the question, sent and due dates),
 // vote on a public question (confirmed after the redirect), search (the
-// answer's words found, the exact form marked). Then, with JavaScript on
+// answer's words found), chat (without the script it opens nothing and
+// offers the ask form). Then, with JavaScript on
 // for axe, every citizen page has no serious or critical accessibility
 // violation.
 func TestBrowserCitizenJourneyOnPhone(t *testing.T) {
@@ -106,11 +107,12 @@ func TestBrowserCitizenJourneyOnPhone(t *testing.T) {
 		t.Fatalf("live session: %d", r.StatusCode)
 	}
 
-	type words struct{ lang, moderated, due, sent, voted, answerBadge string }
+	mustOperatorOnline(t, n, "mod1", "mod1-password") // /chat offers a live chat
+	type words struct{ lang, moderated, due, sent, answerBadge string }
 	var codes []string
 	for _, w := range []words{
-		{"vi", "kiểm duyệt trước khi đăng", "Dự kiến trả lời trước", "Gửi lúc", "Cảm ơn", "Trả lời chính thức"},
-		{"en", "checked before publishing", "Answer expected by", "Sent", "", "Official answer"},
+		{"vi", "kiểm duyệt trước khi đăng", "Dự kiến trả lời trước", "Gửi lúc", "Trả lời chính thức"},
+		{"en", "checked before publishing", "Answer expected by", "Sent", "Official answer"},
 	} {
 		t.Run(w.lang, func(t *testing.T) {
 			ctx := phone(t, true)
@@ -180,6 +182,28 @@ func TestBrowserCitizenJourneyOnPhone(t *testing.T) {
 			}
 			if !strings.Contains(results, "Lũng Cú") || !strings.Contains(results, w.answerBadge) {
 				t.Errorf("search by the answer's words: %q", results)
+			}
+			// Chat needs the script: without it the start form opens
+			// nothing and offers the ask form.
+			var ask string
+			err = chromedp.Run(ctx,
+				chromedp.Navigate(n.URL+"/chat"),
+				chromedp.WaitVisible(`#lc-start`, chromedp.ByID),
+				chromedp.SendKeys(`#topic`, "hỏi về điện", chromedp.ByID),
+				chromedp.Click(`#lc-start-form input[name=consent]`, chromedp.ByQuery),
+				chromedp.Click(`#lc-start`, chromedp.ByID),
+				chromedp.WaitVisible(`#lc-needs-js[role=alert]`, chromedp.ByQuery),
+				chromedp.AttributeValue(`#lc-needs-js[role=alert] a`, "href", &ask, nil, chromedp.ByQuery),
+			)
+			screenshot(t, ctx, "citizen-chat-nojs-"+w.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ask != "/hoi" {
+				t.Errorf("chat without JavaScript offers %q, want the ask form", ask)
+			}
+			if got := d.Count(`SELECT count(*) FROM chat_conversations`); got != 0 {
+				t.Errorf("%d conversations opened without JavaScript", got)
 			}
 		})
 	}
