@@ -43,13 +43,13 @@ func (h *Handlers) handleFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := atomFeed{ID: h.absURL("/feed.atom"), Title: "Đối Thoại — câu hỏi đã trả lời", Updated: time.Now().UTC().Format(time.RFC3339),
-		Link: []atomLink{{Href: h.absURL("/feed.atom"), Rel: "self"}, {Href: h.absURL("/")}}}
+	f := atomFeed{ID: h.absURL(r, "/feed.atom"), Title: "Đối Thoại — câu hỏi đã trả lời", Updated: time.Now().UTC().Format(time.RFC3339),
+		Link: []atomLink{{Href: h.absURL(r, "/feed.atom"), Rel: "self"}, {Href: h.absURL(r, "/")}}}
 	if len(qs) > 0 && qs[0].AnsweredAt != nil {
 		f.Updated = qs[0].AnsweredAt.UTC().Format(time.RFC3339)
 	}
 	for _, q := range qs {
-		e := atomEntry{ID: h.absURL("/cau-hoi/" + strconv.FormatInt(q.ID, 10)), Title: q.Title, Link: atomLink{Href: h.absURL(q.Path())}}
+		e := atomEntry{ID: h.absURL(r, "/cau-hoi/"+strconv.FormatInt(q.ID, 10)), Title: q.Title, Link: atomLink{Href: h.absURL(r, q.Path())}}
 		e.Updated = q.CreatedAt.UTC().Format(time.RFC3339)
 		if q.AnsweredAt != nil {
 			e.Updated = q.AnsweredAt.UTC().Format(time.RFC3339)

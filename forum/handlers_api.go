@@ -63,12 +63,24 @@ func (h *Handlers) handleQuestionCreateAPI(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	web.JSON(w, http.StatusCreated, map[string]any{
-		"id": q.ID, "tracking_code": q.TrackingCode, "status": q.Status, "url": h.absURL(q.Path()),
+		"id": q.ID, "tracking_code": q.TrackingCode, "status": q.Status, "url": h.absURL(r, q.Path()),
 	})
 	return nil
 }
 
-func (h *Handlers) absURL(path string) string { return strings.TrimRight(h.baseURL, "/") + path }
+// absURL makes path absolute on BASE_URL or, when it is not set, on the
+// host the request came to (so a node reached at 192.168.1.5:8080 links
+// there without configuration; behind a proxy, set BASE_URL).
+func (h *Handlers) absURL(r *http.Request, path string) string {
+	if h.baseURL != "" {
+		return strings.TrimRight(h.baseURL, "/") + path
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
 
 // handleQuestionIndexAPI serves GET /api/v1/questions?category=&sort=&page=.
 func (h *Handlers) handleQuestionIndexAPI(w http.ResponseWriter, r *http.Request) error {
@@ -81,7 +93,7 @@ func (h *Handlers) handleQuestionIndexAPI(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	for i := range qs {
-		qs[i].URL = h.absURL(qs[i].Path())
+		qs[i].URL = h.absURL(r, qs[i].Path())
 	}
 	if qs == nil {
 		qs = []Question{}
@@ -113,7 +125,7 @@ func (h *Handlers) handleQuestionViewAPI(w http.ResponseWriter, r *http.Request)
 		return apperr.NotFoundf("no such question")
 	}
 	out := questionJSON{Question: q, Replies: []Reply{}}
-	out.URL = h.absURL(q.Path())
+	out.URL = h.absURL(r, q.Path())
 	if out.Answer, err = h.svc.Store.FindOfficialAnswer(r.Context(), id); err != nil {
 		return err
 	}
@@ -196,7 +208,7 @@ func (h *Handlers) handleSearchAPI(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	for i := range res {
-		res[i].URL = h.absURL(res[i].URL)
+		res[i].URL = h.absURL(r, res[i].URL)
 	}
 	if res == nil {
 		res = []SearchResult{}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
@@ -112,7 +113,13 @@ func (h *Handlers) renderQuestion(w http.ResponseWriter, r *http.Request, status
 		return apperr.NotFoundf("no such question")
 	}
 	// Old links with another slug still work; the canonical one is shown.
+	// A confirmation (?done=) survives the move, on a 303: it is not the
+	// permanent address.
 	if r.Method == http.MethodGet && chi.URLParam(r, "id") != strconv.FormatInt(q.ID, 10)+"-"+q.Slug && q.Slug != "" && p.Code == "" {
+		if done := r.URL.Query().Get("done"); done != "" {
+			http.Redirect(w, r, q.Path()+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+			return nil
+		}
 		http.Redirect(w, r, q.Path(), http.StatusMovedPermanently)
 		return nil
 	}
@@ -176,7 +183,7 @@ func (h *Handlers) handleReplyForm(w http.ResponseWriter, r *http.Request) error
 	if _, err := h.svc.Reply(r.Context(), id, n); err != nil {
 		return h.formError(w, r, err, questionPage{Reply: n.Body, Name: n.Name})
 	}
-	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=reply#replies", http.StatusSeeOther)
+	http.Redirect(w, r, h.questionPath(r, id)+"?done=reply#replies", http.StatusSeeOther)
 	return nil
 }
 
@@ -189,7 +196,7 @@ func (h *Handlers) handleVoteForm(w http.ResponseWriter, r *http.Request) error 
 	if _, _, err := h.vote(w, r, id); err != nil {
 		return h.formError(w, r, err, questionPage{})
 	}
-	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=vote", http.StatusSeeOther)
+	http.Redirect(w, r, h.questionPath(r, id)+"?done=vote", http.StatusSeeOther)
 	return nil
 }
 
@@ -213,7 +220,7 @@ func (h *Handlers) handleReportForm(w http.ResponseWriter, r *http.Request) erro
 	if _, err := h.svc.Report(r.Context(), id, replyID, r.PostFormValue("reason"), viewerID(r)); err != nil {
 		return h.formError(w, r, err, questionPage{})
 	}
-	http.Redirect(w, r, "/cau-hoi/"+strconv.FormatInt(id, 10)+"?done=report", http.StatusSeeOther)
+	http.Redirect(w, r, h.questionPath(r, id)+"?done=report", http.StatusSeeOther)
 	return nil
 }
 
@@ -224,6 +231,7 @@ type askPage struct {
 	Error      string
 	Field      string
 	Done       *Question
+	Due        time.Time // when the answer is due (the SLA), on the confirmation
 }
 
 // handleAskPage serves GET /hoi.
@@ -236,6 +244,7 @@ func (h *Handlers) handleAskPage(w http.ResponseWriter, r *http.Request) error {
 	p.Form.Category = r.URL.Query().Get("category")
 	p.Form.Visibility = "public"
 	p.Form.Kind = "question"
+	p.Form.Name, p.Form.Contact = h.citizenDefaults(r)
 	return h.render.Render(w, r, http.StatusOK, "ask", p)
 }
 
@@ -270,9 +279,31 @@ func (h *Handlers) handleAskForm(w http.ResponseWriter, r *http.Request) error {
 		p.Error, p.Field = translateErr(p.T.T, e), fieldOf(err)
 		return h.render.Render(w, r, web.Status(e.Kind), "ask", p)
 	}
-	p.Done = &q
-	p.Title = p.Tr("forum.ask_done_title")
-	return h.render.Render(w, r, http.StatusCreated, "ask", p)
+	// POST → redirect → GET: refreshing the confirmation files nothing.
+	http.Redirect(w, r, "/hoi/da-gui?code="+url.QueryEscape(q.TrackingCode), http.StatusSeeOther)
+	return nil
+}
+
+// handleAskDone serves GET /hoi/da-gui?code=: the confirmation of a
+// question just sent, with its code, whether it waits for moderation and
+// when it is due. It is a tracking look-up (the same per-address budget),
+// so it tells a guesser no more than /tra-cuu does.
+func (h *Handlers) handleAskDone(w http.ResponseWriter, r *http.Request) error {
+	code := moderation.NormalizeCode(r.URL.Query().Get("code"))
+	if code == "" {
+		http.Redirect(w, r, "/hoi", http.StatusSeeOther)
+		return nil
+	}
+	it, err := h.svc.queue.Track(r.Context(), web.ClientIP(r), code)
+	if err != nil {
+		return h.renderTrack(w, r, http.StatusOK, code, "", "")
+	}
+	q, err := h.svc.Store.FindQuestionByCode(r.Context(), code)
+	if err != nil {
+		return h.renderTrack(w, r, http.StatusOK, code, "", "")
+	}
+	p := askPage{Page: web.NewPage(r, "forum.ask_done_title"), Done: &q, Due: it.DueAt}
+	return h.render.Render(w, r, http.StatusOK, "ask", p)
 }
 
 type trackPage struct {
@@ -286,14 +317,23 @@ type trackPage struct {
 	CanReopen bool
 	// Notices are what the citizen was told (moderation/notify's outbox).
 	Notices []moderation.Notice
+	// Sent and Due are when the submission came in and, while it is open,
+	// when its answer is due; Text is what was asked (a forum question's
+	// body is shown through Q), Answerer who answered a live question.
+	Sent, Due time.Time
+	Text      string
+	Answerer  string
 }
 
 // handleTrackPage serves GET /tra-cuu?code=: the status and answer of any
 // submission, forum or not, by its tracking code.
 func (h *Handlers) handleTrackPage(w http.ResponseWriter, r *http.Request) error {
 	notice := ""
-	if r.URL.Query().Get("replied") == "1" {
+	switch {
+	case r.URL.Query().Get("replied") == "1":
 		notice = web.TranslatorFrom(r).T("forum.track_replied")
+	case r.URL.Query().Get("reopened") == "1":
+		notice = web.TranslatorFrom(r).T("forum.reopened")
 	}
 	return h.renderTrack(w, r, http.StatusOK, r.URL.Query().Get("code"), "", notice)
 }
@@ -339,6 +379,16 @@ func (h *Handlers) renderTrack(w http.ResponseWriter, r *http.Request, status in
 		if p.Notices, err = h.svc.queue.Notices(r.Context(), it); err != nil {
 			return err
 		}
+		p.Sent = it.CreatedAt
+		if it.Open() {
+			p.Due = it.DueAt
+		}
+		if it.Source == moderation.SourceLiveQuestion {
+			p.Text = it.Content
+			if p.Answerer, err = h.svc.queue.Store.FindAnswerer(r.Context(), it.ID); err != nil {
+				return err
+			}
+		}
 		if it.Source == moderation.SourceForumQuestion {
 			if q, err := h.svc.Store.FindQuestionByCode(r.Context(), p.Code); err == nil {
 				p.Q = &q
@@ -362,7 +412,8 @@ func (h *Handlers) handleReopenForm(w http.ResponseWriter, r *http.Request) erro
 		}
 		return h.renderTrack(w, r, web.Status(e.Kind), code, translateErr(web.TranslatorFrom(r).T, e), "")
 	}
-	return h.renderTrack(w, r, http.StatusOK, code, "", web.TranslatorFrom(r).T("forum.reopened"))
+	http.Redirect(w, r, "/tra-cuu?reopened=1&code="+url.QueryEscape(moderation.NormalizeCode(code)), http.StatusSeeOther)
+	return nil
 }
 
 type searchPage struct {
@@ -400,4 +451,23 @@ func (h *Handlers) handleMine(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.render.Render(w, r, http.StatusOK, "mine", minePage{Page: web.NewPage(r, "forum.mine_title"), Questions: qs})
+}
+
+// questionPath is the question's canonical page (one redirect fewer for a
+// citizen on a slow line), or its bare id path when it cannot be read.
+func (h *Handlers) questionPath(r *http.Request, id int64) string {
+	if q, err := h.svc.Store.FindQuestionByID(r.Context(), id); err == nil {
+		return q.Path()
+	}
+	return "/cau-hoi/" + strconv.FormatInt(id, 10)
+}
+
+// citizenDefaults are the signed-in citizen's name and login (a phone
+// number or an e-mail address), filled into the ask form.
+func (h *Handlers) citizenDefaults(r *http.Request) (name, contact string) {
+	u, ok := identity.From(r.Context())
+	if !ok || u.Role != identity.RoleCitizen {
+		return "", ""
+	}
+	return u.DisplayName, u.Login
 }

@@ -95,6 +95,7 @@ func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodPost, "/cau-hoi/{id}/bao-cao", web.Handler(h.handleReportForm))
 	r.Method(http.MethodGet, "/hoi", web.Handler(h.handleAskPage))
 	r.Method(http.MethodPost, "/hoi", web.Handler(h.handleAskForm))
+	r.Method(http.MethodGet, "/hoi/da-gui", web.Handler(h.handleAskDone))
 	r.Method(http.MethodGet, "/tra-cuu", web.Handler(h.handleTrackPage))
 	r.Method(http.MethodPost, "/tra-cuu/mo-lai", web.Handler(h.handleReopenForm))
 	r.Method(http.MethodPost, "/tra-cuu/tra-loi", web.Handler(h.handleTrackReplyForm))

@@ -20,6 +20,8 @@ type SearchResult struct {
 	URL     string  `json:"url"`
 	Status  string  `json:"status"`
 	Rank    float32 `json:"rank"`
+	// InAnswer: the snippet is from the official answer.
+	InAnswer bool `json:"in_answer,omitempty"`
 }
 
 // searchCandidates caps how many matches are ranked. A word found in a
@@ -28,7 +30,8 @@ type SearchResult struct {
 // index yields. Rare queries, the ones people search for, rank fully.
 const searchCandidates = 200
 
-// Search finds public questions whose folded text contains every word of
+// Search finds public questions whose folded text (title, body and
+// official answer) contains every word of
 // the query (tone marks, case and Unicode form ignored), best first; when
 // no question has them all, any word will do. Served from the GIN index on
 // search_vec, never a scan.
@@ -50,12 +53,12 @@ func (s *Store) Search(ctx context.Context, query string, limit, offset int) ([]
 	for _, op := range []string{" & ", " | "} {
 		tsquery := strings.Join(quoteTerms(terms), op)
 		if common {
-			res, err := s.searchRecent(ctx, tsquery, terms, limit, offset)
+			res, err := s.searchRecent(ctx, tsquery, query, limit, offset)
 			if err != nil || len(res) == limit {
 				return res, err
 			}
 		}
-		res, err := s.search(ctx, tsquery, terms, limit, offset)
+		res, err := s.search(ctx, tsquery, query, limit, offset)
 		if err != nil || len(res) > 0 || len(terms) == 1 {
 			return res, err
 		}
@@ -106,17 +109,17 @@ func (c *lexemeCache) allCommon(ctx context.Context, pool *pgxpool.Pool, terms [
 }
 
 // searchRecent ranks the matches among the newest public questions.
-func (s *Store) searchRecent(ctx context.Context, tsquery string, terms []string, limit, offset int) ([]SearchResult, error) {
+func (s *Store) searchRecent(ctx context.Context, tsquery, query string, limit, offset int) ([]SearchResult, error) {
 	return s.collect(s.pool.Query(ctx, `
 		WITH m AS (
-			SELECT q.id, q.title, q.body, q.slug, q.status, q.search_vec
-			FROM (SELECT id, title, body, slug, status, search_vec FROM forum_questions q
+			SELECT q.id, q.title, q.body, q.answer_text, q.slug, q.status, q.search_vec
+			FROM (SELECT id, title, body, answer_text, slug, status, search_vec FROM forum_questions q
 			      WHERE `+publicCond+` ORDER BY q.created_at DESC, q.id DESC LIMIT $5) q
 			WHERE q.search_vec @@ to_tsquery('simple', $1)
 			LIMIT $4
 		)
-		SELECT id, title, body, slug, status, ts_rank_cd(search_vec, to_tsquery('simple', $1)) AS rank
-		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates, recentWindow))(terms)
+		SELECT id, title, body, answer_text, slug, status, ts_rank_cd(search_vec, to_tsquery('simple', $1)) AS rank
+		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates, recentWindow))(query)
 }
 
 // quoteTerms makes each folded word a tsquery lexeme literal.
@@ -128,32 +131,39 @@ func quoteTerms(terms []string) []string {
 	return out
 }
 
-func (s *Store) search(ctx context.Context, tsquery string, terms []string, limit, offset int) ([]SearchResult, error) {
+func (s *Store) search(ctx context.Context, tsquery, query string, limit, offset int) ([]SearchResult, error) {
 	return s.collect(s.pool.Query(ctx, `
 		WITH m AS (
-			SELECT q.id, q.title, q.body, q.slug, q.status, q.search_vec
+			SELECT q.id, q.title, q.body, q.answer_text, q.slug, q.status, q.search_vec
 			FROM forum_questions q
 			WHERE `+publicCond+` AND q.search_vec @@ to_tsquery('simple', $1)
 			LIMIT $4
 		)
-		SELECT id, title, body, slug, status, ts_rank_cd(search_vec, to_tsquery('simple', $1)) AS rank
-		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates))(terms)
+		SELECT id, title, body, answer_text, slug, status, ts_rank_cd(search_vec, to_tsquery('simple', $1)) AS rank
+		FROM m ORDER BY rank DESC, id DESC LIMIT $2 OFFSET $3`, tsquery, limit, offset, searchCandidates))(query)
 }
 
-func (s *Store) collect(rows pgx.Rows, err error) func(terms []string) ([]SearchResult, error) {
-	return func(terms []string) ([]SearchResult, error) {
+func (s *Store) collect(rows pgx.Rows, err error) func(query string) ([]SearchResult, error) {
+	return func(query string) ([]SearchResult, error) {
 		if err != nil {
 			return nil, err
 		}
 		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (SearchResult, error) {
 			var r SearchResult
-			var body, slug string
-			if err := row.Scan(&r.ID, &r.Title, &body, &slug, &r.Status, &r.Rank); err != nil {
+			var body, answer, slug string
+			if err := row.Scan(&r.ID, &r.Title, &body, &answer, &slug, &r.Status, &r.Rank); err != nil {
 				return r, err
 			}
-			r.Snippet = vntext.Snippet(body, terms, 180)
-			if !strings.Contains(r.Snippet, "<mark>") { // the match is in the title
-				r.Snippet = vntext.Snippet(r.Title+" — "+body, terms, 180)
+			// The snippet shows where the words are: the question, or the
+			// official answer when more of them are there, else the title.
+			r.Snippet = vntext.SnippetQuery(body, query, 180)
+			if answer != "" {
+				if a := vntext.SnippetQuery(answer, query, 180); strings.Count(a, "<mark>") > strings.Count(r.Snippet, "<mark>") {
+					r.Snippet, r.InAnswer = a, true
+				}
+			}
+			if !strings.Contains(r.Snippet, "<mark>") {
+				r.Snippet = vntext.SnippetQuery(r.Title+" — "+body, query, 180)
 			}
 			r.URL = Question{ID: r.ID, Slug: slug}.Path()
 			return r, nil
@@ -163,5 +173,5 @@ func (s *Store) collect(rows pgx.Rows, err error) func(terms []string) ([]Search
 
 // TitleHTML is the title with query words marked, for the results page.
 func TitleHTML(title, query string) string {
-	return vntext.Snippet(title, vntext.Terms(query), 400)
+	return vntext.SnippetQuery(title, query, 400)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/contact"
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
@@ -32,7 +33,7 @@ var pageFuncs = template.FuncMap{
 var clientMessages = []string{"chat.you", "chat.citizen", "chat.operator", "chat.typing", "chat.position",
 	"chat.accepted", "chat.closed", "chat.reconnecting", "chat.connected", "live.viewers", "live.answer",
 	"live.ended", "desk.approve", "desk.reject", "desk.up", "desk.down", "leader.send", "chatdesk.accept",
-	"chatdesk.empty", "chat.send", "chat.error"}
+	"chatdesk.empty", "chat.send", "chat.error", "leader.answer_label"}
 
 func clientI18N(t i18n.Translator) map[string]string {
 	m := make(map[string]string, len(clientMessages))
@@ -86,7 +87,8 @@ type sessionPageData struct {
 	Session   Session
 	Questions []Question
 	LastSeq   int64
-	Asked     string // tracking code of the question just sent (no-JS flow)
+	Asked     string     // tracking code of the question just sent (no-JS flow)
+	Own       []Question // the asker's own questions still pending (askedCodes)
 	FormError string
 	Form      NewQuestion
 	IsLeader  bool
@@ -128,6 +130,14 @@ func (s *Service) handleSessionPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	d.Asked = r.URL.Query().Get("asked")
+	if d.Own, err = s.store.FindOwnPending(r.Context(), id, askedCodes(r)); err != nil {
+		return err
+	}
+	var login string
+	d.Form.Name, login = citizenDefaults(r)
+	if _, err := contact.Phone(login); err == nil { // the form asks for a phone number, not an e-mail address
+		d.Form.Phone = login
+	}
 	return s.pages.Render(w, r, http.StatusOK, "session", d)
 }
 
@@ -150,12 +160,16 @@ func (s *Service) handleQuestionForm(w http.ResponseWriter, r *http.Request) err
 			return derr
 		}
 		d.Form = n
+		if d.Own, derr = s.store.FindOwnPending(r.Context(), id, askedCodes(r)); derr != nil {
+			return derr
+		}
 		d.FormError = d.Tr("live.form_error")
 		if key := "live.err." + e.Code; d.Tr(key) != key {
 			d.FormError = d.Tr(key)
 		}
 		return s.pages.Render(w, r, http.StatusUnprocessableEntity, "session", d)
 	}
+	s.rememberAsked(w, r, id, q.TrackingCode)
 	http.Redirect(w, r, "/giao-luu/"+strconv.FormatInt(id, 10)+"?asked="+url.QueryEscape(q.TrackingCode)+"#ask", http.StatusSeeOther)
 	return nil
 }
@@ -256,10 +270,15 @@ type chatPageData struct {
 	OfflineError string
 	Left         string // tracking code of the offline question just left
 	DutyHours    string
+	StartName    string // the start form's name (a signed-in citizen's)
+	NeedsJS      bool   // the start form came from a browser without JavaScript
 }
 
 func (s *Service) newChatPage(r *http.Request) chatPageData {
-	return chatPageData{livePage: newLivePage(r, "chat.title"), DutyHours: s.DutyHours()}
+	d := chatPageData{livePage: newLivePage(r, "chat.title"), DutyHours: s.DutyHours()}
+	d.StartName, d.OfflineForm.Contact = citizenDefaults(r)
+	d.OfflineForm.Name = d.StartName
+	return d
 }
 
 // citizenConversation is the conversation the request's browser holds
@@ -312,6 +331,14 @@ func (s *Service) handleChatPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 	consent := r.PostFormValue("consent") != ""
 	n := NewConversation{Name: r.PostFormValue("name"), Topic: r.PostFormValue("topic"), Consent: &consent}
+	if r.PostFormValue("js") != "1" {
+		// Without the script the conversation could not be used: nothing
+		// is opened (no ghost in the operators' queue); the ask form is
+		// offered instead.
+		d := s.newChatPage(r)
+		d.NeedsJS, d.StartName = true, n.Name
+		return s.pages.Render(w, r, http.StatusUnprocessableEntity, "chat", d)
+	}
 	if _, _, _, err := s.openConversation(w, r, n); err != nil {
 		e := apperr.As(err)
 		if e.Kind == apperr.Internal {

@@ -214,3 +214,22 @@ func (s *Store) FindHistory(ctx context.Context, itemID int64) ([]AuditEntry, er
 		return e, err
 	})
 }
+
+// FindAnswerer is the display name (or login) of who answered the item
+// last, "" when nobody has: a live question's code names the leader who
+// answered it on the air.
+func (s *Store) FindAnswerer(ctx context.Context, itemID int64) (string, error) {
+	var name string
+	err := s.pool.QueryRow(ctx, `
+		SELECT coalesce(nullif(u.display_name, ''), u.login)
+		FROM moderation_audit a JOIN users u ON u.id = a.actor_id
+		WHERE a.item_id = $1 AND a.action = 'answer'
+		ORDER BY a.id DESC LIMIT 1`, itemID).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("moderation.FindAnswerer: %w", err)
+	}
+	return name, nil
+}

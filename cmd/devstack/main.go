@@ -39,8 +39,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("starting PostgreSQL in", abs)
-	pg, err := localserver.StartPostgres(ctx, localserver.PostgresOptions{Dir: filepath.Join(abs, "postgres"), Port: *pgPort, Durable: true})
+	pgDir, moved, err := localserver.ClusterDir(filepath.Join(abs, "postgres"))
+	if err != nil {
+		return err
+	}
+	if moved {
+		fmt.Printf("the postgres user cannot enter %s: the cluster is kept in %s instead\n", abs, pgDir)
+	}
+	fmt.Println("starting PostgreSQL in", pgDir)
+	pg, err := localserver.StartPostgres(ctx, localserver.PostgresOptions{Dir: pgDir, Port: *pgPort, Durable: true})
 	if err != nil {
 		return err
 	}

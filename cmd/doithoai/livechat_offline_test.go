@@ -208,7 +208,7 @@ func TestChatAcceptWaitTurnsIntoOfflineForm(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	r := citizen.PostForm("/chat", url.Values{"name": {"Vàng Thị Mai"}, "topic": {"trợ cấp học sinh"}, "consent": {"1"}})
+	r := citizen.PostForm("/chat", url.Values{"name": {"Vàng Thị Mai"}, "topic": {"trợ cấp học sinh"}, "consent": {"1"}, "js": {"1"}}) // as livechat.js marks it
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("open chat: %d", r.StatusCode)
 	}

@@ -25,11 +25,7 @@ type listeners struct {
 // SHUTDOWN_GRACE.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ls listeners) error {
 	fdLimit := raiseFDLimit(log)
-	a, err := newApp(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.close()
+	var err error
 	if ls.HTTP == nil {
 		if ls.HTTP, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("listen on HTTP_ADDR: %w", err)
@@ -41,6 +37,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ls listener
 			return fmt.Errorf("listen on METRICS_ADDR: %w", err)
 		}
 	}
+	// Without BASE_URL, links that leave the site (SMS, e-mail) point at
+	// the address actually listened on (port 0 included); pages and the
+	// API use the request's host.
+	if cfg.BaseURL == "" {
+		cfg.ListenURL = config.ListenURL(ls.HTTP.Addr().String())
+	}
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		ls.HTTP.Close()
+		if ls.Metrics != nil {
+			ls.Metrics.Close()
+		}
+		return err
+	}
+	defer a.close()
 	budget := web.NewConnBudget(httpConnBudget(cfg, fdLimit, log))
 	a.metrics.RegisterConnBudget(budget)
 	srv := &http.Server{

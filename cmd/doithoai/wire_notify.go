@@ -23,7 +23,7 @@ func (a *app) wireNotify() error {
 	if err := a.catalog.Add(notify.Messages); err != nil {
 		return err
 	}
-	outbox, err := notify.NewOutbox(a.pool, a.catalog, a.cfg.BaseURL, a.moderation.SLA.Location)
+	outbox, err := notify.NewOutbox(a.pool, a.catalog, a.cfg.LinkBase(), a.moderation.SLA.Location)
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,12 @@ func (h *Handlers) handleLogout(w http.ResponseWriter, r *http.Request) error {
 
 type registerPage struct {
 	web.Page
-	Login, Name, Error string
+	Login, Name, Password, Error string
+	Consent                      bool
+	// Errors are every problem of the form at once (consent and the
+	// login, say), so that one round trip fixes them all.
+	Errors []string
+	Field  string // the first field in error, focused
 }
 
 // handleRegisterPage serves GET /register (citizens only).
@@ -193,24 +198,35 @@ func (h *Handlers) handleRegisterPage(w http.ResponseWriter, r *http.Request) er
 }
 
 // handleRegisterForm serves POST /register: a citizen account by phone or
-// e-mail, signed in at once.
+// e-mail, signed in at once. Errors come back together, with what was
+// typed (the password too: a citizen on a phone should not retype it).
 func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) error {
 	login, name, password := r.PostFormValue("login"), r.PostFormValue("name"), r.PostFormValue("password")
-	p := registerPage{Page: web.NewPage(r, "register.title")}
-	if len(login) <= maxLoginBytes && len(name) <= maxNameBytes {
-		p.Login, p.Name = CanonicalLogin(login), strings.TrimSpace(name) // echoed back only when small
+	p := registerPage{Page: web.NewPage(r, "register.title"), Consent: r.PostFormValue("consent") != ""}
+	if len(login) <= maxLoginBytes && len(name) <= maxNameBytes && len(password) <= maxPasswordBytes {
+		p.Login, p.Name, p.Password = CanonicalLogin(login), strings.TrimSpace(name), password // echoed back only when small
 	}
-	switch {
-	case len(login) > maxLoginBytes || len(name) > maxNameBytes || len(password) > maxPasswordBytes:
-		p.Error = p.Tr("register.too_long")
-	case r.PostFormValue("consent") == "":
-		p.Error = p.Tr("register.consent_required")
-	case !IsPhone(p.Login) && !IsEmail(p.Login):
-		p.Error = p.Tr("register.bad_login")
-	case len(password) < 8:
-		p.Error = p.Tr("register.weak_password")
+	bad := func(field, key string) {
+		p.Errors = append(p.Errors, p.Tr(key))
+		if p.Field == "" {
+			p.Field = field
+		}
 	}
-	if p.Error != "" {
+	if len(login) > maxLoginBytes || len(name) > maxNameBytes || len(password) > maxPasswordBytes {
+		bad("login", "register.too_long")
+	} else {
+		if !IsPhone(p.Login) && !IsEmail(p.Login) {
+			bad("login", "register.bad_login")
+		}
+		if len(password) < 8 {
+			bad("password", "register.weak_password")
+		}
+	}
+	if !p.Consent {
+		bad("consent", "register.consent_required")
+	}
+	if len(p.Errors) > 0 {
+		p.Error = p.Errors[0]
 		return h.render.Render(w, r, http.StatusUnprocessableEntity, "register", p)
 	}
 	token, u, err := h.svc.Register(r.Context(), NewUser{Login: p.Login, Password: password, DisplayName: p.Name}, web.ClientIP(r))
@@ -230,6 +246,7 @@ func (h *Handlers) handleRegisterForm(w http.ResponseWriter, r *http.Request) er
 		default:
 			return err
 		}
+		p.Errors = []string{p.Error}
 		setRetryAfter(w, e)
 		status := web.Status(e.Kind)
 		if e.Kind == apperr.Invalid {

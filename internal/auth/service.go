@@ -130,7 +130,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, ok, err := s.checkCredentials(ctx, login, c.Password)
+	u, ok, err := s.checkCredentials(ctx, login, strings.TrimSpace(c.Login), c.Password)
 	if err != nil { // busy or an outage: not the client's failure
 		s.giveBack(ctx, held, false)
 		return nil, err
@@ -188,8 +188,13 @@ func (s *Service) giveBack(ctx context.Context, held []budget, succeeded bool) {
 // checkCredentials reports whether password is login's. An unknown or
 // disabled login costs the same argon2id check, so timing does not reveal
 // which accounts exist.
-func (s *Service) checkCredentials(ctx context.Context, login, password string) (*User, bool, error) {
+func (s *Service) checkCredentials(ctx context.Context, login, typed, password string) (*User, bool, error) {
 	u, err := s.Store.FindUserByLogin(ctx, login)
+	// login is canonical (0912…); an account made before logins were
+	// canonical may hold the number as it was typed (+84912…).
+	if apperr.KindOf(err) == apperr.NotFound && typed != login && typed != "" {
+		u, err = s.Store.FindUserByLogin(ctx, typed)
+	}
 	switch {
 	case err == nil && !u.Disabled:
 		ok, err := CheckPasswordContext(ctx, u.PasswordHash, password)

@@ -106,8 +106,10 @@ func CanonicalLogin(login string) string {
 // before logins were canonical keep working.
 func loginForLookup(login string) string {
 	login = strings.TrimSpace(login)
-	if strings.ContainsAny(login, " ()") {
-		return CanonicalLogin(login)
+	// A Vietnamese number in any form (+84 912…, 84912…) is one login and
+	// one login budget: its national form (Login tries the typed form too).
+	if c := CanonicalLogin(login); strings.ContainsAny(login, " ()") || (c != login && IsPhone(c) && !strings.Contains(login, "@")) {
+		return c
 	}
 	return login
 }

@@ -23,7 +23,8 @@ type Config struct {
 	SIPAddr        string        // SIP_ADDR
 	HotlineNumbers []string      // HOTLINE_NUMBERS, comma separated
 	DataDir        string        // DATA_DIR
-	BaseURL        string        // BASE_URL, used in feeds and absolute links
+	BaseURL        string        // BASE_URL, used in feeds and absolute links; empty: the request's host, or ListenURL where there is no request
+	ListenURL      string        // set by serve when BASE_URL is empty: http:// and the address the node listens on
 	SecureCookies  bool          // SECURE_COOKIES; set when served over HTTPS
 	SessionTTL     time.Duration // SESSION_TTL
 	LogLevel       string        // LOG_LEVEL: debug, info, warn, error
@@ -69,7 +70,6 @@ func Default() Config {
 		SIPAddr:        ":5060",
 		HotlineNumbers: []string{"1022"},
 		DataDir:        "./data",
-		BaseURL:        "http://localhost:8080",
 		SessionTTL:     7 * 24 * time.Hour,
 		LogLevel:       "info",
 		LogFormat:      "text",
@@ -223,7 +223,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("MAIL_FROM=%q: want the sender's e-mail address when SMTP_URL is set", c.MailFrom))
 		}
 	}
-	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" {
+	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || u.Host == "") {
 		errs = append(errs, fmt.Errorf("BASE_URL=%q: want an absolute URL", c.BaseURL))
 	}
 	return errors.Join(errs...)
@@ -237,4 +237,31 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// LinkBase is the absolute base of links sent where no request tells the
+// host (SMS, e-mail): BASE_URL when set, otherwise the address the node
+// listens on, otherwise one derived from HTTP_ADDR.
+func (c Config) LinkBase() string {
+	switch {
+	case c.BaseURL != "":
+		return c.BaseURL
+	case c.ListenURL != "":
+		return c.ListenURL
+	}
+	return ListenURL(c.HTTPAddr)
+}
+
+// ListenURL turns a listen address into the URL a browser on this machine
+// reaches it at: an unspecified host (":8080", "0.0.0.0:8080", "[::]:8080")
+// becomes localhost.
+func ListenURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

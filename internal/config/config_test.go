@@ -67,3 +67,37 @@ func TestNotificationSettings(t *testing.T) {
 		}
 	}
 }
+
+// Without BASE_URL, links that leave the site point where the node
+// listens; an unspecified host is this machine.
+func TestLinkBaseWithoutBaseURL(t *testing.T) {
+	t.Parallel()
+	c, err := load(map[string]string{})
+	if err != nil || c.BaseURL != "" {
+		t.Fatalf("default BASE_URL %q %v, want empty (the request's host)", c.BaseURL, err)
+	}
+	for _, tc := range []struct{ addr, want string }{
+		{":8080", "http://localhost:8080"},
+		{"0.0.0.0:8081", "http://localhost:8081"},
+		{"[::]:8082", "http://localhost:8082"},
+		{"127.0.0.1:43117", "http://127.0.0.1:43117"},
+		{"192.168.1.5:80", "http://192.168.1.5:80"},
+	} {
+		if got := ListenURL(tc.addr); got != tc.want {
+			t.Errorf("ListenURL(%q) = %q, want %q", tc.addr, got, tc.want)
+		}
+	}
+	if got := c.LinkBase(); got != "http://localhost:8080" {
+		t.Errorf("LinkBase before listening: %q", got)
+	}
+	c.ListenURL = "http://127.0.0.1:43117"
+	if got := c.LinkBase(); got != c.ListenURL {
+		t.Errorf("LinkBase after listening: %q", got)
+	}
+	if c, err := load(map[string]string{"BASE_URL": "https://hoidap.example.vn"}); err != nil || c.LinkBase() != "https://hoidap.example.vn" {
+		t.Errorf("BASE_URL set: %q %v", c.LinkBase(), err)
+	}
+	if _, err := load(map[string]string{"BASE_URL": "hoidap.example.vn"}); err == nil {
+		t.Error("a BASE_URL without scheme accepted")
+	}
+}

@@ -10,18 +10,36 @@ import (
 
 // Snippet returns an HTML-escaped excerpt of text (at most about width
 // runes) around the first match of any term, with every match wrapped in
-// <mark>. Matching is on folded words, so "khong dau" marks "không dấu" in
-// the original spelling.
+// <mark>. Matching is on whole folded words (as the search index matches
+// them), so "khong dau" marks "không dấu" in the original spelling.
 func Snippet(text string, terms []string, width int) string {
+	return snippet(text, terms, nil, width)
+}
+
+// SnippetQuery is Snippet for a query as the citizen typed it. A word
+// typed with its tone marks ("đất") marks only that exact form when the
+// text has it: in Vietnamese one folded syllable is many words ("dat" is
+// đất, đạt, dát…), and lighting up all of them hides the one looked for.
+// A word typed without marks ("dat") marks every form.
+func SnippetQuery(text, query string, width int) string {
+	terms := Terms(query)
+	exact := strings.FieldsFunc(strings.ToLower(removeMarks(norm.NFC.String(query))), func(r rune) bool { return !isWord(r) })
+	if len(exact) != len(terms) {
+		exact = nil // cannot line them up (a stray mark): fold only
+	}
+	return snippet(text, terms, exact, width)
+}
+
+func snippet(text string, terms, exact []string, width int) string {
 	orig := []rune(removeMarks(norm.NFC.String(text)))
 	folded := []rune(Fold(string(orig)))
 	if len(folded) != len(orig) { // cannot happen after removeMarks; stay safe
 		return html.EscapeString(truncate(string(orig), width))
 	}
-	type span struct{ start, end int }
-	var spans []span
+	type word struct{ start, end int }
+	var words []word
 	for i := 0; i < len(folded); {
-		if !isWord(folded[i]) || (i > 0 && isWord(folded[i-1])) {
+		if !isWord(folded[i]) {
 			i++
 			continue
 		}
@@ -29,14 +47,36 @@ func Snippet(text string, terms []string, width int) string {
 		for j < len(folded) && isWord(folded[j]) {
 			j++
 		}
-		word := string(folded[i:j])
-		for _, t := range terms {
-			if t != "" && strings.HasPrefix(word, t) {
-				spans = append(spans, span{i, i + len([]rune(t))})
+		words = append(words, word{i, j})
+		i = j
+	}
+	// exactOnly[k]: term k was typed with marks and that form is in the text.
+	exactOnly := make([]bool, len(terms))
+	for k := range exact {
+		if exact[k] == terms[k] {
+			continue
+		}
+		for _, w := range words {
+			if strings.ToLower(string(orig[w.start:w.end])) == exact[k] {
+				exactOnly[k] = true
 				break
 			}
 		}
-		i = j
+	}
+	type span struct{ start, end int }
+	var spans []span
+	for _, w := range words {
+		f := string(folded[w.start:w.end])
+		for k, t := range terms {
+			if t == "" || f != t {
+				continue
+			}
+			if exactOnly[k] && strings.ToLower(string(orig[w.start:w.end])) != exact[k] {
+				continue
+			}
+			spans = append(spans, span(w))
+			break
+		}
 	}
 	start, end := 0, len(orig)
 	if len(orig) > width {

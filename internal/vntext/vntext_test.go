@@ -60,3 +60,27 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("snippet of %d runes, want about 60", n)
 	}
 }
+
+// Searching "đất" must not light up "đạt" and "dát", which fold to the
+// same syllable; "dat" (typed without marks) still marks every form, and a
+// marked word absent from the text falls back to the folded match.
+func TestSnippetQueryExactFormFirst(t *testing.T) {
+	text := "Đất ở xã đạt chuẩn nông thôn mới; mái tôn dát mỏng. Giấy chứng nhận đất."
+	got := SnippetQuery(text, "đất", 200)
+	if strings.Count(got, "<mark>") != 2 || !strings.Contains(got, "<mark>Đất</mark>") || !strings.Contains(got, "<mark>đất</mark>") {
+		t.Errorf("đất: %q, want only the two đất marked", got)
+	}
+	if strings.Contains(got, "<mark>đạt</mark>") || strings.Contains(got, "<mark>dát</mark>") {
+		t.Errorf("đất lit up another word: %q", got)
+	}
+	if got := SnippetQuery(text, "dat", 200); strings.Count(got, "<mark>") != 4 {
+		t.Errorf("dat: %q, want all four forms marked", got)
+	}
+	if got := SnippetQuery("Xã đạt chuẩn", "đất", 200); !strings.Contains(got, "<mark>đạt</mark>") {
+		t.Errorf("no exact form: %q, want the folded match", got)
+	}
+	// Whole words only, as the index matches: "ma" is not "mai".
+	if got := Snippet("Bà Mai ở Mã Pì Lèng", Terms("ma"), 200); strings.Contains(got, "<mark>Ma</mark>i") || !strings.Contains(got, "<mark>Mã</mark>") {
+		t.Errorf("ma: %q", got)
+	}
+}

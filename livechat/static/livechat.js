@@ -2,6 +2,11 @@
 // Pages are readable without this script; it adds the socket.
 (function () {
   'use strict';
+  // The chat start form says whether this browser runs the script: a
+  // conversation opened without it could never be used (the server then
+  // offers the ask form instead of opening one).
+  var jsMark = document.getElementById('lc-js');
+  if (jsMark && window.WebSocket) jsMark.value = '1';
   var root = document.getElementById('lc');
   if (!root || !window.WebSocket) return;
   var T = JSON.parse(document.getElementById('lc-i18n').textContent);
@@ -217,8 +222,10 @@
     if (withForm) {
       var f = el('form', 'answer');
       f.dataset.id = id;
-      var ta = el('textarea');
-      ta.name = 'body'; ta.required = true;
+      var ta = el('textarea'), lb = el('label', null, T['leader.answer_label']);
+      ta.name = 'body'; ta.required = true; ta.id = 'ans-' + id;
+      lb.htmlFor = ta.id;
+      f.appendChild(lb);
       var b = el('button', null, T['leader.send']);
       b.type = 'submit';
       f.appendChild(ta); f.appendChild(b);
@@ -235,7 +242,12 @@
       viewers(f);
       if (f.type !== 'message') return;
       var d = f.data || {};
-      if (f.kind === 'question' && !$('q' + d.question_id)) {
+      var own = $('q' + d.question_id);
+      if (f.kind === 'question' && own) {
+        // the asker's own question, listed as pending, is approved now
+        var b = own.querySelector('.badge.pending');
+        if (b) b.remove();
+      } else if (f.kind === 'question') {
         list.appendChild(questionItem(d.question_id, f.author, f.body, withForm));
         var nq = $('lc-noq');
         if (nq) nq.remove();
