@@ -32,7 +32,7 @@ var pageFuncs = template.FuncMap{
 var clientMessages = []string{"chat.you", "chat.citizen", "chat.operator", "chat.typing", "chat.position",
 	"chat.accepted", "chat.closed", "chat.reconnecting", "chat.connected", "live.viewers", "live.answer",
 	"live.ended", "desk.approve", "desk.reject", "desk.up", "desk.down", "leader.send", "chatdesk.accept",
-	"chatdesk.empty", "chat.send", "chat.error"}
+	"chatdesk.empty", "chat.send", "chat.error", "chat.closed_by"}
 
 func clientI18N(t i18n.Translator) map[string]string {
 	m := make(map[string]string, len(clientMessages))
@@ -252,6 +252,7 @@ type chatPageData struct {
 	// Offline: no operator is on the console, or none took the waiting
 	// conversation in time; the page offers the offline question form.
 	Offline      bool
+	Form         NewConversation // the start form as sent, when it is shown again with an error
 	OfflineForm  OfflineQuestion
 	OfflineError string
 	Left         string // tracking code of the offline question just left
@@ -311,14 +312,15 @@ func (s *Service) handleChatPage(w http.ResponseWriter, r *http.Request) error {
 // handleChatOpen serves POST /chat, the start form.
 func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 	consent := r.PostFormValue("consent") != ""
-	n := NewConversation{Name: r.PostFormValue("name"), Topic: r.PostFormValue("topic"), Consent: &consent}
+	n := NewConversation{Name: r.PostFormValue("name"), Topic: r.PostFormValue("topic"), Consent: &consent,
+		Phone: r.PostFormValue("phone"), Notify: r.PostFormValue("notify") != "", CaseCode: r.PostFormValue("case_code")}
 	if _, _, _, err := s.openConversation(w, r, n); err != nil {
 		e := apperr.As(err)
 		if e.Kind == apperr.Internal {
 			return err
 		}
 		d := s.newChatPage(r)
-		d.FormError = e.Message
+		d.Form, d.FormError = n, e.Message
 		if key := "chat.err." + e.Code; d.Tr(key) != key {
 			d.FormError = d.Tr(key)
 		}
@@ -333,7 +335,8 @@ func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 // conversation; on success it redirects to /chat?left={code}.
 func (s *Service) handleChatOffline(w http.ResponseWriter, r *http.Request) error {
 	n := OfflineQuestion{Question: r.PostFormValue("question"), Name: r.PostFormValue("name"),
-		Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "", IP: web.ClientIP(r)}
+		Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "", IP: web.ClientIP(r),
+		CaseCode: r.PostFormValue("case_code")}
 	code, err := s.leaveOffline(r, n)
 	if err != nil {
 		e := apperr.As(err)
@@ -359,6 +362,12 @@ func (s *Service) handleChatOffline(w http.ResponseWriter, r *http.Request) erro
 func (s *Service) leaveOffline(r *http.Request, n OfflineQuestion) (string, error) {
 	if ok, retry, err := s.limiter.Allow(r.Context(), "lc:offline:"+n.IP, 10, 10*time.Minute); err == nil && !ok {
 		return "", &apperr.Error{Kind: apperr.TooMany, Code: "rate_limited", Message: "too many questions from your address; try again later", RetryAfter: retry}
+	}
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	if err := s.checkCase(r.Context(), n.IP, n.CaseCode); err != nil {
+		return "", err
 	}
 	if u, ok := identity.From(r.Context()); ok && u.Role == identity.RoleCitizen {
 		n.CitizenID = &u.ID

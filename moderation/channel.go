@@ -171,5 +171,9 @@ func (s *Service) AnsweredInChannel(ctx context.Context, tx pgx.Tx, src Source, 
 	if err := appendAudit(ctx, tx, it.ID, &actorID, ActionAnswer, body, before, snapshot(out)); err != nil {
 		return err
 	}
+	// An asker who left a phone to be told hears of the answer given on the air.
+	if err := s.record(ctx, tx, EventAnswered, out, body); err != nil {
+		return err
+	}
 	return notify(ctx, tx, out, ActionAnswer)
 }

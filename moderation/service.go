@@ -99,8 +99,12 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 		if err := appendAudit(ctx, tx, it.ID, n.CitizenID, "created", "", nil, snapshot(it)); err != nil {
 			return Item{}, err
 		}
-		if err := s.record(ctx, tx, EventReceived, it, ""); err != nil {
-			return Item{}, err
+		// "Received, due on …" is told of what still waits for an answer;
+		// an item settled on its channel (a finished chat) has no due.
+		if it.Open() {
+			if err := s.record(ctx, tx, EventReceived, it, ""); err != nil {
+				return Item{}, err
+			}
 		}
 		return it, notify(ctx, tx, it, "created")
 	}
