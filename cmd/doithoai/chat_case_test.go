@@ -162,3 +162,67 @@ func TestOfflineQuestionWithEarlierCode(t *testing.T) {
 		t.Fatalf("offline items in the case of #%d: %d", forumItem, got)
 	}
 }
+
+// TestLiveQuestionPhoneIsNotified: a live question sent with a phone and
+// consent is filed under the number and its asker is told, by the
+// outbox, that it was received and then answered on the air; a question
+// without a phone tells nobody.
+func TestLiveQuestionPhoneIsNotified(t *testing.T) {
+	t.Parallel()
+	n := MustSeededNode(t)
+	MustCreateUser(t, n, "admin", "admin1", "correct horse battery")
+	MustCreateUser(t, n, "leader", "chutich", "correct horse battery")
+	d := newFeedbackDB(t, n.DBURL)
+	admin, mod, leader, anon := newClient(t, n), newClient(t, n), newClient(t, n), newClient(t, n)
+	admin.MustLogin("admin1", "correct horse battery")
+	mod.MustLogin("mod1", "mod1-password")
+	leader.MustLogin("chutich", "correct horse battery")
+	var ss struct{ ID int64 }
+	if r := admin.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "Giao lưu về đất đai", "starts_at": time.Now().Add(-time.Minute), "leaders": []string{"chutich"}}, &ss); r.StatusCode != 201 {
+		t.Fatalf("schedule: %d", r.StatusCode)
+	}
+	ask := func(body map[string]any) int64 {
+		var q struct{ ID int64 }
+		if r := anon.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions", ss.ID), body, &q); r.StatusCode != 201 {
+			b, _ := io.ReadAll(r.Body)
+			t.Fatalf("live question: %d %s", r.StatusCode, b)
+		}
+		return q.ID
+	}
+	withPhone := ask(map[string]any{"body": "Bao giờ cấp sổ đỏ cho bản tôi?", "phone": "0912 345 678", "consent": true})
+	without := ask(map[string]any{"body": "Đất rừng giao khoán có được cấp sổ không?"})
+	events := func(qid int64) map[string]string {
+		rows, err := d.pool.Query(t.Context(), `SELECT o.event, o.recipient FROM notification_outbox o
+			JOIN live_questions q ON q.item_id = o.item_id WHERE q.id = $1 AND o.channel = 'sms'`, qid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var ev, to string
+			if err := rows.Scan(&ev, &to); err != nil {
+				t.Fatal(err)
+			}
+			out[ev] = to
+		}
+		return out
+	}
+	for _, qid := range []int64{withPhone, without} {
+		if r := mod.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/questions/%d/approve", ss.ID, qid), map[string]any{}, nil); r.StatusCode != 204 {
+			t.Fatalf("approve %d: %d", qid, r.StatusCode)
+		}
+		if r := leader.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/answers", ss.ID), map[string]any{"question_id": qid, "body": "Trong quý tới, xã sẽ đo đạc và cấp sổ."}, nil); r.StatusCode != 201 {
+			t.Fatalf("answer %d: %d", qid, r.StatusCode)
+		}
+	}
+	if got := events(withPhone); got["received"] != "+84912345678" || got["answered"] != "+84912345678" || len(got) != 2 {
+		t.Fatalf("SMS for the question with a phone: %v", got)
+	}
+	if got := events(without); len(got) != 0 {
+		t.Fatalf("SMS for a question without a phone: %v", got)
+	}
+	if got := d.Count(`SELECT count(*) FROM moderation_items i JOIN live_questions q ON q.item_id = i.id WHERE q.id = $1 AND i.citizen_phone = '+84912345678' AND i.status = 'answered'`, withPhone); got != 1 {
+		t.Fatalf("the live item is not answered under +84912345678")
+	}
+}
