@@ -32,8 +32,11 @@ type Service struct {
 	Limiter ratelimit.Limiter
 	// Outbox, when set, records the citizen's notifications in the
 	// transaction of each status change (outbox.go).
-	Outbox   Outbox
-	handlers map[Source]ChannelHandler
+	Outbox Outbox
+	// SMSInboundToken (SMS_INBOUND_TOKEN) guards /api/v1/sms/inbound, the
+	// gateway's delivery of citizens' SMS replies; empty: disabled.
+	SMSInboundToken string
+	handlers        map[Source]ChannelHandler
 	// publisher publishes channels' answers on the forum (publish.go).
 	publisher AnswerPublisher
 	now       func() time.Time
