@@ -34,9 +34,10 @@ func TestSMSReplyThroughKannel(t *testing.T) {
 
 	lan := askWithContact(t, newClient(t, n), map[string]any{"phone": "0912 345 678", "consent": true})
 	minh := askWithContact(t, newClient(t, n), map[string]any{"phone": "0987 654 321", "consent": true})
-	for _, q := range []questionCreated{lan, minh} {
-		act(t, mod, q.ID, "claim", nil)
-		act(t, mod, q.ID, "request-info", map[string]any{"message": "Xin cho biết thôn, xã."})
+	lanItem, minhItem := itemOfCode(t, d, lan.TrackingCode), itemOfCode(t, d, minh.TrackingCode)
+	for _, id := range []int64{lanItem, minhItem} {
+		act(t, mod, id, "claim", nil)
+		act(t, mod, id, "request-info", map[string]any{"message": "Xin cho biết thôn, xã."})
 	}
 	outcomes := func(want string) int { // the node logs each text's fate
 		<-logMu
@@ -53,9 +54,9 @@ func TestSMSReplyThroughKannel(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	status := func(q questionCreated) string {
+	status := func(id int64) string {
 		var it caseItem
-		if r := mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", q.ID), nil, &it); r.StatusCode != 200 {
+		if r := mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", id), nil, &it); r.StatusCode != 200 {
 			t.Fatalf("item: %d", r.StatusCode)
 		}
 		return it.Status
@@ -70,8 +71,8 @@ func TestSMSReplyThroughKannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("the SMS naming another's code", func() bool { return outcomes("ignored") >= 2 })
-	if status(lan) != "info_requested" || status(minh) != "info_requested" {
-		t.Fatalf("ignored SMS changed an item: %s %s", status(lan), status(minh))
+	if status(lanItem) != "info_requested" || status(minhItem) != "info_requested" {
+		t.Fatalf("ignored SMS changed an item: %s %s", status(lanItem), status(minhItem))
 	}
 
 	// Lan answers from her phone (written the national way by the carrier).
@@ -80,7 +81,7 @@ func TestSMSReplyThroughKannel(t *testing.T) {
 	}
 	waitFor("Lan's reply", func() bool { return outcomes("replied") >= 1 })
 	var it caseItem
-	mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", lan.ID), nil, &it)
+	mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", lanItem), nil, &it)
 	if it.Status == "info_requested" || it.Assignee == nil || *it.Assignee != "mod1" || !strings.HasSuffix(it.Content, "Thon Na Ca, xa Tung Ba") {
 		t.Fatalf("Lan's item after her SMS: status %s assignee %v content %q", it.Status, it.Assignee, it.Content)
 	}
@@ -92,7 +93,7 @@ func TestSMSReplyThroughKannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("Minh's reply", func() bool { return outcomes("replied") >= 2 })
-	if got := d.Count(`SELECT count(*) FROM moderation_items WHERE id = $1 AND status <> 'info_requested' AND content LIKE '%' || E'\n' || 'Ban Pa Vi'`, minh.ID); got != 1 {
+	if got := d.Count(`SELECT count(*) FROM moderation_items WHERE id = $1 AND status <> 'info_requested' AND content LIKE '%' || E'\n' || 'Ban Pa Vi'`, minhItem); got != 1 {
 		t.Fatal("Minh's coded SMS did not reach his item")
 	}
 
