@@ -75,3 +75,19 @@ func TestSMSReplyRouting(t *testing.T) {
 	}
 	sms("0987654321", "Bản Pả Vi", SMSReplied) // another number has its own budget
 }
+
+// Kannel may pass a UCS-2 text's bytes undecoded (coding=2): they are read
+// as UTF-16BE; text it already converted to UTF-8 is kept as it is.
+func TestDecodeUCS2(t *testing.T) {
+	want := "Thôn Nà Ca, xã Tùng Bá"
+	var raw []byte
+	for _, r := range want {
+		raw = append(raw, byte(r>>8), byte(r))
+	}
+	if got := decodeUCS2(string(raw)); got != want {
+		t.Fatalf("UCS-2 bytes read as %q, want %q", got, want)
+	}
+	if got := decodeUCS2(want); got != want {
+		t.Fatalf("UTF-8 text changed to %q", got)
+	}
+}

@@ -34,7 +34,8 @@ func TestChatWithPhoneAndEarlierCode(t *testing.T) {
 	d := newFeedbackDB(t, n.DBURL)
 	mod, citizen := newClient(t, n), newClient(t, n)
 	mod.MustLogin("mod1", "mod1-password")
-	first := askJSON(t, newClient(t, n), map[string]any{"title": "Đường vào bản bị sạt lở", "body": "Đường vào bản Khuổi My bị sạt lở sau mưa lũ, xe không đi được."})
+	first := askJSON(t, newClient(t, n), map[string]any{"title": "Đường vào bản bị sạt lở", "body": "Đường vào bản Khuổi My bị sạt lở sau mưa lũ, xe không đi được.",
+		"contact": "+84 912 345 678"})
 	forumItem := itemOfCode(t, d, first.TrackingCode)
 
 	chats := func() int { return d.Count(`SELECT count(*) FROM chat_conversations`) }
@@ -127,15 +128,14 @@ func TestChatWithPhoneAndEarlierCode(t *testing.T) {
 			t.Fatalf("track %s: %d %+v", code, r.StatusCode, tr.Case)
 		}
 	}
-	// The forum item's history finds the chat by the phone? The forum
-	// question had no phone; the case link is what joins them here, and
-	// the chat's own history is empty of strangers.
+	// The console's history of the chat item finds the forum question by
+	// the phone, however it was written.
 	var detail caseItem
 	if r := mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", it.ID), nil, &detail); r.StatusCode != 200 {
 		t.Fatalf("item: %d", r.StatusCode)
 	}
-	if len(detail.CitizenHistory) != 0 {
-		t.Errorf("chat item history %+v: nobody else has this phone", detail.CitizenHistory)
+	if len(detail.CitizenHistory) != 1 || detail.CitizenHistory[0].ID != forumItem {
+		t.Errorf("chat item history %+v: want the forum question #%d", detail.CitizenHistory, forumItem)
 	}
 }
 
