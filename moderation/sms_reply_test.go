@@ -2,8 +2,11 @@ package moderation
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/doithoai/doithoai/internal/web"
 )
 
 // An SMS from a number is the reply of that number's one item waiting for
@@ -89,5 +92,41 @@ func TestDecodeUCS2(t *testing.T) {
 	}
 	if got := decodeUCS2(want); got != want {
 		t.Fatalf("UTF-8 text changed to %q", got)
+	}
+}
+
+// The inbound endpoint is off without SMS_INBOUND_TOKEN (404), refuses a
+// wrong token (403, the text unread) and answers an empty 200 otherwise,
+// whatever became of the text.
+func TestSMSInboundToken(t *testing.T) {
+	t.Parallel()
+	f := newCaseFixture(t)
+	it := f.enqueue(NewItem{Source: SourceForumQuestion, Status: StatusApproved, Phone: "0912 345 678"})
+	f.act(it.ID, ActionClaim, ActionInput{})
+	f.act(it.ID, ActionRequestInfo, ActionInput{Message: "Xin cho biết địa chỉ."})
+	h := &Handlers{svc: f.svc}
+	call := func(q string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		web.Handler(h.handleSMSInbound).ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/sms/inbound?"+q, nil))
+		return w
+	}
+	reply := "from=%2B84912345678&text=Th%C3%B4n+N%C3%A0+Ca"
+	if w := call("token=&" + reply); w.Code != 404 {
+		t.Fatalf("disabled: %d", w.Code)
+	}
+	f.svc.SMSInboundToken = "sms-inbound-test-token"
+	for _, tok := range []string{"", "sms-inbound-test-toke", "sms-inbound-test-tokenX"} {
+		if w := call("token=" + tok + "&" + reply); w.Code != 403 || !strings.Contains(w.Body.String(), `"error"`) {
+			t.Fatalf("token %q: %d %s", tok, w.Code, w.Body)
+		}
+	}
+	if got, _ := f.svc.Store.FindItemByID(context.Background(), it.ID); got.Status != StatusInfoRequested {
+		t.Fatalf("a refused request changed the item: %s", got.Status)
+	}
+	if w := call("token=sms-inbound-test-token&" + reply); w.Code != 200 || w.Body.Len() != 0 {
+		t.Fatalf("right token: %d %q", w.Code, w.Body)
+	}
+	if got, _ := f.svc.Store.FindItemByID(context.Background(), it.ID); got.Status != StatusApproved || !strings.HasSuffix(got.Content, "Thôn Nà Ca") {
+		t.Fatalf("after the SMS: %s %q", got.Status, got.Content)
 	}
 }
