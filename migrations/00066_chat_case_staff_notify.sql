@@ -15,6 +15,20 @@ ALTER TABLE departments ADD COLUMN email text NOT NULL DEFAULT '';
 -- A directive's reminder a day before its deadline is recorded once.
 ALTER TABLE directives ADD COLUMN reminded_at timestamptz;
 CREATE INDEX directives_remind_idx ON directives (deadline) WHERE status = 'open' AND reminded_at IS NULL;
+-- Finished chats filed before this version linger as approved items with
+-- a due date; they are settled contacts (the operator answered in the
+-- chat): closed, audited as the system. Offline questions (meta offline)
+-- and items a moderator holds are left as they are.
+WITH settled AS (
+    UPDATE moderation_items SET status = 'closed', closed_at = coalesce(closed_at, now()), updated_at = now()
+    WHERE source = 'chat_conversation' AND status = 'approved' AND assignee_id IS NULL
+      AND coalesce(meta->>'offline', '') <> 'true'
+    RETURNING id, priority
+)
+INSERT INTO moderation_audit (item_id, action, note, before, after)
+SELECT id, 'close', 'finished chat', jsonb_build_object('status', 'approved', 'priority', priority),
+       jsonb_build_object('status', 'closed', 'priority', priority)
+FROM settled;
 
 -- +goose Down
 DROP INDEX directives_remind_idx;

@@ -86,3 +86,38 @@ func TestBackfillPersonKeysMigration(t *testing.T) {
 		t.Fatalf("history of a new item by the same phone: %+v %v", h, err)
 	}
 }
+
+// Migration 00066 settles finished chats filed the old way (approved,
+// waiting for nothing) as closed, with an audit entry; offline questions
+// and held items stay open.
+func TestFinishedChatsClosedMigration(t *testing.T) {
+	t.Parallel()
+	pool := testenv.NewDB(t)
+	ctx := context.Background()
+	var mod int64
+	if err := pool.QueryRow(ctx, `INSERT INTO users (login, role, password_hash) VALUES ('kd', 'moderator', 'x') RETURNING id`).Scan(&mod); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(ref, meta string, assignee *int64) int64 {
+		var id int64
+		if err := pool.QueryRow(ctx, `INSERT INTO moderation_items (source, ref, title, content, status, meta, assignee_id, due_at)
+			VALUES ('chat_conversation', $1, 'Trò chuyện', '[..] A: B', 'approved', $2::jsonb, $3, now() + interval '1 day') RETURNING id`, ref, meta, assignee).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	finished, offline, held := insert("1", `{"closed_by":"citizen"}`, nil), insert("2", `{"offline":true}`, nil), insert("3", `{}`, &mod)
+	if _, err := pool.Exec(ctx, upSQL(t, "00066_chat_case_staff_notify.sql")[strings.Index(upSQL(t, "00066_chat_case_staff_notify.sql"), "WITH settled"):]); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]string{finished: StatusClosed, offline: StatusApproved, held: StatusApproved} {
+		var status string
+		var audits int
+		if err := pool.QueryRow(ctx, `SELECT status, (SELECT count(*) FROM moderation_audit WHERE item_id = $1 AND action = 'close') FROM moderation_items WHERE id = $1`, id).Scan(&status, &audits); err != nil {
+			t.Fatal(err)
+		}
+		if status != want || (audits == 1) != (want == StatusClosed) {
+			t.Errorf("item #%d: %s with %d close audits, want %s", id, status, audits, want)
+		}
+	}
+}
