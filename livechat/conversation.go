@@ -11,7 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/contact"
 	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/moderation"
 )
 
 // Conversation is a support chat between a citizen and an operator:
@@ -67,6 +69,13 @@ type NewConversation struct {
 	Language string `json:"language"`
 	// Consent to keeping the transcript; required (SPEC §4).
 	Consent *bool `json:"consent"`
+	// Phone is optional (E.164 once valid), kept only with consent: it
+	// files the chat under the person and, with Notify, is where the
+	// citizen is told of the case.
+	Phone  string `json:"phone"`
+	Notify bool   `json:"notify"`
+	// CaseCode is the tracking code of an earlier case the chat continues.
+	CaseCode string `json:"case_code"`
 
 	CitizenID *int64 `json:"-"`
 	IP        string `json:"-"`
@@ -89,6 +98,13 @@ func (n *NewConversation) Validate() error {
 		// A name is personal data: kept only with the citizen's consent (SPEC §4).
 		return apperr.Invalidf("consent_required", "agree to how the conversation is kept before starting")
 	}
+	if err := checkPhone(&n.Phone, n.consented()); err != nil {
+		return err
+	}
+	n.Notify = n.Notify && n.Phone != ""
+	if err := checkCaseCode(&n.CaseCode); err != nil {
+		return err
+	}
 	if n.Language == "" {
 		n.Language = "vi"
 	}
@@ -99,6 +115,37 @@ func (n *NewConversation) Validate() error {
 }
 
 func (n *NewConversation) consented() bool { return n.Consent != nil && *n.Consent }
+
+// checkPhone normalises an optional phone number to E.164; one given
+// without consent is refused, not silently dropped.
+func checkPhone(phone *string, consent bool) error {
+	*phone = strings.TrimSpace(*phone)
+	if *phone == "" {
+		return nil
+	}
+	if !consent {
+		return apperr.Invalidf("consent_required", "agree to how your phone number is used before sending it")
+	}
+	p, err := contact.Phone(*phone)
+	if err != nil {
+		return apperr.Invalidf("bad_phone", "%s", err.Error())
+	}
+	*phone = p
+	return nil
+}
+
+// checkCaseCode normalises an optional earlier tracking code and checks
+// its form (a mistyped check digit is told at once, without a look-up).
+func checkCaseCode(code *string) error {
+	*code = moderation.NormalizeCode(*code)
+	if *code == "" {
+		return nil
+	}
+	if err := moderation.CheckCode(*code); err != nil {
+		return apperr.Invalidf("bad_case_code", "the earlier tracking code %s is not a valid code; check it or leave it out", *code)
+	}
+	return nil
+}
 
 // validBody trims a chat line and checks it.
 func validBody(body string, max int) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
@@ -59,6 +60,16 @@ func (s *Service) AcceptConversation(ctx context.Context, operator *identity.Use
 // its transcript and the citizen's rating (optional, 1–5), and creates its
 // chat_conversation feedback item, all in one transaction.
 func (s *Service) CloseConversation(ctx context.Context, id int64, by string, rating *int) (Conversation, error) {
+	return s.CloseConversationAs(ctx, id, by, "", rating)
+}
+
+// CloseConversationAs is CloseConversation naming who closed it (the
+// operator's name, shown to the citizen in the close notice). The item it
+// files is closed at once: the operator answered in the chat, so it waits
+// for no answer and has no due date (retention may purge it); it carries
+// the phone the citizen gave (with consent) and joins the case of the code
+// they gave, if any.
+func (s *Service) CloseConversationAs(ctx context.Context, id int64, by, closer string, rating *int) (Conversation, error) {
 	if rating != nil && (*rating < 1 || *rating > 5) {
 		return Conversation{}, apperr.Invalidf("bad_rating", "a rating is a whole number from 1 to 5")
 	}
@@ -77,12 +88,17 @@ func (s *Service) CloseConversation(ctx context.Context, id int64, by string, ra
 		}
 		text := transcript(msgs)
 		code := moderation.NewTrackingCode()
+		now := time.Now()
 		if _, err := tx.Exec(ctx, `
 			UPDATE chat_conversations SET status = 'closed', closed_at = now(), closed_by = $2, rating = $3,
 				transcript = $4, tracking_code = $5 WHERE id = $1`, id, by, rating, text, code); err != nil {
 			return err
 		}
-		if m, err = appendMessage(ctx, tx, newMessage{Room: c.Room, Kind: KindClosed, Body: by, AuthorRole: "system", Sender: "system"}); err != nil {
+		closedMsg := newMessage{Room: c.Room, Kind: KindClosed, Body: by, AuthorRole: "system", Sender: "system"}
+		if by == "operator" {
+			closedMsg.Author, closedMsg.AuthorRole = closer, "operator"
+		}
+		if m, err = appendMessage(ctx, tx, closedMsg); err != nil {
 			return err
 		}
 		if s.queue == nil {
@@ -105,14 +121,34 @@ func (s *Service) CloseConversation(ctx context.Context, id int64, by string, ra
 		if title == "" {
 			title = fmt.Sprintf("Trò chuyện #%d", id)
 		}
-		_, err = s.queue.Enqueue(ctx, tx, moderation.NewItem{
+		var phone, caseCode string
+		var tell bool
+		if err := tx.QueryRow(ctx, `SELECT contact, notify, case_code FROM chat_conversations WHERE id = $1`, id).Scan(&phone, &tell, &caseCode); err != nil {
+			return err
+		}
+		meta[moderation.MetaNotify] = tell
+		n := moderation.NewItem{
 			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
 			Title: title, Content: text, Kind: moderation.KindConversation, CitizenID: c.CitizenID,
+			Contact: phone, Phone: phone, CaseCode: caseCode,
 			Language: c.Language, Meta: meta, URL: fmt.Sprintf("/chat/%d", id),
 			// The operator already answered in the chat: the item is a record
-			// to review, not a question waiting for an answer.
-			Status: moderation.StatusApproved,
-		})
+			// of a settled contact, not a question waiting for an answer.
+			Status: moderation.StatusClosed, DueAt: &now,
+		}
+		it, err := s.queue.Enqueue(ctx, tx, n)
+		if apperr.As(err).Code == "unknown_case_code" {
+			// The code was found when the chat opened; should its case be
+			// gone since, the transcript is kept all the same.
+			n.CaseCode = ""
+			it, err = s.queue.Enqueue(ctx, tx, n)
+		}
+		if err != nil {
+			return err
+		}
+		if it.TrackingCode != code { // the queue picked a fresh code after a collision
+			_, err = tx.Exec(ctx, `UPDATE chat_conversations SET tracking_code = $2 WHERE id = $1`, id, it.TrackingCode)
+		}
 		return err
 	})
 	if err != nil {
@@ -130,14 +166,48 @@ func (s *Service) RateConversation(ctx context.Context, id int64, rating int) er
 	if rating < 1 || rating > 5 {
 		return apperr.Invalidf("bad_rating", "a rating is a whole number from 1 to 5")
 	}
-	tag, err := s.store.pool.Exec(ctx, `UPDATE chat_conversations SET rating = $2 WHERE id = $1 AND status = 'closed'`, id, rating)
-	if err != nil {
-		return err
+	return db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE chat_conversations SET rating = $2 WHERE id = $1 AND status = 'closed'`, id, rating)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.Conflictf("not_closed", "rate a conversation once it has ended")
+		}
+		// The rating reaches the queue item too (filed when the chat closed,
+		// before the citizen rated it).
+		if m, ok := s.queue.(metaSetter); ok {
+			if _, err := m.SetMeta(ctx, tx, moderation.SourceChatConversation, strconv.FormatInt(id, 10), "rating", rating); err != nil && apperr.KindOf(err) != apperr.NotFound {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// metaSetter and caseTracker are what the chat needs of the queue beyond
+// Queue (*moderation.Service provides both).
+type metaSetter interface {
+	SetMeta(ctx context.Context, tx pgx.Tx, src moderation.Source, ref, key string, value any) (moderation.Item, error)
+}
+
+type caseTracker interface {
+	Track(ctx context.Context, ip, code string) (moderation.Item, error)
+}
+
+// checkCase tells whether code (already well formed) is a submission's
+// tracking code, on behalf of the client at ip and within the tracking
+// look-up limits (a code is a case's secret: this is no way around them).
+func (s *Service) checkCase(ctx context.Context, ip, code string) error {
+	t, ok := s.queue.(caseTracker)
+	if code == "" || !ok {
+		return nil
 	}
-	if tag.RowsAffected() == 0 {
-		return apperr.Conflictf("not_closed", "rate a conversation once it has ended")
+	_, err := t.Track(ctx, ip, code)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return apperr.Invalidf("unknown_case_code", "no submission has the tracking code %s; check it or leave it out", code)
 	}
-	return nil
+	return err
 }
 
 // sendChatLine stores a line from socket c in conversation id.

@@ -28,6 +28,14 @@ func (s *Service) openConversation(w http.ResponseWriter, r *http.Request, n New
 	if ok, retry, err := s.limiter.Allow(r.Context(), "lc:open:"+ip, 10, 10*60e9); err == nil && !ok {
 		return Conversation{}, "", 0, &apperr.Error{Kind: apperr.TooMany, Code: "rate_limited", Message: "too many conversations from your address; try again later", RetryAfter: retry}
 	}
+	// An earlier code must be a submission's: checked before anything is
+	// stored, within the tracking look-up limits of the address.
+	if err := n.Validate(); err != nil {
+		return Conversation{}, "", 0, err
+	}
+	if err := s.checkCase(r.Context(), ip, n.CaseCode); err != nil {
+		return Conversation{}, "", 0, err
+	}
 	if u, ok := identity.From(r.Context()); ok && u.Role == identity.RoleCitizen {
 		n.CitizenID = &u.ID
 		if n.Name == "" && n.consented() { // the account's name, kept only with consent
@@ -167,10 +175,13 @@ func (s *Service) handleConversationClose(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
+	closer := ""
 	if who == "operator" {
 		in.Rating = nil // the rating is the citizen's
+		u, _ := identity.From(r.Context())
+		closer = u.Name()
 	}
-	c, err := s.CloseConversation(r.Context(), id, who, in.Rating)
+	c, err := s.CloseConversationAs(r.Context(), id, who, closer, in.Rating)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,8 @@ type OfflineQuestion struct {
 	Contact  string // phone or e-mail, optional; personal data
 	Consent  bool   // required when a name or contact is given (SPEC §4)
 	Language string
+	// CaseCode is the tracking code of an earlier case this continues.
+	CaseCode string
 
 	ConversationID int64 // the waiting conversation it replaces; 0: none
 	CitizenID      *int64
@@ -53,6 +55,9 @@ func (n *OfflineQuestion) Validate() error {
 	if (n.Name != "" || n.Contact != "") && !n.Consent {
 		return apperr.Invalidf("consent_required", "agree to how your name and contact are kept, or leave them out")
 	}
+	if err := checkCaseCode(&n.CaseCode); err != nil {
+		return err
+	}
 	if n.Language == "" {
 		n.Language = "vi"
 	}
@@ -73,16 +78,21 @@ func (s *Service) LeaveOfflineQuestion(ctx context.Context, n OfflineQuestion) (
 	}
 	code := moderation.NewTrackingCode()
 	var id int64
+	// A contact left here (with consent) is where the answer goes: the
+	// citizen is told of it, as a forum asker is; so is the phone given
+	// (with consent and the choice to be told) when the chat opened.
+	tell := false
 	err := db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
 		if n.ConversationID != 0 {
 			// Only a conversation still waiting turns offline: one an
 			// operator took meanwhile goes on as a chat.
+			// The code given when the chat opened holds unless another is given now.
 			err := tx.QueryRow(ctx, `
 				UPDATE chat_conversations SET status = 'offline', name = CASE WHEN $2 <> '' THEN $2 ELSE name END,
-					contact = $3, consent_at = coalesce($4, consent_at), transcript = $5, tracking_code = $6,
-					closed_at = now(), closed_by = 'offline'
-				WHERE id = $1 AND status = 'waiting' RETURNING id`,
-				n.ConversationID, n.Name, n.Contact, consentAt, n.Question, code).Scan(&id)
+					contact = CASE WHEN $3 <> '' THEN $3 ELSE contact END, consent_at = coalesce($4, consent_at), transcript = $5, tracking_code = $6,
+					closed_at = now(), closed_by = 'offline', case_code = CASE WHEN $7 <> '' THEN $7 ELSE case_code END
+				WHERE id = $1 AND status = 'waiting' RETURNING id, case_code, contact, notify`,
+				n.ConversationID, n.Name, n.Contact, consentAt, n.Question, code, n.CaseCode).Scan(&id, &n.CaseCode, &n.Contact, &tell)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return apperr.Conflictf("not_waiting", "an officer has taken this conversation; answer in the chat")
 			}
@@ -92,10 +102,10 @@ func (s *Service) LeaveOfflineQuestion(ctx context.Context, n OfflineQuestion) (
 		} else {
 			if err := tx.QueryRow(ctx, `
 				INSERT INTO chat_conversations (token_hash, citizen_id, name, topic, language, ip, status, contact,
-					consent_at, transcript, tracking_code, closed_at, closed_by)
-				VALUES ($1, $2, $3, $4, $5, $6, 'offline', $7, $8, $9, $10, now(), 'offline') RETURNING id`,
+					consent_at, transcript, tracking_code, closed_at, closed_by, case_code)
+				VALUES ($1, $2, $3, $4, $5, $6, 'offline', $7, $8, $9, $10, now(), 'offline', $11) RETURNING id`,
 				hashToken(newToken()), n.CitizenID, n.Name, clip(n.Question, 200), n.Language, n.IP, n.Contact,
-				consentAt, n.Question, code).Scan(&id); err != nil {
+				consentAt, n.Question, code, n.CaseCode).Scan(&id); err != nil {
 				return err
 			}
 			// The room takes a follow-up answer from the queue.
@@ -109,11 +119,9 @@ func (s *Service) LeaveOfflineQuestion(ctx context.Context, n OfflineQuestion) (
 		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
 			Title: clip(n.Question, 120), Content: n.Question, Kind: moderation.KindQuestion, CitizenID: n.CitizenID,
-			Contact: n.Contact, Language: n.Language, URL: fmt.Sprintf("/chat/%d", id),
-			// A contact left here (with consent) is where the answer goes:
-			// the citizen is told of it, as a forum asker is.
+			Contact: n.Contact, CaseCode: n.CaseCode, Language: n.Language, URL: fmt.Sprintf("/chat/%d", id),
 			Meta: map[string]any{"conversation_id": id, "offline": true, "name": n.Name, "consent": n.Consent,
-				moderation.MetaNotify: n.Consent && n.Contact != ""},
+				moderation.MetaNotify: tell || n.Consent && n.Contact != ""},
 		})
 		if err != nil {
 			return err

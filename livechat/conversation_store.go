@@ -55,9 +55,9 @@ func (s *Store) CreateConversation(ctx context.Context, n NewConversation) (Conv
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO chat_conversations (token_hash, citizen_id, name, topic, language, ip, consent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END) RETURNING id`,
-			hashToken(token), n.CitizenID, n.Name, n.Topic, n.Language, n.IP, n.consented()).Scan(&id); err != nil {
+			INSERT INTO chat_conversations (token_hash, citizen_id, name, topic, language, ip, consent_at, contact, notify, case_code)
+			VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END, $8, $9, $10) RETURNING id`,
+			hashToken(token), n.CitizenID, n.Name, n.Topic, n.Language, n.IP, n.consented(), n.Phone, n.Notify, n.CaseCode).Scan(&id); err != nil {
 			return err
 		}
 		if err := createRoom(ctx, tx, ConvRoom(id)); err != nil {

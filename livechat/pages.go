@@ -33,7 +33,7 @@ var pageFuncs = template.FuncMap{
 var clientMessages = []string{"chat.you", "chat.citizen", "chat.operator", "chat.typing", "chat.position",
 	"chat.accepted", "chat.closed", "chat.reconnecting", "chat.connected", "live.viewers", "live.answer",
 	"live.ended", "desk.approve", "desk.reject", "desk.up", "desk.down", "leader.send", "chatdesk.accept",
-	"chatdesk.empty", "chat.send", "chat.error", "leader.answer_label"}
+	"chatdesk.empty", "chat.send", "chat.error", "leader.answer_label", "chat.closed_by"}
 
 func clientI18N(t i18n.Translator) map[string]string {
 	m := make(map[string]string, len(clientMessages))
@@ -266,18 +266,21 @@ type chatPageData struct {
 	// Offline: no operator is on the console, or none took the waiting
 	// conversation in time; the page offers the offline question form.
 	Offline      bool
+	Form         NewConversation // the start form as sent, when it is shown again with an error
 	OfflineForm  OfflineQuestion
 	OfflineError string
 	Left         string // tracking code of the offline question just left
 	DutyHours    string
-	StartName    string // the start form's name (a signed-in citizen's)
-	NeedsJS      bool   // the start form came from a browser without JavaScript
+	NeedsJS      bool // the start form came from a browser without JavaScript
 }
 
 func (s *Service) newChatPage(r *http.Request) chatPageData {
 	d := chatPageData{livePage: newLivePage(r, "chat.title"), DutyHours: s.DutyHours()}
-	d.StartName, d.OfflineForm.Contact = citizenDefaults(r)
-	d.OfflineForm.Name = d.StartName
+	d.Form.Name, d.OfflineForm.Contact = citizenDefaults(r)
+	d.OfflineForm.Name = d.Form.Name
+	if phone, err := contact.Phone(d.OfflineForm.Contact); err == nil {
+		d.Form.Phone = phone // a citizen signed in by phone number
+	}
 	return d
 }
 
@@ -330,13 +333,14 @@ func (s *Service) handleChatPage(w http.ResponseWriter, r *http.Request) error {
 // handleChatOpen serves POST /chat, the start form.
 func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 	consent := r.PostFormValue("consent") != ""
-	n := NewConversation{Name: r.PostFormValue("name"), Topic: r.PostFormValue("topic"), Consent: &consent}
+	n := NewConversation{Name: r.PostFormValue("name"), Topic: r.PostFormValue("topic"), Consent: &consent,
+		Phone: r.PostFormValue("phone"), Notify: r.PostFormValue("notify") != "", CaseCode: r.PostFormValue("case_code")}
 	if r.PostFormValue("js") != "1" {
 		// Without the script the conversation could not be used: nothing
 		// is opened (no ghost in the operators' queue); the ask form is
 		// offered instead.
 		d := s.newChatPage(r)
-		d.NeedsJS, d.StartName = true, n.Name
+		d.NeedsJS, d.Form = true, n
 		return s.pages.Render(w, r, http.StatusUnprocessableEntity, "chat", d)
 	}
 	if _, _, _, err := s.openConversation(w, r, n); err != nil {
@@ -345,7 +349,7 @@ func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d := s.newChatPage(r)
-		d.FormError = e.Message
+		d.Form, d.FormError = n, e.Message
 		if key := "chat.err." + e.Code; d.Tr(key) != key {
 			d.FormError = d.Tr(key)
 		}
@@ -360,7 +364,8 @@ func (s *Service) handleChatOpen(w http.ResponseWriter, r *http.Request) error {
 // conversation; on success it redirects to /chat?left={code}.
 func (s *Service) handleChatOffline(w http.ResponseWriter, r *http.Request) error {
 	n := OfflineQuestion{Question: r.PostFormValue("question"), Name: r.PostFormValue("name"),
-		Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "", IP: web.ClientIP(r)}
+		Contact: r.PostFormValue("contact"), Consent: r.PostFormValue("consent") != "", IP: web.ClientIP(r),
+		CaseCode: r.PostFormValue("case_code")}
 	code, err := s.leaveOffline(r, n)
 	if err != nil {
 		e := apperr.As(err)
@@ -386,6 +391,12 @@ func (s *Service) handleChatOffline(w http.ResponseWriter, r *http.Request) erro
 func (s *Service) leaveOffline(r *http.Request, n OfflineQuestion) (string, error) {
 	if ok, retry, err := s.limiter.Allow(r.Context(), "lc:offline:"+n.IP, 10, 10*time.Minute); err == nil && !ok {
 		return "", &apperr.Error{Kind: apperr.TooMany, Code: "rate_limited", Message: "too many questions from your address; try again later", RetryAfter: retry}
+	}
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	if err := s.checkCase(r.Context(), n.IP, n.CaseCode); err != nil {
+		return "", err
 	}
 	if u, ok := identity.From(r.Context()); ok && u.Role == identity.RoleCitizen {
 		n.CitizenID = &u.ID

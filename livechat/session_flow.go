@@ -48,7 +48,8 @@ func (s *Service) SubmitQuestion(ctx context.Context, sessionID int64, n NewQues
 		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceLiveQuestion, Ref: strconv.FormatInt(qid, 10), TrackingCode: code,
 			Title: ss.Title, Content: n.Body, CitizenID: n.CitizenID, Contact: n.Phone, Phone: n.Phone,
-			Meta: map[string]any{"session_id": sessionID, "name": n.Name}, URL: ss.URL,
+			// A phone is given (with consent) for the answer to reach the asker.
+			Meta: map[string]any{"session_id": sessionID, "name": n.Name, moderation.MetaNotify: n.Phone != ""}, URL: ss.URL,
 		})
 		if err != nil {
 			return err

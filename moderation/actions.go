@@ -158,6 +158,11 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 				return err
 			}
 		}
+		if action == ActionEscalate {
+			if err := s.tellEscalated(ctx, tx, out); err != nil {
+				return err
+			}
+		}
 		if h, ok := s.handlers[it.Source]; ok && action != ActionClaim && action != ActionRelease {
 			d := Decision{Item: out, Action: action, Body: body, ActorID: actor.ID}
 			if action == ActionMerge {

@@ -82,14 +82,9 @@ func (s *Service) TrackCase(ctx context.Context, ip, code string) (Item, Trackin
 // information was asked for, its assignee kept, so the same moderator
 // takes it up again.
 func (s *Service) CitizenReply(ctx context.Context, ip, code, body string) (Item, error) {
-	body = strings.TrimSpace(body)
-	switch {
-	case !utf8.ValidString(body) || strings.ContainsRune(body, 0):
-		return Item{}, apperr.Invalidf("invalid_utf8", "text is not valid UTF-8")
-	case body == "":
-		return Item{}, apperr.Invalidf("body_required", "write your reply")
-	case utf8.RuneCountInString(body) > MaxCitizenReply:
-		return Item{}, apperr.Invalidf("too_long", "the reply is longer than %d characters", MaxCitizenReply)
+	body, err := checkReply(body)
+	if err != nil {
+		return Item{}, err
 	}
 	if ok, retry, err := s.Limiter.Allow(ctx, "track:reply:"+ip, replyLimit, replyWindow); err != nil {
 		s.Log.WarnContext(ctx, "rate limiter unavailable", "err", err)
@@ -97,40 +92,64 @@ func (s *Service) CitizenReply(ctx context.Context, ip, code, body string) (Item
 		return Item{}, &apperr.Error{Kind: apperr.TooMany, Code: "too_many_replies", Message: "too many replies from your address; try again later", RetryAfter: retry}
 	}
 	var out Item
-	err := s.LookupByCode(ctx, ip, code, func(code string) error {
-		return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.LookupByCode(ctx, ip, code, func(code string) error {
+		return db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
 			it, err := findItem(ctx, tx, `i.tracking_code = $1 FOR UPDATE OF i`, code)
 			if err != nil {
 				return err
 			}
-			if it.Status != StatusInfoRequested {
-				return apperr.Conflictf("no_info_requested", "no information was asked for on this submission")
-			}
-			// Back to where it was when the moderator asked (pending or
-			// approved): the state machine's open states.
-			back := StatusPending
-			var was *string
-			if err := tx.QueryRow(ctx, `SELECT before->>'status' FROM moderation_audit
-				WHERE item_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1`, it.ID, ActionRequestInfo).Scan(&was); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			if was != nil && *was == StatusApproved {
-				back = StatusApproved
-			}
-			before := snapshot(it)
-			if _, err := tx.Exec(ctx, `
-				UPDATE moderation_items SET status = $2, content = content || E'\n\n— ' || $3 || E'\n' || $4, updated_at = now()
-				WHERE id = $1`, it.ID, back, "Trả lời của công dân / Citizen's reply:", body); err != nil {
-				return err
-			}
-			if out, err = findItem(ctx, tx, `i.id = $1`, it.ID); err != nil {
-				return err
-			}
-			if err := appendAudit(ctx, tx, it.ID, it.CitizenID, "citizen_reply", body, before, snapshot(out)); err != nil {
-				return err
-			}
-			return notify(ctx, tx, out, "citizen_replied")
+			out, err = citizenReplied(ctx, tx, it, body)
+			return err
 		})
 	})
 	return out, err
+}
+
+// checkReply trims a citizen's reply and checks it.
+func checkReply(body string) (string, error) {
+	body = strings.TrimSpace(body)
+	switch {
+	case !utf8.ValidString(body) || strings.ContainsRune(body, 0):
+		return "", apperr.Invalidf("invalid_utf8", "text is not valid UTF-8")
+	case body == "":
+		return "", apperr.Invalidf("body_required", "write your reply")
+	case utf8.RuneCountInString(body) > MaxCitizenReply:
+		return "", apperr.Invalidf("too_long", "the reply is longer than %d characters", MaxCitizenReply)
+	}
+	return body, nil
+}
+
+// citizenReplied records body as the citizen's reply to the request for
+// information on it (locked FOR UPDATE by the caller, inside tx): the
+// item goes back to the status it had when the information was asked for,
+// its assignee kept. The tracking page and an SMS reply both come here.
+func citizenReplied(ctx context.Context, tx pgx.Tx, it Item, body string) (Item, error) {
+	if it.Status != StatusInfoRequested {
+		return Item{}, apperr.Conflictf("no_info_requested", "no information was asked for on this submission")
+	}
+	// Back to where it was when the moderator asked (pending or
+	// approved): the state machine's open states.
+	back := StatusPending
+	var was *string
+	if err := tx.QueryRow(ctx, `SELECT before->>'status' FROM moderation_audit
+		WHERE item_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1`, it.ID, ActionRequestInfo).Scan(&was); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Item{}, err
+	}
+	if was != nil && *was == StatusApproved {
+		back = StatusApproved
+	}
+	before := snapshot(it)
+	if _, err := tx.Exec(ctx, `
+		UPDATE moderation_items SET status = $2, content = content || E'\n\n— ' || $3 || E'\n' || $4, updated_at = now()
+		WHERE id = $1`, it.ID, back, "Trả lời của công dân / Citizen's reply:", body); err != nil {
+		return Item{}, err
+	}
+	out, err := findItem(ctx, tx, `i.id = $1`, it.ID)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := appendAudit(ctx, tx, it.ID, it.CitizenID, "citizen_reply", body, before, snapshot(out)); err != nil {
+		return Item{}, err
+	}
+	return out, notify(ctx, tx, out, "citizen_replied")
 }

@@ -44,6 +44,9 @@ func (s *Service) EscalateOverdue(ctx context.Context, limit int) ([]Item, error
 			if err := appendAudit(ctx, tx, id, nil, ActionEscalate, "overdue", before, snapshot(it)); err != nil {
 				return err
 			}
+			if err := s.tellEscalated(ctx, tx, it); err != nil {
+				return err
+			}
 			if err := notify(ctx, tx, it, "escalated"); err != nil {
 				return err
 			}
@@ -94,6 +97,14 @@ func (s *Service) EscalateOverdueDirectives(ctx context.Context, limit int) ([]O
 				return err
 			}
 			if err := appendAudit(ctx, tx, it.ID, nil, "directive_overdue", d.Note, before, snapshot(it)); err != nil {
+				return err
+			}
+			// Those responsible for the directive are told it is late; the
+			// leaders, that its item is escalated again.
+			if err := s.tellDirective(ctx, tx, EventDirectiveOverdue, it, d.ID); err != nil {
+				return err
+			}
+			if err := s.tellEscalated(ctx, tx, it); err != nil {
 				return err
 			}
 			if err := notify(ctx, tx, it, "escalated"); err != nil {

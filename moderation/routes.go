@@ -50,6 +50,7 @@ func NewHandlers(svc *Service, events *Events) (*Handlers, error) {
 func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodGet, "/api/v1/track/{code}", web.Handler(h.handleTrack))
 	r.Method(http.MethodPost, "/api/v1/track/{code}/reply", web.Handler(h.handleTrackReply))
+	r.Method(http.MethodGet, "/api/v1/sms/inbound", web.Handler(h.handleSMSInbound))
 	r.Group(func(r chi.Router) {
 		r.Use(auth.Staff)
 		r.Method(http.MethodGet, "/api/v1/moderation/items", web.Handler(h.handleItemIndex))

@@ -32,8 +32,11 @@ type Service struct {
 	Limiter ratelimit.Limiter
 	// Outbox, when set, records the citizen's notifications in the
 	// transaction of each status change (outbox.go).
-	Outbox   Outbox
-	handlers map[Source]ChannelHandler
+	Outbox Outbox
+	// SMSInboundToken (SMS_INBOUND_TOKEN) guards /api/v1/sms/inbound, the
+	// gateway's delivery of citizens' SMS replies; empty: disabled.
+	SMSInboundToken string
+	handlers        map[Source]ChannelHandler
 	// publisher publishes channels' answers on the forum (publish.go).
 	publisher AnswerPublisher
 	// live and phoneAnswers join a live dialogue and the hotline
@@ -103,8 +106,12 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 		if err := appendAudit(ctx, tx, it.ID, n.CitizenID, "created", "", nil, snapshot(it)); err != nil {
 			return Item{}, err
 		}
-		if err := s.record(ctx, tx, EventReceived, it, ""); err != nil {
-			return Item{}, err
+		// "Received, due on …" is told of what still waits for an answer;
+		// an item settled on its channel (a finished chat) has no due.
+		if it.Open() {
+			if err := s.record(ctx, tx, EventReceived, it, ""); err != nil {
+				return Item{}, err
+			}
 		}
 		return it, notify(ctx, tx, it, "created")
 	}

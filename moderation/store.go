@@ -152,8 +152,11 @@ func insertItem(ctx context.Context, tx pgx.Tx, n NewItem, due time.Time, caseID
 	err = tx.QueryRow(ctx, `
 		INSERT INTO moderation_items (source, ref, tracking_code, title, content, kind, citizen_id, contact,
 			category, province, language, priority, status, department, public_url, meta, due_at,
-			citizen_phone, citizen_email, case_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+			citizen_phone, citizen_email, case_id, closed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+			-- An item settled on its channel (a chat the operator answered
+			-- live) is closed from the start.
+			CASE WHEN $13 IN ('answered', 'rejected', 'closed') THEN now() END)
 		RETURNING id`,
 		string(n.Source), n.Ref, code, n.Title, n.Content, n.Kind, n.CitizenID, n.Contact,
 		n.Category, n.Province, n.Language, n.Priority, n.Status, dept, n.URL, meta, due,

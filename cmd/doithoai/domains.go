@@ -13,6 +13,7 @@ import (
 func (a *app) wireDomains(ctx context.Context) (err error) {
 	a.moderation = moderation.NewService(a.pool, a.cfg.ClaimLease, a.log)
 	a.moderation.Limiter = a.limiter // tracking look-ups share the deployment's counts
+	a.moderation.SMSInboundToken = a.cfg.SMSInboundToken
 	a.moderationEvents = moderation.NewEvents(a.pool, a.log)
 	if a.moderationHandlers, err = moderation.NewHandlers(a.moderation, a.moderationEvents); err != nil {
 		return err

@@ -54,6 +54,9 @@ type Config struct {
 	SMSSender     string // SMS_SENDER: sender name or number of SMS
 	SMTPURL       string // SMTP_URL: smtp://user:pass@host:port (STARTTLS when offered) or smtps://
 	MailFrom      string // MAIL_FROM: sender address of e-mail (required with SMTP_URL)
+	// SMSInboundToken (SMS_INBOUND_TOKEN): the secret Kannel's sms-service
+	// get-url carries to /api/v1/sms/inbound; empty: SMS replies are off.
+	SMSInboundToken string
 	// ChatAcceptWait (CHAT_ACCEPT_WAIT): a support chat no operator takes
 	// this long is offered the offline question form.
 	ChatAcceptWait time.Duration
@@ -130,6 +133,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SMS_SENDER", &c.SMSSender)
 	str("SMTP_URL", &c.SMTPURL)
 	str("MAIL_FROM", &c.MailFrom)
+	str("SMS_INBOUND_TOKEN", &c.SMSInboundToken)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
 	dur("CHAT_ACCEPT_WAIT", &c.ChatAcceptWait)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
@@ -214,6 +218,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, errors.New("SMS_GATEWAY_URL: want Kannel's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms?username=U&password=P"))
 		}
+	}
+	if c.SMSInboundToken != "" && len(c.SMSInboundToken) < 16 {
+		errs = append(errs, errors.New("SMS_INBOUND_TOKEN: want at least 16 characters (e.g. openssl rand -hex 16), or nothing to turn SMS replies off"))
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {

@@ -29,11 +29,16 @@ type Kannel struct {
 	AdminPort, BoxPort, SMSCPort, HTTPPort int
 	User, Password                         string
 
+	// InboundURL is smsbox's get-url for mobile-originated SMS (Kannel's
+	// %p sender and %a text escapes in it); empty: MO messages get no service.
+	InboundURL string
+
 	mu    sync.Mutex
 	msgs  []SMS
 	procs []*exec.Cmd
 	waits []chan error
 	wake  chan struct{}
+	mo    *os.File // fakesmsc's stdin: each line is an MO message it sends
 }
 
 // SMS is a message the fake SMSC received.
@@ -56,6 +61,13 @@ var (
 // StartKannel writes a minimal kannel.conf in dir and starts the boxes on
 // free loopback ports.
 func StartKannel(ctx context.Context, dir string) (*Kannel, error) {
+	return StartKannelInbound(ctx, dir, "")
+}
+
+// StartKannelInbound is StartKannel with smsbox delivering each
+// mobile-originated SMS to inboundURL (an sms-service get-url, as a
+// deployment configures it; see the README), never answering the sender.
+func StartKannelInbound(ctx context.Context, dir, inboundURL string) (*Kannel, error) {
 	for _, b := range []string{bearerboxBin, smsboxBin, fakesmscBin} {
 		if _, err := os.Stat(b); err != nil {
 			return nil, ErrNoKannel
@@ -64,7 +76,7 @@ func StartKannel(ctx context.Context, dir string) (*Kannel, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	k := &Kannel{Dir: dir, User: "doithoai", Password: "kannel-test", wake: make(chan struct{})}
+	k := &Kannel{Dir: dir, User: "doithoai", Password: "kannel-test", InboundURL: inboundURL, wake: make(chan struct{})}
 	for _, p := range []*int{&k.AdminPort, &k.BoxPort, &k.SMSCPort, &k.HTTPPort} {
 		var err error
 		if *p, err = FreePort(); err != nil {
@@ -102,10 +114,14 @@ password = %s
 concatenation = true
 max-messages = 10
 
-group = sms-service
-keyword = default
-text = "No service"
 `, k.AdminPort, k.BoxPort, dir, dir, k.SMSCPort, k.BoxPort, k.HTTPPort, dir, k.User, k.Password)
+	if inboundURL == "" {
+		conf += "\ngroup = sms-service\nkeyword = default\ntext = \"No service\"\n"
+	} else {
+		// The node answers nothing by SMS (max-messages = 0): no reply to
+		// unknown numbers. %p is the sender, %a the whole text.
+		conf += fmt.Sprintf("\ngroup = sms-service\nkeyword = default\ncatch-all = true\nmax-messages = 0\nget-url = %q\n", inboundURL)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "kannel.conf"), []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
@@ -131,10 +147,21 @@ func (k *Kannel) Start(ctx context.Context) error {
 		k.Stop()
 		return fmt.Errorf("bearerbox: %w (see %s)", err, filepath.Join(k.Dir, "bearerbox.log"))
 	}
-	// fakesmsc sends no message of its own (-m 0) and prints those it
-	// receives; it and smsbox end when bearerbox does.
+	// fakesmsc runs interactive: it sends each line of its stdin as a
+	// mobile-originated SMS (InjectMO) and prints those it receives; it
+	// and smsbox end when bearerbox does.
 	pr, pw := io.Pipe()
-	if err := k.spawn(fakesmscBin, []string{"-H", "127.0.0.1", "-r", strconv.Itoa(k.SMSCPort), "-m", "0", "1 2 text nop"}, "", pw); err != nil {
+	moR, moW, err := os.Pipe()
+	if err != nil {
+		k.Stop()
+		return err
+	}
+	k.mu.Lock()
+	k.mo = moW
+	k.mu.Unlock()
+	err = k.spawnIn(fakesmscBin, []string{"-H", "127.0.0.1", "-r", strconv.Itoa(k.SMSCPort)}, "", pw, moR)
+	moR.Close() // the child has its copy
+	if err != nil {
 		k.Stop()
 		return err
 	}
@@ -178,7 +205,31 @@ func (k *Kannel) waitStatus(ctx context.Context, want ...string) error {
 }
 
 func (k *Kannel) spawn(bin string, args []string, logName string, out io.WriteCloser) error {
+	return k.spawnIn(bin, args, logName, out, nil)
+}
+
+// InjectMO makes the fake SMSC deliver an SMS from the phone number from
+// to the short number to, as a carrier would: bearerbox passes it to
+// smsbox, which calls InboundURL. text is sent as 7-bit text (fakesmsc's
+// "text" type): no line breaks.
+func (k *Kannel) InjectMO(from, to, text string) error {
+	if strings.ContainsAny(from+to+text, "\r\n") || strings.ContainsRune(from+to, ' ') {
+		return fmt.Errorf("kannel: an MO message is one line, sender and receiver without spaces")
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.mo == nil {
+		return errors.New("kannel: not running")
+	}
+	_, err := fmt.Fprintf(k.mo, "%s %s text %s\n", from, to, text)
+	return err
+}
+
+func (k *Kannel) spawnIn(bin string, args []string, logName string, out io.WriteCloser, in *os.File) error {
 	cmd := exec.Command(bin, args...)
+	if in != nil {
+		cmd.Stdin = in
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if out == nil {
 		f, err := os.Create(filepath.Join(k.Dir, logName))
@@ -329,6 +380,10 @@ func (k *Kannel) Stop() {
 	k.mu.Lock()
 	procs, waits := k.procs, k.waits
 	k.procs, k.waits = nil, nil
+	if k.mo != nil {
+		k.mo.Close()
+		k.mo = nil
+	}
 	k.mu.Unlock()
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)

@@ -17,6 +17,13 @@ import (
 // Messages are what the fake SMSC received.
 func Kannel(t testing.TB) *localserver.Kannel {
 	t.Helper()
+	return KannelInbound(t, "")
+}
+
+// KannelInbound is Kannel with smsbox delivering mobile-originated SMS
+// (Kannel.InjectMO) to inboundURL, its sms-service get-url.
+func KannelInbound(t testing.TB, inboundURL string) *localserver.Kannel {
+	t.Helper()
 	// Kannel's four ports are picked free but bound later by three
 	// processes; parallel test binaries can take one in between, and
 	// bearerbox then never comes up. Try again on fresh ports, in a fresh
@@ -24,7 +31,7 @@ func Kannel(t testing.TB) *localserver.Kannel {
 	var k *localserver.Kannel
 	var err error
 	for attempt := 1; attempt <= 3; attempt++ {
-		if k, err = localserver.StartKannel(context.Background(), filepath.Join(t.TempDir(), "kannel")); err == nil || errors.Is(err, localserver.ErrNoKannel) {
+		if k, err = localserver.StartKannelInbound(context.Background(), filepath.Join(t.TempDir(), "kannel"), inboundURL); err == nil || errors.Is(err, localserver.ErrNoKannel) {
 			break
 		}
 		t.Logf("testenv: kannel attempt %d: %v", attempt, err)

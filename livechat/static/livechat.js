@@ -93,11 +93,29 @@
     var who = m.author_role === mine ? T['chat.you'] : (m.author || T[m.author_role === 'citizen' ? 'chat.citizen' : 'chat.operator']);
     var d = el('div', 'msg ' + m.kind);
     d.dataset.seq = m.seq;
-    var text = m.kind === 'accepted' ? T['chat.accepted'] : m.kind === 'closed' ? T['chat.closed'] : m.body;
+    var text = m.kind === 'accepted' ? T['chat.accepted'] : m.kind === 'closed' ? closedText(m) : m.body;
     d.appendChild(el('span', 'who', who));
+    d.appendChild(document.createTextNode(' '));
+    var at = el('time', 'muted', hhmm(m.at));
+    at.dateTime = m.at;
+    d.appendChild(at);
     d.appendChild(document.createTextNode(' ' + text));
     log.appendChild(d);
     log.scrollTop = log.scrollHeight;
+  }
+  // Times as the server renders them: the clock of Vietnam, 24 h.
+  function hhmm(at) {
+    var d = new Date(at);
+    if (isNaN(d)) return '';
+    try {
+      return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Ho_Chi_Minh' });
+    } catch (e) {
+      return ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2);
+    }
+  }
+  // The close notice names the operator who ended the chat.
+  function closedText(m) {
+    return m.author_role === 'operator' && m.author ? T['chat.closed_by'].replace('%s', m.author) : T['chat.closed'];
   }
   function typingShow(f, mine) {
     var t = $('lc-typing');
@@ -152,6 +170,17 @@
       var r = $('lc-rating').value;
       api('POST', '/api/v1/conversations/' + root.dataset.conv + '/close', r ? { rating: +r } : {})
         .then(function () { location.reload(); }, fail);
+    });
+    // Ended by the operator: the citizen is still asked for a rating.
+    var rate = $('lc-rate');
+    if (rate) rate.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var r = $('lc-rate-value').value;
+      if (!r) return;
+      api('POST', '/api/v1/conversations/' + root.dataset.conv + '/rating', { rating: +r }).then(function () {
+        rate.hidden = true;
+        $('lc-rated').hidden = false;
+      }, fail);
     });
   };
 

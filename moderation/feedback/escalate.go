@@ -75,6 +75,16 @@ func (e *Escalator) RunOnce(ctx context.Context) (items, directives int, err err
 			break
 		}
 	}
+	// Directives due within a day: their responsible staff are reminded once.
+	for {
+		n, err := e.Svc.RemindDirectivesDue(ctx, batch)
+		if err != nil {
+			return items, directives, err
+		}
+		if n < batch {
+			break
+		}
+	}
 	return items, directives, nil
 }
 

@@ -30,6 +30,7 @@ type Row struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	NextAttemptAt time.Time  `json:"next_attempt_at"`
 	SentAt        *time.Time `json:"sent_at,omitempty"`
+	Audience      string     `json:"audience"` // citizen or staff
 }
 
 // Store reads the outbox.
@@ -41,7 +42,7 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // List returns rows of status (every status when empty), newest first.
 func (s *Store) List(ctx context.Context, status string, limit int) ([]Row, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, item_id, tracking_code, event, channel, recipient, language, status, attempts, last_error, created_at, next_attempt_at, sent_at
+		SELECT id, item_id, tracking_code, event, channel, recipient, language, status, attempts, last_error, created_at, next_attempt_at, sent_at, audience
 		FROM notification_outbox WHERE $1 = '' OR status = $1 ORDER BY id DESC LIMIT $2`, status, limit)
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func (s *Store) List(ctx context.Context, status string, limit int) ([]Row, erro
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
 		var x Row
 		err := r.Scan(&x.ID, &x.ItemID, &x.TrackingCode, &x.Event, &x.Channel, &x.Recipient, &x.Language, &x.Status,
-			&x.Attempts, &x.LastError, &x.CreatedAt, &x.NextAttemptAt, &x.SentAt)
+			&x.Attempts, &x.LastError, &x.CreatedAt, &x.NextAttemptAt, &x.SentAt, &x.Audience)
 		return x, err
 	})
 }

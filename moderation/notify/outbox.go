@@ -98,11 +98,48 @@ func (o *Outbox) Record(ctx context.Context, tx pgx.Tx, ev moderation.OutboxEven
 	return nil
 }
 
+var _ moderation.StaffOutbox = (*Outbox)(nil)
+
+// RecordStaff writes one row per staff contact of ev, inside tx, marked
+// for staff (never listed on the citizen's tracking page), in Vietnamese
+// (accounts carry no language) with a link to the console. The key makes
+// each event, item, Key and recipient one row, once.
+func (o *Outbox) RecordStaff(ctx context.Context, tx pgx.Tx, ev moderation.StaffEvent) error {
+	it := ev.Item
+	c := Content{Event: ev.Event, Code: it.TrackingCode, Due: ev.Due, Text: ev.Text, Language: "vi", Staff: true,
+		ItemID: it.ID, Title: it.Title, Link: fmt.Sprintf("%s/console/items/%d", o.baseURL, it.ID)}
+	insert := func(channel, to, subject, body, html string) error {
+		key := fmt.Sprintf("staff:%s:%d:%s:%s:%s", ev.Event, it.ID, ev.Key, channel, to)
+		_, err := tx.Exec(ctx, `
+			INSERT INTO notification_outbox (item_id, tracking_code, event, channel, recipient, language, subject, body, body_html, idempotency_key, audience)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'staff')
+			ON CONFLICT (idempotency_key) DO NOTHING`,
+			it.ID, it.TrackingCode, ev.Event, channel, to, c.Language, subject, body, html, key)
+		return err
+	}
+	for _, to := range ev.To {
+		var err error
+		switch {
+		case to.Email != "":
+			var m Email
+			if m, err = o.render.Email(c); err == nil {
+				err = insert(ChannelEmail, to.Email, m.Subject, m.Text, m.HTML)
+			}
+		case to.Phone != "":
+			err = insert(ChannelSMS, to.Phone, "", o.render.SMS(c), "")
+		}
+		if err != nil {
+			return fmt.Errorf("notify.RecordStaff: %w", err)
+		}
+	}
+	return nil
+}
+
 // Notices lists an item's notifications once per event (whatever the
 // number of channels), oldest first.
 func (o *Outbox) Notices(ctx context.Context, itemID int64) ([]moderation.Notice, error) {
 	rows, err := o.pool.Query(ctx, `
-		SELECT event, min(created_at) FROM notification_outbox WHERE item_id = $1
+		SELECT event, min(created_at) FROM notification_outbox WHERE item_id = $1 AND audience = 'citizen'
 		GROUP BY event, round ORDER BY 2, 1`, itemID)
 	if err != nil {
 		return nil, err

@@ -27,8 +27,13 @@ type Content struct {
 	Code     string
 	Due      time.Time
 	Text     string // answer, reason or message
-	Link     string // the tracking page of the code
+	Link     string // the tracking page of the code (the console's item page for staff)
 	Language string
+	// Staff events (escalated, directive due or overdue) name the item by
+	// its number and title, for staff only.
+	Staff  bool
+	ItemID int64
+	Title  string
 }
 
 // Renderer renders notifications from the catalog.
@@ -86,10 +91,17 @@ func IsGSM(text string) bool {
 func (r *Renderer) SMS(c Content) string {
 	t := r.cat.For(c.Language)
 	excerpt := strings.Join(strings.Fields(c.Text), " ")
+	if c.Event == "escalated" {
+		excerpt = strings.Join(strings.Fields(c.Title), " ")
+	}
 	render := func(x string) string {
 		switch c.Event {
 		case "received":
 			return t.T("notify.sms.received", c.Code, r.date(c), c.Link)
+		case "escalated":
+			return t.T("notify.sms.escalated", c.ItemID, x, c.Link)
+		case "directive_due", "directive_overdue":
+			return t.T("notify.sms."+c.Event, c.ItemID, r.date(c), x, c.Link)
 		case "answered", "rejected", "info_requested", "callback_unreached":
 			return t.T("notify.sms."+c.Event, c.Code, x, c.Link)
 		default:
@@ -146,9 +158,16 @@ func (r *Renderer) Email(c Content) (Email, error) {
 	t := r.cat.For(c.Language)
 	v := emailView{Lang: t.Lang, Title: t.T("notify.mail.subject."+c.Event, c.Code),
 		LinkLabel: t.T("notify.mail.link"), Link: c.Link, Footer: t.T("notify.mail.footer"), Text: strings.TrimSpace(c.Text)}
-	if c.Event == "received" {
+	switch {
+	case c.Staff:
+		v.Title, v.LinkLabel, v.Footer = t.T("notify.mail.subject."+c.Event, c.ItemID), t.T("notify.mail.link_staff"), t.T("notify.mail.footer_staff")
+		v.Lead = t.T("notify.mail.lead."+c.Event, c.ItemID, c.Title)
+		if c.Event != "escalated" {
+			v.Lead = t.T("notify.mail.lead."+c.Event, c.ItemID, c.Title, r.date(c))
+		}
+	case c.Event == "received":
 		v.Lead = t.T("notify.mail.lead.received", c.Code, r.date(c))
-	} else {
+	default:
 		v.Lead = t.T("notify.mail.lead."+c.Event, c.Code)
 	}
 	if v.Text != "" {
