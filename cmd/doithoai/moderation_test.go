@@ -39,7 +39,16 @@ func TestConsoleEventsAcrossNodes(t *testing.T) {
 		}
 		close(lines)
 	}()
-	time.Sleep(300 * time.Millisecond) // the stream is open; LISTEN is running
+	// "ready": this viewer is subscribed and node b is listening.
+	ready := false
+	for l := range lines {
+		if ready = l == "event: ready"; ready {
+			break
+		}
+	}
+	if !ready {
+		t.Fatal("the stream ended without a ready event")
+	}
 	q := mustAsk(t, newClient(t, a), "Câu hỏi từ nút A", "Nội dung hỏi trên một nút khác.", "dat-dai")
 	for {
 		select {
