@@ -3,6 +3,7 @@ package feedback_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,9 @@ func (c *clock) set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 // listen collects the queue's NOTIFY payloads on a connection of its own.
+// The returned func sends a marker notification and waits for it: PostgreSQL
+// delivers notifications in commit order, so every one committed before the
+// call has arrived by then.
 func listen(t *testing.T, url string) func() []moderation.Event {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -46,6 +50,7 @@ func listen(t *testing.T, url string) func() []moderation.Event {
 	}
 	var mu sync.Mutex
 	var got []moderation.Event
+	arrived := make(chan string, 16) // marker payloads
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -56,14 +61,38 @@ func listen(t *testing.T, url string) func() []moderation.Event {
 			}
 			var ev moderation.Event
 			_ = json.Unmarshal([]byte(n.Payload), &ev)
+			if ev.Event == "test-marker" {
+				arrived <- n.Payload
+				continue
+			}
 			mu.Lock()
 			got = append(got, ev)
 			mu.Unlock()
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done; conn.Close(context.Background()) })
+	markers := 0
 	return func() []moderation.Event {
-		time.Sleep(200 * time.Millisecond) // notifications arrive after commit
+		t.Helper()
+		markers++
+		marker := fmt.Sprintf(`{"event":"test-marker","id":%d}`, markers)
+		other, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close(context.Background())
+		if _, err := other.Exec(context.Background(), `SELECT pg_notify('moderation_items', $1)`, marker); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.After(10 * time.Second)
+		for waiting := true; waiting; {
+			select {
+			case p := <-arrived:
+				waiting = p != marker
+			case <-deadline:
+				t.Fatal("the marker notification never arrived")
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]moderation.Event(nil), got...)
