@@ -130,7 +130,7 @@ func TestEscalateAfterDue(t *testing.T) {
 	f.mustAct(t, f.mod, done.ID, "claim", moderation.ActionInput{})
 	f.mustAct(t, f.mod, done.ID, "answer", moderation.ActionInput{Body: "Đã trả lời."})
 
-	job := feedback.NewEscalator(f.svc, testenv.Logger(t), time.Minute, nil)
+	job := feedback.NewEscalator(f.svc, nil, testenv.Logger(t), time.Minute, nil)
 	clk.set(vn(t, "2026-03-04 11:59"))
 	if items, _, err := job.RunOnce(ctx); err != nil || items != 0 {
 		t.Fatalf("before the due time: %d escalated (%v)", items, err)
@@ -188,7 +188,7 @@ func TestEscalateOnTwoNodes(t *testing.T) {
 	for node := 0; node < 2; node++ {
 		svc := moderation.NewService(mustPool(t, f.url), time.Minute, testenv.Logger(t))
 		svc.SetClock(clk.now)
-		job := feedback.NewEscalator(svc, testenv.Logger(t), time.Minute, nil)
+		job := feedback.NewEscalator(svc, nil, testenv.Logger(t), time.Minute, nil)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -260,7 +260,7 @@ func TestDirectiveTracking(t *testing.T) {
 		}
 	})
 
-	job := feedback.NewEscalator(f.svc, testenv.Logger(t), time.Minute, nil)
+	job := feedback.NewEscalator(f.svc, nil, testenv.Logger(t), time.Minute, nil)
 	clk.set(deadline.Add(-time.Minute))
 	if _, ds, err := job.RunOnce(ctx); err != nil || ds != 0 {
 		t.Fatalf("before the deadline: %d (%v)", ds, err)
