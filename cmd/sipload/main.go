@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/callcenter"
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
@@ -472,15 +473,9 @@ func (g *generator) runSetup(ctx context.Context) error {
 	lat := slices.Clone(g.setup)
 	g.setupM.Unlock()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
-	}
 	fmt.Printf("RESULT setup: %d calls set up and torn down in %.2fs = %.1f set-ups/s (concurrency %d); failed %d; INVITE→200 p50 %v p99 %v\n",
 		g.established.Load(), el.Seconds(), float64(g.established.Load())/el.Seconds(), g.o.concurrency, g.failed.Load(),
-		pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond))
+		percentile.Sorted(lat, 50).Round(100*time.Microsecond), percentile.Sorted(lat, 99).Round(100*time.Microsecond))
 	return nil
 }
 
