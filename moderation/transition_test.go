@@ -89,7 +89,9 @@ func transitionTable() map[string][]transitionCase {
 				}
 			}})
 		w, c = ifOpen(StatusMerged)
-		add(transitionCase{action: ActionMerge, in: func(f *caseFixture) ActionInput { return ActionInput{Into: f.enqueue(NewItem{Source: SourceForumQuestion}).ID} }, want: w, code: c,
+		add(transitionCase{action: ActionMerge, in: func(f *caseFixture) ActionInput {
+			return ActionInput{Into: f.enqueue(NewItem{Source: SourceForumQuestion}).ID}
+		}, want: w, code: c,
 			check: func(t *testing.T, f *caseFixture, in ActionInput, it Item) {
 				if it.MergedInto == nil || *it.MergedInto != in.Into || !f.isSet(it.ID, "closed_at") {
 					t.Errorf("merged into %v, want %d (closed_at set %v)", it.MergedInto, in.Into, f.isSet(it.ID, "closed_at"))
