@@ -70,6 +70,18 @@ type testServer struct {
 	stopOnce sync.Once
 }
 
+// installRecordings hands every recording the engine starts to
+// ts.recordings (call before the engine serves).
+func (ts *testServer) installRecordings() {
+	ts.recordings = make(chan *recording, 16)
+	ts.e.onRecording = func(r *recording) {
+		select {
+		case ts.recordings <- r:
+		default:
+		}
+	}
+}
+
 // waitRecorded waits for the next voicemail recording to hold at least d of
 // audio, polling its sample count with a deadline.
 func (ts *testServer) waitRecorded(t *testing.T, d time.Duration) {
@@ -143,13 +155,7 @@ func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServ
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{e: e, store: store, addr: fmt.Sprintf("127.0.0.1:%d", e.sipPort), cancel: cancel, done: make(chan error, 1), reg: reg}
 	ts.steps = ts.installSteps()
-	ts.recordings = make(chan *recording, 16)
-	e.onRecording = func(r *recording) {
-		select {
-		case ts.recordings <- r:
-		default:
-		}
-	}
+	ts.installRecordings()
 	go func() { ts.done <- e.serve(ctx) }()
 	t.Cleanup(ts.stop)
 	return ts
