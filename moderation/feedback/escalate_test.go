@@ -159,8 +159,8 @@ func TestEscalateAfterDue(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM moderation_audit WHERE action = 'escalate' AND actor_id IS NULL`); n != 2 {
 		t.Fatalf("%d system escalations in the audit log, want 2", n)
 	}
-	if it, _ := f.svc.Store.FindItemByID(ctx, done.ID); it.Escalated {
-		t.Fatal("an answered item was escalated")
+	if it, err := f.svc.Store.FindItemByID(ctx, done.ID); err != nil || it.Escalated {
+		t.Fatalf("an answered item was escalated (%v)", err)
 	}
 	ev := escalatedEvents(events())
 	if len(ev) != 2 || ev[a.ID] != 1 || ev[b.ID] != 1 {
@@ -250,10 +250,10 @@ func TestDirectiveTracking(t *testing.T) {
 		if _, err := f.svc.SignOff(ctx, f.leader, it.ID, "Đồng ý hướng xử lý"); err != nil {
 			t.Fatal(err)
 		}
-		waiting, _ = f.store.FindEscalated(ctx, true, clk.now(), 10)
-		signed, _ := f.store.FindEscalated(ctx, false, clk.now(), 10)
-		if len(waiting) != 0 || len(signed) != 1 || signed[0].SignedOffBy != "lanhdao" {
-			t.Fatalf("after sign-off: waiting %+v, signed %+v", waiting, signed)
+		waiting, err := f.store.FindEscalated(ctx, true, clk.now(), 10)
+		signed, err2 := f.store.FindEscalated(ctx, false, clk.now(), 10)
+		if err != nil || err2 != nil || len(waiting) != 0 || len(signed) != 1 || signed[0].SignedOffBy != "lanhdao" {
+			t.Fatalf("after sign-off: waiting %+v, signed %+v (%v, %v)", waiting, signed, err, err2)
 		}
 		if n := f.count(t, `SELECT count(*) FROM moderation_audit WHERE item_id = $1 AND action = 'sign_off' AND actor_id = $2 AND note = 'Đồng ý hướng xử lý'`, it.ID, f.leader.ID); n != 1 {
 			t.Fatalf("%d sign_off audit entries", n)
@@ -269,8 +269,8 @@ func TestDirectiveTracking(t *testing.T) {
 	if _, ds, err := job.RunOnce(ctx); err != nil || ds != 1 {
 		t.Fatalf("after the deadline: %d directives escalated (%v), want 1", ds, err)
 	}
-	if _, ds, _ := job.RunOnce(ctx); ds != 0 {
-		t.Fatalf("the same directive escalated again (%d)", ds)
+	if _, ds, err := job.RunOnce(ctx); err != nil || ds != 0 {
+		t.Fatalf("the same directive escalated again (%d, %v)", ds, err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM moderation_audit WHERE item_id = $1 AND action = 'directive_overdue' AND actor_id IS NULL`, it.ID); n != 1 {
 		t.Fatalf("%d directive_overdue audit entries, want 1", n)
