@@ -28,6 +28,7 @@ type pgCenter struct {
 	mod   *moderation.Service
 	addr  string
 	steps *steps
+	rec   *testServer // its recordings (waitRecorded)
 	users map[string]*identity.User
 }
 
@@ -42,6 +43,8 @@ func startPGCenter(t *testing.T) *pgCenter {
 	pc := &pgCenter{Center: c, pool: pool, mod: mod, users: map[string]*identity.User{}}
 	ts := &testServer{e: c.engine}
 	pc.steps = ts.installSteps()
+	ts.installRecordings()
+	pc.rec = ts
 	if err := c.engine.listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +118,7 @@ func TestHotlineWithPostgres(t *testing.T) {
 	p.press("1")
 	pc.steps.wait(t, p, "record")
 	p.sendAudio(tone(440, 1, 8000))
-	time.Sleep(1200 * time.Millisecond)
+	pc.rec.waitRecorded(t, 1200*time.Millisecond)
 	p.press("#")
 	if !p.waitHangup(10 * time.Second) {
 		t.Fatal("no BYE after the ticket number")

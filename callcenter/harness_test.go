@@ -64,8 +64,39 @@ type testServer struct {
 	done   chan error
 	reg    *prometheus.Registry
 	steps  *steps
+	// recordings receives every voicemail recording as it starts.
+	recordings chan *recording
 
 	stopOnce sync.Once
+}
+
+// installRecordings hands every recording the engine starts to
+// ts.recordings (call before the engine serves).
+func (ts *testServer) installRecordings() {
+	ts.recordings = make(chan *recording, 16)
+	ts.e.onRecording = func(r *recording) {
+		select {
+		case ts.recordings <- r:
+		default:
+		}
+	}
+}
+
+// waitRecorded waits for the next voicemail recording to hold at least d of
+// audio, polling its sample count with a deadline.
+func (ts *testServer) waitRecorded(t *testing.T, d time.Duration) {
+	t.Helper()
+	var rec *recording
+	select {
+	case rec = <-ts.recordings:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no recording started")
+	}
+	for deadline := time.Now().Add(10 * time.Second); rec.duration() < d; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("recorded %v, want %v", rec.duration(), d)
+		}
+	}
 }
 
 func testConfig(t *testing.T) Config {
@@ -124,6 +155,7 @@ func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServ
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{e: e, store: store, addr: fmt.Sprintf("127.0.0.1:%d", e.sipPort), cancel: cancel, done: make(chan error, 1), reg: reg}
 	ts.steps = ts.installSteps()
+	ts.installRecordings()
 	go func() { ts.done <- e.serve(ctx) }()
 	t.Cleanup(ts.stop)
 	return ts
@@ -515,4 +547,26 @@ func (ts *testServer) metricValue(t *testing.T, name string, labels map[string]s
 		}
 	}
 	return 0
+}
+
+// waitRTPIn waits until the server has received n RTP packets on p's call:
+// from then on its media timers run from real packets.
+func (ts *testServer) waitRTPIn(t *testing.T, p *phone, n uint64) {
+	t.Helper()
+	id := p.dlg.InviteRequest.CallID().Value()
+	rx := func() uint64 {
+		ts.e.mu.Lock()
+		defer ts.e.mu.Unlock()
+		for _, c := range ts.e.calls {
+			if c.callID == id {
+				return c.rtp.stats.rxPackets.Load()
+			}
+		}
+		return 0
+	}
+	for deadline := time.Now().Add(10 * time.Second); rx() < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server received %d RTP packets, want %d", rx(), n)
+		}
+	}
 }

@@ -25,7 +25,7 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 			p.press("1") // consent
 			st.wait(t, p, "record")
 			p.sendAudio(tone(440, 1, 8000))
-			time.Sleep(2 * time.Second)
+			ts.waitRecorded(t, 2*time.Second)
 			p.sendAudio(nil)
 			p.press("#")
 			if !p.waitHangup(10 * time.Second) {
@@ -105,7 +105,7 @@ func TestDTMFBySIPInfoAndHangupDuringRecording(t *testing.T) {
 	p.info('9', "application/dtmf-relay") // consent by INFO too
 	st.wait(t, p, "record")
 	p.sendAudio(tone(300, 1, 6000))
-	time.Sleep(time.Second)
+	ts.waitRecorded(t, time.Second)
 	p.hangup() // hang-up ends the recording; the ticket is still made
 
 	cdrs := ts.waitCDRs(t, 1)
@@ -167,7 +167,7 @@ func TestOutOfHoursGoesToVoicemailWithCallbackNextMorning(t *testing.T) {
 	p.press("11")           // land routes to an agent in hours; out of hours it must not queue
 	st.wait(t, p, "record") // consent by staying on the line
 	p.sendAudio(tone(500, 1, 7000))
-	time.Sleep(700 * time.Millisecond)
+	ts.waitRecorded(t, 700*time.Millisecond)
 	p.press("#")
 	if !p.waitHangup(10 * time.Second) {
 		t.Fatal("no BYE")

@@ -194,7 +194,9 @@ func TestOperatorCallTicketWithSummary(t *testing.T) {
 		t.Errorf("history %+v %v", hist, err)
 	}
 	var tickets int
-	pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_tickets WHERE agent <> ''`).Scan(&tickets)
+	if err := pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_tickets WHERE agent <> ''`).Scan(&tickets); err != nil {
+		t.Fatal(err)
+	}
 	if tickets != 1 {
 		t.Errorf("%d operator tickets, want 1", tickets)
 	}
@@ -241,7 +243,9 @@ func TestOperatorCallWithoutSummary(t *testing.T) {
 		t.Errorf("answer audited as %+v", last)
 	}
 	var callbacks int
-	pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_callbacks`).Scan(&callbacks)
+	if err := pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_callbacks`).Scan(&callbacks); err != nil {
+		t.Fatal(err)
+	}
 	if callbacks != 0 {
 		t.Errorf("%d callbacks for an answer the caller heard", callbacks)
 	}
@@ -313,7 +317,9 @@ func TestHangupInQueueLeavesCallback(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var cdrs int
-		pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_calls WHERE call_id = $1`, silentID).Scan(&cdrs)
+		if err := pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_calls WHERE call_id = $1`, silentID).Scan(&cdrs); err != nil {
+			t.Fatal(err)
+		}
 		if cdrs == 1 {
 			break
 		}
@@ -323,13 +329,17 @@ func TestHangupInQueueLeavesCallback(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var callbacks int
-	pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_callbacks`).Scan(&callbacks)
+	if err := pc.pool.QueryRow(ctx, `SELECT count(*) FROM hotline_callbacks`).Scan(&callbacks); err != nil {
+		t.Fatal(err)
+	}
 	if callbacks != 1 {
 		t.Errorf("%d callbacks; the caller without consent must leave none", callbacks)
 	}
 
 	var id int64
-	pc.pool.QueryRow(ctx, `SELECT id FROM hotline_callbacks`).Scan(&id)
+	if err := pc.pool.QueryRow(ctx, `SELECT id FROM hotline_callbacks`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
 	if w := pc.postForm(t, "lan", "/hotline/callbacks/"+strconv.FormatInt(id, 10)+"/done", url.Values{"note": {"đã gọi lại"}}); w.Code != 303 {
 		t.Errorf("abandoned callback done: %d %s", w.Code, w.Body)
 	}
@@ -337,7 +347,9 @@ func TestHangupInQueueLeavesCallback(t *testing.T) {
 	if _, err := pc.PurgePersonalData(ctx, time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	pc.pool.QueryRow(ctx, `SELECT caller FROM hotline_callbacks WHERE id = $1`, id).Scan(&gotCaller)
+	if err := pc.pool.QueryRow(ctx, `SELECT caller FROM hotline_callbacks WHERE id = $1`, id).Scan(&gotCaller); err != nil {
+		t.Fatal(err)
+	}
 	if gotCaller != "" {
 		t.Errorf("caller %q kept past the retention", gotCaller)
 	}

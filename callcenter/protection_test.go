@@ -157,7 +157,7 @@ func TestRTPTimeoutHangsUp(t *testing.T) {
 	ts := startTestServer(t, cfg)
 	p := newPhone(t, "0944")
 	p.mustCall(ts.addr, "1022", "udp")
-	time.Sleep(300 * time.Millisecond)
+	ts.waitRTPIn(t, p, 5)
 	p.paused.Store(true)
 	start := time.Now()
 	if !p.waitHangup(4 * time.Second) {
@@ -183,7 +183,7 @@ func TestShutdownHangsUpAndKeepsRecording(t *testing.T) {
 	p.press("5")
 	st.wait(t, p, "record")
 	p.sendAudio(tone(440, 1, 7000))
-	time.Sleep(time.Second)
+	ts.waitRecorded(t, 900*time.Millisecond)
 	ts.stop()
 	if !p.waitHangup(time.Second) {
 		t.Fatal("caller not hung up at shutdown")
@@ -297,9 +297,14 @@ func TestLateOfferAnswerInACK(t *testing.T) {
 	p.wg.Add(2)
 	go p.sendLoop()
 	go p.recvLoop()
-	time.Sleep(500 * time.Millisecond)
-	if heard := p.received(); len(heard) < 1600 || rms(heard) < 300 {
-		t.Fatalf("no greeting after a late offer: %d samples rms %.0f", len(heard), rms(heard))
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		heard := p.received()
+		if len(heard) >= 1600 && rms(heard) >= 300 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no greeting after a late offer: %d samples rms %.0f", len(heard), rms(heard))
+		}
 	}
 	p.press("2")
 	ts.steps.wait(t, p, "lang:2:en") // our RFC 4733 reached the server at the address from the ACK

@@ -106,7 +106,16 @@ func TestRTPSessionReceiveDTMFAndTimeout(t *testing.T) {
 	send(101, 4, 160, EncodeTelephoneEvent('7', true, 320))
 	send(0, 6, 800, audio) // seq 5 lost; timestamps say 640 samples are missing
 
-	time.Sleep(100 * time.Millisecond)
+	// Poll until the session has taken in all five packets (and what they
+	// carry); then the figures must be exact.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		done := s.stats.rxPackets.Load() == 5 && len(got) >= 960 && len(digits) >= 1
+		mu.Unlock()
+		if done {
+			break
+		}
+	}
 	mu.Lock()
 	if string(digits) != "7" {
 		t.Errorf("digits %q, want 7", digits)

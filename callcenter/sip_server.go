@@ -60,6 +60,9 @@ type engine struct {
 
 	// onStep, if set before serving, sees every IVR step (tests wait on it).
 	onStep func(callID, step string)
+	// onRecording, if set before serving, is given every voicemail being
+	// recorded (tests wait on its length instead of sleeping).
+	onRecording func(*recording)
 	// beforeHandler, if set, runs inside every guarded handler (tests
 	// inject faults there).
 	beforeHandler atomic.Pointer[func(*sip.Request)]

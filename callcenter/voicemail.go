@@ -40,6 +40,9 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		return fmt.Errorf("start recording: %w", err)
 	}
 	c.rtp.setSink(rec.write)
+	if e.onRecording != nil {
+		e.onRecording(rec)
+	}
 	endedBy := c.recordUntilDone(ctx)
 	c.rtp.setSink(nil)
 	if err := rec.finish(); err != nil {

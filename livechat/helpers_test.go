@@ -271,3 +271,27 @@ func MustLiveRoom(t *testing.T, pool *pgxpool.Pool) string {
 
 // yes is a consent given, for NewConversation.Consent.
 var yes = true
+
+// mustReadJoined reads ws, a socket with no read loop of its own, until its
+// join ack for room: the signal that the room delivers to it from now on.
+func mustReadJoined(t *testing.T, ws *websocket.Conn, room string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		_, data, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the join ack of %s: %v", room, err)
+		}
+		var f frame
+		if json.Unmarshal(data, &f) != nil {
+			continue
+		}
+		if f.Type == "error" {
+			t.Fatalf("join %s: %s", room, f.Code)
+		}
+		if f.Type == "joined" && f.Room == room {
+			return
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/localserver"
 	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/redis/go-redis/v9"
 )
 
 // twoNodes starts two nodes sharing one database and one Redis.
@@ -255,14 +256,18 @@ func TestSlowConsumerIsClosedWithoutDelayingOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer slow.CloseNow()
-	_ = slow.Write(ctx, websocket.MessageText, []byte(`{"type":"join","room":"`+room+`"}`))
+	if err := slow.Write(ctx, websocket.MessageText, []byte(`{"type":"join","room":"`+room+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	// The slow socket reads its join ack, then never reads again: from the
+	// ack on, the room delivers to it.
+	mustReadJoined(t, slow, room)
 	var fast []*wsClient
 	for i := 0; i < 3; i++ {
 		c := MustDial(t, a, nil)
 		c.join(room, 0)
 		fast = append(fast, c)
 	}
-	time.Sleep(200 * time.Millisecond) // let the slow socket's join land
 	body := strings.Repeat("x", 8000)
 	const n = 1500
 	start := time.Now()
@@ -318,10 +323,31 @@ func TestRedisRestartLosesNothing(t *testing.T) {
 	if rs, err = localserver.StartRedis(context.Background(), dir, port); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	// Both nodes' brokers subscribe again by themselves; publish once Redis
+	// says they have.
+	mustSubscribers(t, rs.URL(), "r:"+channel(room), 2)
 	for i := 1; i <= 5; i++ {
 		MustStore(t, []*testNode{a, b}[i%2], room, fmt.Sprint("after ", i))
 	}
 	va.messages(room, 10, 5, 10*time.Second)
 	vb.messages(room, 10, 5, 10*time.Second)
+}
+
+// mustSubscribers polls Redis until n connections are subscribed to the
+// full channel name (PUBSUB NUMSUB), failing after a deadline.
+func mustSubscribers(t *testing.T, url, full string, n int64) {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	var got map[string]int64
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if got, err = c.PubSubNumSub(context.Background(), full).Result(); err == nil && got[full] == n {
+			return
+		}
+	}
+	t.Fatalf("subscribers of %s: %v (%v), want %d", full, got, err, n)
 }

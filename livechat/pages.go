@@ -241,9 +241,7 @@ func (s *Service) handleScheduleForm(w http.ResponseWriter, r *http.Request) err
 	if t, err := time.ParseInLocation("2006-01-02T15:04", d.StartsAt, vnZone); err == nil {
 		d.Form.StartsAt = t
 	}
-	for _, l := range strings.FieldsFunc(d.Leaders, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
-		d.Form.Leaders = append(d.Form.Leaders, l)
-	}
+	d.Form.Leaders = append(d.Form.Leaders, strings.FieldsFunc(d.Leaders, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })...)
 	u, _ := identity.From(r.Context())
 	ss, err := s.ScheduleSession(r.Context(), u, d.Form)
 	if err != nil {

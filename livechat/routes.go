@@ -1,11 +1,7 @@
 package livechat
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
 	"net/http"
-	"path"
 
 	"github.com/doithoai/doithoai/internal/auth"
 	"github.com/doithoai/doithoai/internal/identity"
@@ -24,7 +20,7 @@ func (s *Service) Routes(r chi.Router) {
 	leaders := auth.RequireRole(identity.RoleLeader, identity.RoleAdmin)
 
 	r.Get("/ws", s.handleWS)
-	r.Get("/livechat/static/{hash}/{name}", handleAsset)
+	r.Method(http.MethodGet, "/livechat/static/{hash}/{name}", assets)
 
 	r.Route("/api/v1/conversations", func(r chi.Router) {
 		r.Method(http.MethodPost, "/", web.Handler(s.handleConversationCreate))
@@ -61,35 +57,7 @@ func (s *Service) Routes(r chi.Router) {
 	r.With(chatOps).Method(http.MethodGet, "/chat/console", web.Handler(s.handleConsolePage))
 }
 
-// assetHashes maps each file of static/ to its content hash, for URLs
-// that can be cached for a year and still change on deploy.
-var assetHashes = func() map[string]string {
-	m := map[string]string{}
-	names, _ := fs.Glob(assetsFS, "static/*")
-	for _, n := range names {
-		data, _ := assetsFS.ReadFile(n)
-		sum := sha256.Sum256(data)
-		m[path.Base(n)] = hex.EncodeToString(sum[:])[:12]
-	}
-	return m
-}()
+// assets are the client's files (static/), under content-hashed URLs.
+var assets = web.NewAssets(assetsFS, "static", "/livechat/static/")
 
-func assetURL(name string) string { return "/livechat/static/" + assetHashes[name] + "/" + name }
-
-// handleAsset serves GET /livechat/static/{hash}/{name}.
-func handleAsset(w http.ResponseWriter, r *http.Request) {
-	name := chi.URLParam(r, "name")
-	hash, ok := assetHashes[name]
-	if !ok {
-		web.NotFound(w, r)
-		return
-	}
-	if hash == chi.URLParam(r, "hash") {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	data, _ := assetsFS.ReadFile("static/" + name)
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	_, _ = w.Write(data)
-}
+func assetURL(name string) string { return assets.URL(name) }

@@ -22,11 +22,17 @@ type Events struct {
 
 	mu   sync.Mutex
 	subs map[chan Event]struct{} // guarded by mu
+
+	// listening is closed by Run's goroutine once its first LISTEN is in
+	// place; ServeSSE then tells its viewer "ready" (an event the console
+	// ignores, and tests wait for: from then on no committed change is missed).
+	listening     chan struct{}
+	listeningOnce sync.Once
 }
 
 // NewEvents returns a relay; call Run to start it.
 func NewEvents(pool *pgxpool.Pool, log *slog.Logger) *Events {
-	return &Events{pool: pool, log: log, subs: map[chan Event]struct{}{}}
+	return &Events{pool: pool, log: log, subs: map[chan Event]struct{}{}, listening: make(chan struct{})}
 }
 
 // Subscribe returns a channel of events and a cancel func.
@@ -86,6 +92,7 @@ func (e *Events) listen(ctx context.Context) error {
 		return err
 	}
 	defer func() { _, _ = conn.Exec(context.Background(), "UNLISTEN *") }()
+	e.listeningOnce.Do(func() { close(e.listening) })
 	for {
 		n, err := conn.Conn().WaitForNotification(ctx)
 		if err != nil {
@@ -98,7 +105,9 @@ func (e *Events) listen(ctx context.Context) error {
 	}
 }
 
-// ServeSSE streams events to one console as server-sent events.
+// ServeSSE streams events to one console as server-sent events: an "item"
+// event per change, and one "ready" event as soon as this viewer is
+// subscribed and the node is listening.
 func (e *Events) ServeSSE(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // the server's WriteTimeout would cut the stream
@@ -112,10 +121,16 @@ func (e *Events) ServeSSE(w http.ResponseWriter, r *http.Request) {
 	_ = rc.Flush()
 	keepalive := time.NewTicker(25 * time.Second)
 	defer keepalive.Stop()
+	ready := e.listening
 	for {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-ready:
+			ready = nil
+			if _, err := w.Write([]byte("event: ready\ndata: {}\n\n")); err != nil {
+				return
+			}
 		case <-keepalive.C:
 			if _, err := w.Write([]byte(": keepalive\n\n")); err != nil {
 				return

@@ -29,11 +29,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/localserver"
 	"github.com/doithoai/doithoai/migrations"
@@ -186,7 +186,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			r.d = append(r.d, time.Since(t))
 		}
 		results = append(results, r)
-		fmt.Fprintf(stderr, "%-40s p50 %v\n", name, pct(r.d, 50))
+		fmt.Fprintf(stderr, "%-40s p50 %v\n", name, percentile.Of(r.d, 50))
 		return nil
 	}
 	steps := []struct {
@@ -233,7 +233,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		dataLine, tableSize, indexSize, rollupSize, countRows, fineRows, coarseRows)
 	fmt.Fprintf(&b, "| query | p50 | p95 | min | max | runs |\n|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %v | %v | %v | %v | %d |\n", r.name, ms(pct(r.d, 50)), ms(pct(r.d, 95)), ms(pct(r.d, 0)), ms(pct(r.d, 100)), len(r.d))
+		fmt.Fprintf(&b, "| %s | %v | %v | %v | %v | %d |\n", r.name, ms(percentile.Of(r.d, 50)), ms(percentile.Of(r.d, 95)), ms(percentile.Of(r.d, 0)), ms(percentile.Of(r.d, 100)), len(r.d))
 	}
 	fmt.Fprintf(&b, "\nTarget: summary over 1,000,000 items ≤ 500 ms. The year's summary counted %d items, %d overdue, medians %.0f and %.0f minutes.\n",
 		check.Total, check.Overdue, deref(check.MedianFirstResponseMinutes), deref(check.MedianAnswerMinutes))
@@ -241,16 +241,6 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	b.WriteString(exportLine)
 	_, err = io.WriteString(stdout, b.String())
 	return err
-}
-
-func pct(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := (len(s) - 1) * p / 100
-	return s[i]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

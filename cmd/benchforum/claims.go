@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/moderation"
@@ -78,7 +79,7 @@ func benchClaims(ctx context.Context, o options, dbURL string, pgPID int) (*clai
 		st.Conns = min(c, conns)
 		if err == nil {
 			logf("claims: %d moderators on %d connections: %.0f claims/s, p99 %s, %d double claims; claims in each second: %v",
-				c, st.Conns, st.Rate(), pct(st.Lat, 99), st.Doubles+st.DBDoubles, st.PerSecond)
+				c, st.Conns, st.Rate(), percentile.Sorted(st.Lat, 99), st.Doubles+st.DBDoubles, st.PerSecond)
 		}
 		return st, err
 	}

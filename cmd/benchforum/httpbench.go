@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 )
@@ -183,7 +184,7 @@ func benchPages(ctx context.Context, o options, n *node, dbURL string, pgPID int
 			return req
 		})
 	_ = hello.Close()
-	logf("page: hello world %.0f req/s, p99 %s", res.Hello.RPS(), pct(res.Hello.Lat, 99))
+	logf("page: hello world %.0f req/s, p99 %s", res.Hello.RPS(), percentile.Sorted(res.Hello.Lat, 99))
 
 	// Each connection is one returning browser: it holds its csrf cookie,
 	// as a browser would after its first page.
@@ -202,7 +203,7 @@ func benchPages(ctx context.Context, o options, n *node, dbURL string, pgPID int
 			req.Header.Set("Cookie", cookies[w])
 			return req
 		})
-	logf("page: question page %.0f req/s, p99 %s, %d errors", res.Page.RPS(), pct(res.Page.Lat, 99), res.Page.Errors)
+	logf("page: question page %.0f req/s, p99 %s, %d errors", res.Page.RPS(), percentile.Sorted(res.Page.Lat, 99), res.Page.Errors)
 	return res, nil
 }
 
@@ -250,13 +251,4 @@ func checkPages(ctx context.Context, base string, pages []pageRef, res *pageResu
 	slices.Sort(raw)
 	res.GzipMedian, res.GzipMax, res.RawMedian = gz[len(gz)/2], gz[len(gz)-1], raw[len(raw)/2]
 	return nil
-}
-
-// pct is the p-th percentile of sorted durations (nearest rank).
-func pct(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	k := int(float64(len(sorted))*p/100+0.999999) - 1
-	return sorted[min(max(k, 0), len(sorted)-1)]
 }

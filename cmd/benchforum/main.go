@@ -100,7 +100,7 @@ func main() {
 
 func run(ctx context.Context, o options) error {
 	began := time.Now()
-	dir := o.dir
+	var dir string
 	if o.keep {
 		abs, err := filepath.Abs(o.dir)
 		if err != nil {

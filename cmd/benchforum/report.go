@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -153,9 +154,9 @@ func (r *results) markdown() string {
 			p.Conns, o.duration, o.warmup, thousands(int64(p.Pages)), m.CPUs)
 		w("| Server | Requests/s | p50 | p99 | Errors | CPU node / PostgreSQL / generator / other |\n|---|---:|---:|---:|---:|---|\n")
 		w("| chi hello world (in the generator's process) | %.0f | %s | %s | %d | – / – / %.2f / %.2f |\n",
-			p.Hello.RPS(), ms(pct(p.Hello.Lat, 50)), ms(pct(p.Hello.Lat, 99)), p.Hello.Errors, p.Hello.CPU.Generator, p.Hello.CPU.Other)
+			p.Hello.RPS(), ms(percentile.Sorted(p.Hello.Lat, 50)), ms(percentile.Sorted(p.Hello.Lat, 99)), p.Hello.Errors, p.Hello.CPU.Generator, p.Hello.CPU.Other)
 		w("| question page `/cau-hoi/{id}-{slug}` | %.0f | %s | %s | %d | %s |\n\n",
-			p.Page.RPS(), ms(pct(p.Page.Lat, 50)), ms(pct(p.Page.Lat, 99)), p.Page.Errors, cores(p.Page.CPU))
+			p.Page.RPS(), ms(percentile.Sorted(p.Page.Lat, 50)), ms(percentile.Sorted(p.Page.Lat, 99)), p.Page.Errors, cores(p.Page.CPU))
 		w("- Ratio question page / hello world: **%.3f**\n", p.Page.RPS()/p.Hello.RPS())
 		if o := max(p.Hello.CPU.Other, p.Page.CPU.Other); o > noisy {
 			w("- **Disturbed run:** other processes took up to %.2f cores meanwhile; these figures are low\n", o)
@@ -176,9 +177,9 @@ func (r *results) markdown() string {
 			for _, q := range s.Slowest {
 				slow = append(slow, fmt.Sprintf("`%s` %s", q.Query, ms(q.P50)))
 			}
-			w("| %s | %s | %s | %s | %s | %s | %.1f | %s |\n", s.Set, s.Via, ms(pct(s.Lat, 50)), ms(pct(s.Lat, 95)), ms(pct(s.Lat, 99)),
+			w("| %s | %s | %s | %s | %s | %s | %.1f | %s |\n", s.Set, s.Via, ms(percentile.Sorted(s.Lat, 50)), ms(percentile.Sorted(s.Lat, 95)), ms(percentile.Sorted(s.Lat, 99)),
 				ms(s.Lat[len(s.Lat)-1]), s.MeanHits, strings.Join(slow, ", "))
-			ok = ok && pct(s.Lat, 95) <= targetSearchP95
+			ok = ok && percentile.Sorted(s.Lat, 95) <= targetSearchP95
 		}
 		w("\n- Target p95 ≤ %s at %s questions: %s\n\n", ms(targetSearchP95), thousands(r.data.Questions), verdict(ok))
 	}
@@ -194,7 +195,7 @@ func (r *results) markdown() string {
 		var at20 float64
 		doubles := 0
 		for _, s := range append(append([]claimStats{}, c.Rounds...), c.Shared...) {
-			w("| %d | %d | %.0f | %s | %s | %d | %.2f / %.2f / %.2f | %s |\n", s.Moderators, s.Conns, s.Rate(), ms(pct(s.Lat, 50)), ms(pct(s.Lat, 99)),
+			w("| %d | %d | %.0f | %s | %s | %d | %.2f / %.2f / %.2f | %s |\n", s.Moderators, s.Conns, s.Rate(), ms(percentile.Sorted(s.Lat, 50)), ms(percentile.Sorted(s.Lat, 99)),
 				s.Doubles+s.DBDoubles, s.CPU.PG, s.CPU.Generator, s.CPU.Other, perSecond(s.PerSecond))
 			if s.Moderators == 20 && s.Conns == 20 {
 				at20 = s.Rate()

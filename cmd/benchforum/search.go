@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/vntext"
@@ -119,14 +120,14 @@ func benchSearch(ctx context.Context, o options, n *node, dbURL string) ([]searc
 			st.MeanHits = float64(hits) / float64(o.queries)
 			for q, ls := range byQuery {
 				slices.Sort(ls)
-				st.Slowest = append(st.Slowest, queryLatency{q, pct(ls, 50)})
+				st.Slowest = append(st.Slowest, queryLatency{q, percentile.Sorted(ls, 50)})
 			}
 			slices.SortFunc(st.Slowest, func(a, b queryLatency) int { return cmp.Compare(b.P50, a.P50) })
 			st.Slowest = st.Slowest[:min(3, len(st.Slowest))]
 			if set.name == "rare" && hits == 0 {
 				return nil, fmt.Errorf("rare queries found nothing: the generator's rare places are not searchable")
 			}
-			logf("search: %s via %s: p50 %s, p95 %s; slowest medians %v", st.Set, st.Via, pct(st.Lat, 50), pct(st.Lat, 95), st.Slowest)
+			logf("search: %s via %s: p50 %s, p95 %s; slowest medians %v", st.Set, st.Via, percentile.Sorted(st.Lat, 50), percentile.Sorted(st.Lat, 95), st.Slowest)
 			out = append(out, st)
 		}
 	}

@@ -179,7 +179,7 @@ func TestOnePersonAcrossChannels(t *testing.T) {
 		}
 	}
 	// From the hotline ticket, the caller's forum and live items.
-	mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", hotlineItem), nil, &detail)
+	mod.MustDo("GET", fmt.Sprintf("/api/v1/moderation/items/%d", hotlineItem), nil, &detail)
 	got = map[int64]string{}
 	for _, h := range detail.CitizenHistory {
 		got[h.ID] = h.Source
@@ -238,7 +238,7 @@ func TestMergedCodeShowsTargetAnswer(t *testing.T) {
 	act(t, mod, dupID, "claim", nil)
 	act(t, mod, dupID, "merge", map[string]any{"into": targetID})
 	var tr tracking
-	anon.Do("GET", "/api/v1/track/"+dup.TrackingCode, nil, &tr)
+	anon.MustDo("GET", "/api/v1/track/"+dup.TrackingCode, nil, &tr)
 	if tr.Status != "merged" || tr.MergedInto == nil || tr.Answer != "" {
 		t.Fatalf("merged, target unanswered: %+v", tr)
 	}
@@ -295,7 +295,7 @@ func TestRequestInfoReply(t *testing.T) {
 		t.Fatalf("after the reply: %d\n%s", status, page)
 	}
 	var it caseItem
-	mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", id), nil, &it)
+	mod.MustDo("GET", fmt.Sprintf("/api/v1/moderation/items/%d", id), nil, &it)
 	if it.Status != "pending" || it.Assignee == nil || *it.Assignee != "mod1" || !strings.Contains(it.Content, reply) {
 		t.Fatalf("item after the reply: %+v", it)
 	}
@@ -304,7 +304,7 @@ func TestRequestInfoReply(t *testing.T) {
 		t.Fatalf("history: %+v", it.History)
 	}
 	var queue struct{ Items []struct{ ID int64 } }
-	mod.Do("GET", "/api/v1/moderation/items?status=pending,approved", nil, &queue)
+	mod.MustDo("GET", "/api/v1/moderation/items?status=pending,approved", nil, &queue)
 	inQueue := false
 	for _, x := range queue.Items {
 		inQueue = inQueue || x.ID == id

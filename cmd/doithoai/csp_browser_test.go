@@ -205,6 +205,9 @@ func TestBrowserPagesUnderCSP(t *testing.T) {
 // waitTextIn waits until the element sel contains want.
 func waitTextIn(sel, want string, within time.Duration) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if want == "" { // any text contains ""
+			return fmt.Errorf("waitTextIn %s: no text to wait for", sel)
+		}
 		ctx, cancel := context.WithTimeout(ctx, within)
 		defer cancel()
 		for {

@@ -160,7 +160,7 @@ func TestFeedbackRoleMatrix(t *testing.T) {
 			t.Run(role+" "+tc.method+" "+tc.path, func(t *testing.T) {
 				resp := cs[role].Do(tc.method, tc.path, tc.body, nil)
 				if w := tc.want[role]; w >= 400 {
-					wantError(t, resp, w, "")
+					wantError(t, resp, w, map[int]string{401: "login_required", 403: "forbidden"}[w])
 				} else if resp.StatusCode != w {
 					body, _ := io.ReadAll(resp.Body)
 					t.Fatalf("status %d, want %d: %s", resp.StatusCode, w, body)

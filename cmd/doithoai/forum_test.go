@@ -72,7 +72,7 @@ func TestCoreLoopAPI(t *testing.T) {
 			Snippet string
 		}
 	}
-	anon.Do("GET", "/api/v1/search?q=khong+dat", nil, &sr)
+	anon.MustDo("GET", "/api/v1/search?q=khong+dat", nil, &sr)
 	if len(sr.Results) != 0 {
 		t.Fatalf("pending question found by search: %+v", sr)
 	}
@@ -91,7 +91,7 @@ func TestCoreLoopAPI(t *testing.T) {
 	m1.MustLogin("mod1", "mod1-password")
 	m2.MustLogin("mod2", "mod2-password")
 	var list struct{ Items []item }
-	m1.Do("GET", "/api/v1/moderation/items?status=pending&source=forum_question", nil, &list)
+	m1.MustDo("GET", "/api/v1/moderation/items?status=pending&source=forum_question", nil, &list)
 	if len(list.Items) != 1 || list.Items[0].Ref != fmt.Sprint(q.ID) {
 		t.Fatalf("queue: %+v", list)
 	}
@@ -119,7 +119,7 @@ func TestCoreLoopAPI(t *testing.T) {
 	if r := anon.Do("GET", fmt.Sprintf("/api/v1/questions/%d", q.ID), nil, &pub); r.StatusCode != 200 || pub.Status != "published" {
 		t.Fatalf("after approve: %d %+v", r.StatusCode, pub)
 	}
-	anon.Do("GET", "/api/v1/search?q=khong+dat+san+xuat", nil, &sr)
+	anon.MustDo("GET", "/api/v1/search?q=khong+dat+san+xuat", nil, &sr)
 	if len(sr.Results) != 1 || !strings.Contains(sr.Results[0].Snippet, "<mark>không</mark>") || !strings.Contains(sr.Results[0].Snippet, "<mark>đất</mark>") {
 		t.Fatalf("search: %+v", sr)
 	}
@@ -127,7 +127,7 @@ func TestCoreLoopAPI(t *testing.T) {
 	if r := m1.Do("POST", path+"answer", map[string]string{"body": answer}, nil); r.StatusCode != 200 {
 		t.Fatalf("answer: %d", r.StatusCode)
 	}
-	anon.Do("GET", "/api/v1/track/"+q.TrackingCode, nil, &tr)
+	anon.MustDo("GET", "/api/v1/track/"+q.TrackingCode, nil, &tr)
 	if tr.Status != "answered" || tr.Answer != answer {
 		t.Fatalf("track after answer: %+v", tr)
 	}
@@ -138,14 +138,14 @@ func TestCoreLoopAPI(t *testing.T) {
 			Official bool
 		}
 	}
-	anon.Do("GET", fmt.Sprintf("/api/v1/questions/%d", q.ID), nil, &full)
+	anon.MustDo("GET", fmt.Sprintf("/api/v1/questions/%d", q.ID), nil, &full)
 	if full.Status != "answered" || full.Answer == nil || !full.Answer.Official || full.Answer.Body != answer {
 		t.Fatalf("question after answer: %+v", full)
 	}
 	// Acting after the answer released the lease: the item is closed to more work.
-	wantError(t, m1.Do("POST", path+"answer", map[string]string{"body": "again"}, nil), 409, "")
+	wantError(t, m1.Do("POST", path+"answer", map[string]string{"body": "again"}, nil), 409, "not_held")
 	var detail item
-	m1.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", claimed.ID), nil, &detail)
+	m1.MustDo("GET", fmt.Sprintf("/api/v1/moderation/items/%d", claimed.ID), nil, &detail)
 	var actions []string
 	for _, h := range detail.History {
 		actions = append(actions, h.Action)
@@ -193,7 +193,7 @@ func TestAskBadInput(t *testing.T) {
 		Items []item
 		Total int
 	}
-	m.Do("GET", "/api/v1/moderation/items?status=pending", nil, &list)
+	m.MustDo("GET", "/api/v1/moderation/items?status=pending", nil, &list)
 	if list.Total != 0 {
 		t.Fatalf("bad input stored %d items", list.Total)
 	}

@@ -140,7 +140,7 @@ func TestVoteLimitPerAddress(t *testing.T) {
 		t.Fatalf("form vote past the budget: %d Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 	elsewhere := newClientBoundTo(t, n, "127.0.0.13")
-	elsewhere.Do("GET", page, nil, nil)
+	elsewhere.MustDo("GET", page, nil, nil)
 	var v struct {
 		Votes int
 		Added bool
@@ -188,22 +188,22 @@ func TestVoteBrowserFlowCountsOnce(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		formVote(b1)
 	}
-	b1.Do("POST", fmt.Sprintf("/api/v1/questions/%d/votes", q.ID), nil, nil)
+	b1.MustDo("POST", fmt.Sprintf("/api/v1/questions/%d/votes", q.ID), nil, nil)
 	want(1, "one browser pressing four times")
 	if cookieOf(b1, "voter") != token {
 		t.Fatal("the server replaced a voter cookie it had signed")
 	}
 
 	b2 := newClientBoundTo(t, n, "127.0.0.14") // same household, same address
-	b2.Do("GET", page, nil, nil)
+	b2.MustDo("GET", page, nil, nil)
 	formVote(b2)
 	formVote(b2)
 	want(2, "a second browser")
 
 	citizen := newClientBoundTo(t, n, "127.0.0.14")
 	citizen.MustLogin("0911222333", "citizen-password")
-	citizen.Do("POST", fmt.Sprintf("/api/v1/questions/%d/votes", q.ID), nil, nil)
-	citizen.Do("POST", fmt.Sprintf("/api/v1/questions/%d/votes", q.ID), nil, nil)
+	citizen.MustDo("POST", fmt.Sprintf("/api/v1/questions/%d/votes", q.ID), nil, nil)
+	citizen.MustDo("POST", fmt.Sprintf("/api/v1/questions/%d/votes", q.ID), nil, nil)
 	want(3, "a signed-in citizen voting twice")
 
 	// A client that keeps no cookies counts once for its address.

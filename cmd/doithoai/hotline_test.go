@@ -87,12 +87,12 @@ func TestHotlineDesk(t *testing.T) {
 	m := newClient(t, n)
 	m.MustLogin("mod1", "mod1-password")
 	var list struct{ Items []item }
-	m.Do("GET", "/api/v1/moderation/items?source=hotline_ticket", nil, &list)
+	m.MustDo("GET", "/api/v1/moderation/items?source=hotline_ticket", nil, &list)
 	if len(list.Items) != 1 {
 		t.Fatalf("hotline items: %+v", list)
 	}
 	path := fmt.Sprintf("/api/v1/moderation/items/%d/", list.Items[0].ID)
-	m.Do("POST", path+"claim", nil, nil)
+	m.MustDo("POST", path+"claim", nil, nil)
 	answer := "Xã sẽ cử cán bộ địa chính xuống đo đạc."
 	if r := m.Do("POST", path+"answer", map[string]string{"body": answer}, nil); r.StatusCode != 200 {
 		t.Fatalf("answer: %d", r.StatusCode)
@@ -105,7 +105,7 @@ func TestHotlineDesk(t *testing.T) {
 		}
 	}
 	var cbs struct{ Callbacks []struct{ ID int64 } }
-	m.Do("GET", "/api/v1/hotline/callbacks?status=open", nil, &cbs)
+	m.MustDo("GET", "/api/v1/hotline/callbacks?status=open", nil, &cbs)
 	if len(cbs.Callbacks) != 1 {
 		t.Fatalf("open callbacks %+v", cbs)
 	}
@@ -120,7 +120,7 @@ func TestHotlineDesk(t *testing.T) {
 	if resp.StatusCode != 303 {
 		t.Fatalf("mark done: %d", resp.StatusCode)
 	}
-	m.Do("GET", "/api/v1/hotline/callbacks?status=open", nil, &cbs)
+	m.MustDo("GET", "/api/v1/hotline/callbacks?status=open", nil, &cbs)
 	if len(cbs.Callbacks) != 0 {
 		t.Fatalf("callback still open: %+v", cbs)
 	}
@@ -187,12 +187,12 @@ func TestHotlineDeskOperatorCall(t *testing.T) {
 		t.Fatalf("summary: %d, want 303", code)
 	}
 	var list struct{ Items []item }
-	m.Do("GET", "/api/v1/moderation/items?source=hotline_ticket", nil, &list)
+	m.MustDo("GET", "/api/v1/moderation/items?source=hotline_ticket", nil, &list)
 	if len(list.Items) != 1 || !strings.Contains(list.Items[0].Content, summary) {
 		t.Fatalf("hotline items after the summary: %+v", list.Items)
 	}
 	var full item
-	m.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", list.Items[0].ID), nil, &full)
+	m.MustDo("GET", fmt.Sprintf("/api/v1/moderation/items/%d", list.Items[0].ID), nil, &full)
 	if h := full.History; len(h) < 2 || h[len(h)-1].Action != moderation.ActionAmend || h[len(h)-1].Actor != "mod1" {
 		t.Errorf("history: %+v", full.History)
 	}

@@ -31,7 +31,7 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 		ID   int64
 		Room string
 	}
-	wantError(t, anon.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "x"}, nil), 401, "")
+	wantError(t, anon.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "x"}, nil), 401, "login_required")
 	wantError(t, admin.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "x", "starts_at": time.Now(), "leaders": []string{"nobody"}}, nil), 400, "unknown_leader")
 	if r := admin.Do("POST", "/api/v1/live-sessions", map[string]any{"title": "Giao lưu về chính sách dân tộc",
 		"starts_at": time.Now().Add(-time.Minute), "leaders": []string{"chutich"}}, &ss); r.StatusCode != 201 || ss.ID == 0 {
@@ -56,7 +56,7 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 	var items struct {
 		Items []struct{ ID int64 }
 	}
-	mod.Do("GET", "/api/v1/moderation/items?source=live_question", nil, &items)
+	mod.MustDo("GET", "/api/v1/moderation/items?source=live_question", nil, &items)
 	if len(items.Items) != 1 {
 		t.Fatalf("live_question items: %+v", items)
 	}
@@ -67,7 +67,7 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 			t.Fatalf("%s: %d %s", action, r.StatusCode, body)
 		}
 	}
-	wantError(t, mod.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/answers", ss.ID), map[string]any{"question_id": q.ID, "body": "x"}, nil), 403, "")
+	wantError(t, mod.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/answers", ss.ID), map[string]any{"question_id": q.ID, "body": "x"}, nil), 403, "forbidden")
 	if r := leader.Do("POST", fmt.Sprintf("/api/v1/live-sessions/%d/answers", ss.ID), map[string]any{"question_id": q.ID, "body": "Có, theo Nghị định 81."}, nil); r.StatusCode != 201 {
 		t.Fatalf("answer: %d", r.StatusCode)
 	}
@@ -76,7 +76,7 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 		Status, Answer string
 		History        []struct{ Actor, Action string }
 	}
-	mod.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", id), nil, &answered)
+	mod.MustDo("GET", fmt.Sprintf("/api/v1/moderation/items/%d", id), nil, &answered)
 	if answered.Status != "answered" || answered.Answer != "Có, theo Nghị định 81." || answered.History[len(answered.History)-1].Action != "answer" {
 		t.Fatalf("queue item after the live answer: %+v", answered)
 	}

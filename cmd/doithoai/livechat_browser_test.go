@@ -37,6 +37,9 @@ func TestLivechatBrowserSupportChat(t *testing.T) {
 	}
 	waitText := func(ctx context.Context, sel, want string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
+			if want == "" { // any text contains "": a missing catalog key would pass
+				return fmt.Errorf("waitText %s: no text to wait for", sel)
+			}
 			for {
 				var got string
 				if err := chromedp.Text(sel, &got, chromedp.ByQuery).Do(ctx); err == nil && strings.Contains(got, want) {

@@ -53,7 +53,7 @@ func TestLivechatPublishLiveAnswerToForum(t *testing.T) {
 	}
 
 	base := fmt.Sprintf("/api/v1/live-sessions/%d/questions/", ss.ID)
-	wantError(t, anon.Do("POST", fmt.Sprintf("%s%d/publish", base, q1), map[string]any{"category": "dat-dai"}, nil), 401, "")
+	wantError(t, anon.Do("POST", fmt.Sprintf("%s%d/publish", base, q1), map[string]any{"category": "dat-dai"}, nil), 401, "login_required")
 	wantError(t, mod.Do("POST", fmt.Sprintf("%s%d/publish", base, pending), map[string]any{"category": "dat-dai"}, nil), 409, "not_answered")
 	wantError(t, mod.Do("POST", fmt.Sprintf("%s%d/publish", base, q1), map[string]any{"category": "khong-co"}, nil), 400, "unknown_category")
 	wantError(t, mod.Do("POST", fmt.Sprintf("%s%d/publish", base, q1), map[string]any{}, nil), 400, "target_required")
@@ -102,7 +102,7 @@ func TestLivechatPublishLiveAnswerToForum(t *testing.T) {
 
 	// A second answer joins the existing forum question, through the API.
 	q2 := askApproveAnswer(t, anon, mod, leader, ss.ID, "Rừng phòng hộ đầu nguồn có được trả tiền dịch vụ?", "Có, mức chi trả theo lưu vực sông.")
-	wantError(t, mod.Do("POST", fmt.Sprintf("%s%d/publish", base, q2), map[string]any{"forum_question_id": 999999}, nil), 404, "")
+	wantError(t, mod.Do("POST", fmt.Sprintf("%s%d/publish", base, q2), map[string]any{"forum_question_id": 999999}, nil), 404, "not_found")
 	var pub struct {
 		ForumQuestionID int64 `json:"forum_question_id"`
 		URL             string

@@ -225,6 +225,19 @@ func (c *client) Do(method, path string, body, out any) *http.Response {
 	return resp
 }
 
+// MustDo is Do for a call the test builds on: a status outside 2xx fails
+// the test at once (an error body decoded into out would otherwise leave it
+// zero, and an assertion of "nothing there" pass by accident).
+func (c *client) MustDo(method, path string, body, out any) *http.Response {
+	c.t.Helper()
+	resp := c.Do(method, path, body, out)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(resp.Body)
+		c.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return resp
+}
+
 // csrf returns the browser's CSRF token (the "csrf" cookie), fetching a
 // page first if there is none yet.
 func (c *client) csrf() string {
@@ -235,7 +248,7 @@ func (c *client) csrf() string {
 				return ck.Value
 			}
 		}
-		c.Do("GET", "/login", nil, nil)
+		c.MustDo("GET", "/login", nil, nil)
 	}
 	c.t.Fatal("no csrf cookie")
 	return ""
@@ -257,7 +270,7 @@ type apiError struct {
 	Error struct{ Code, Message string }
 }
 
-// wantError asserts resp is a JSON error with status and, if given, code.
+// wantError asserts resp is a JSON error with status and code.
 func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	t.Helper()
 	var e apiError
@@ -271,7 +284,10 @@ func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	if err := json.Unmarshal(body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 		t.Fatalf("not a JSON error body: %s (%v)", body, errors.Join(err))
 	}
-	if code != "" && e.Error.Code != code {
+	if code == "" {
+		t.Fatalf("wantError needs the error code expected (got %q): any JSON error would pass", e.Error.Code)
+	}
+	if e.Error.Code != code {
 		t.Fatalf("error code %q, want %q (%s)", e.Error.Code, code, e.Error.Message)
 	}
 }

@@ -39,7 +39,16 @@ func TestConsoleEventsAcrossNodes(t *testing.T) {
 		}
 		close(lines)
 	}()
-	time.Sleep(300 * time.Millisecond) // the stream is open; LISTEN is running
+	// "ready": this viewer is subscribed and node b is listening.
+	ready := false
+	for l := range lines {
+		if ready = l == "event: ready"; ready {
+			break
+		}
+	}
+	if !ready {
+		t.Fatal("the stream ended without a ready event")
+	}
 	q := mustAsk(t, newClient(t, a), "Câu hỏi từ nút A", "Nội dung hỏi trên một nút khác.", "dat-dai")
 	for {
 		select {
@@ -68,12 +77,12 @@ func TestModerationActions(t *testing.T) {
 	q1 := mustAsk(t, anon, "Thiếu thông tin về hộ khẩu", "Tôi muốn hỏi về thủ tục nhập hộ khẩu.", "khac")
 	it := mustModerate(t, m, q1.ID, map[string]any{"action": "request-info", "message": "Xin cho biết xã nơi bạn ở."})
 	var tr struct{ Status, Reason string }
-	anon.Do("GET", "/api/v1/track/"+q1.TrackingCode, nil, &tr)
+	anon.MustDo("GET", "/api/v1/track/"+q1.TrackingCode, nil, &tr)
 	if tr.Status != "info_requested" || tr.Reason != "Xin cho biết xã nơi bạn ở." {
 		t.Fatalf("track after request-info: %+v", tr)
 	}
 	path := fmt.Sprintf("/api/v1/moderation/items/%d/", it.ID)
-	m.Do("POST", path+"claim", nil, nil)
+	m.MustDo("POST", path+"claim", nil, nil)
 	wantError(t, m.Do("POST", path+"route", map[string]string{"department": "khong-co"}, nil), 400, "unknown_department")
 	var routed struct{ Department string }
 	if r := m.Do("POST", path+"route", map[string]string{"department": "dan-toc"}, &routed); r.StatusCode != 200 || routed.Department != "dan-toc" {
@@ -93,7 +102,7 @@ func TestModerationActions(t *testing.T) {
 		Directives []struct{ Leader, Note, Department, Status string }
 		History    []struct{ Actor, Action string }
 	}
-	m.Do("GET", fmt.Sprintf("/api/v1/moderation/items/%d", it.ID), nil, &detail)
+	m.MustDo("GET", fmt.Sprintf("/api/v1/moderation/items/%d", it.ID), nil, &detail)
 	if detail.Assignee == nil || *detail.Assignee != "mod1" || len(detail.Directives) != 1 || detail.Directives[0].Leader != "leader1" || detail.Directives[0].Status != "open" {
 		t.Fatalf("detail after directive: %+v", detail)
 	}
@@ -104,25 +113,25 @@ func TestModerationActions(t *testing.T) {
 	if r := m.Do("POST", fmt.Sprintf("/api/v1/moderation/items/%d/merge", it2.ID), map[string]any{"into": it.ID}, nil); r.StatusCode != 200 {
 		t.Fatalf("merge: %d", r.StatusCode)
 	}
-	anon.Do("GET", "/api/v1/track/"+q2.TrackingCode, nil, &tr)
+	anon.MustDo("GET", "/api/v1/track/"+q2.TrackingCode, nil, &tr)
 	if tr.Status != "merged" {
 		t.Fatalf("merged question tracks as %q", tr.Status)
 	}
 	// Reject with a reason the author sees.
 	q3 := mustAsk(t, anon, "Quảng cáo bán hàng", "Mua thuốc giá rẻ tại đây!!!", "khac")
 	mustModerate(t, m, q3.ID, map[string]any{"action": "reject", "reason": "Nội dung quảng cáo"})
-	anon.Do("GET", "/api/v1/track/"+q3.TrackingCode, nil, &tr)
+	anon.MustDo("GET", "/api/v1/track/"+q3.TrackingCode, nil, &tr)
 	if tr.Status != "rejected" || tr.Reason != "Nội dung quảng cáo" {
 		t.Fatalf("rejected: %+v", tr)
 	}
 	// Leaders see contacts masked; moderators in full.
 	var q4 questionCreated
-	anon.Do("POST", "/api/v1/questions", map[string]any{"title": "Hỏi có số điện thoại", "body": "Xin gọi lại cho tôi khi có trả lời.", "category": "khac", "contact": "0912345678", "consent": true}, &q4)
+	anon.MustDo("POST", "/api/v1/questions", map[string]any{"title": "Hỏi có số điện thoại", "body": "Xin gọi lại cho tôi khi có trả lời.", "category": "khac", "contact": "0912345678", "consent": true}, &q4)
 	var ml, ll struct {
 		Items []struct{ Ref, Contact string }
 	}
-	m.Do("GET", "/api/v1/moderation/items?source=forum_question", nil, &ml)
-	ld.Do("GET", "/api/v1/moderation/items?source=forum_question", nil, &ll)
+	m.MustDo("GET", "/api/v1/moderation/items?source=forum_question", nil, &ml)
+	ld.MustDo("GET", "/api/v1/moderation/items?source=forum_question", nil, &ll)
 	contact := func(list []struct{ Ref, Contact string }) string {
 		for _, i := range list {
 			if i.Ref == fmt.Sprint(q4.ID) {

@@ -30,7 +30,7 @@ func TestMergedAskersToldOfTheAnswer(t *testing.T) {
 	late := askWithContact(t, newClient(t, n), map[string]any{"phone": "0914 555 666", "consent": true})
 	itemOf := func(questionID int64) int64 {
 		var list struct{ Items []item }
-		m.Do("GET", "/api/v1/moderation/items?source=forum_question", nil, &list)
+		m.MustDo("GET", "/api/v1/moderation/items?source=forum_question", nil, &list)
 		for _, it := range list.Items {
 			if it.Ref == fmt.Sprint(questionID) {
 				return it.ID

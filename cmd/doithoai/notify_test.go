@@ -143,7 +143,7 @@ func TestAnsweredQuestionNotifiedOnceBySMSAndEmail(t *testing.T) {
 	if b, _ := io.ReadAll(page.Body); !strings.Contains(string(b), `id="track-notices"`) || !strings.Contains(string(b), "Đã có câu trả lời") {
 		t.Errorf("tracking page lacks the notifications:\n%s", b)
 	}
-	wantError(t, m.Do("GET", "/api/v1/notifications?status=dead", nil, nil), 403, "")
+	wantError(t, m.Do("GET", "/api/v1/notifications?status=dead", nil, nil), 403, "forbidden")
 	wantError(t, admin.Do("GET", "/api/v1/notifications?status=lost", nil, nil), 400, "bad_status")
 }
 
@@ -168,7 +168,7 @@ func TestNotificationsKeptWithoutGateway(t *testing.T) {
 		t.Fatalf("tracking %+v, want received and rejected", tr)
 	}
 	var out struct{ Notifications []notifyRow }
-	admin.Do("GET", "/api/v1/notifications?status=pending", nil, &out)
+	admin.MustDo("GET", "/api/v1/notifications?status=pending", nil, &out)
 	if len(out.Notifications) != 2 || out.Notifications[0].Recipient != "+84987654321" || out.Notifications[0].Channel != "sms" {
 		t.Fatalf("pending %+v, want the two SMS of the question with a contact", out.Notifications)
 	}

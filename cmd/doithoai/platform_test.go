@@ -27,7 +27,9 @@ func TestHealthAndMetrics(t *testing.T) {
 	if r := c.Do("GET", "/readyz", nil, &ready); r.StatusCode != 200 || !ready.Ready || ready.Checks["postgres"] != "ok" {
 		t.Fatalf("readyz %d %+v", r.StatusCode, ready)
 	}
-	c.Do("GET", "/no/such/page", nil, nil)
+	if r := c.Do("GET", "/no/such/page", nil, nil); r.StatusCode != 404 {
+		t.Fatalf("/no/such/page: %d, want 404", r.StatusCode)
+	}
 	r, err := http.Get(n.MetricsURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -99,7 +99,10 @@ func TestRetentionDeletesPersonalData(t *testing.T) {
 		if err := a.pool.QueryRow(ctx, `SELECT contact FROM forum_questions WHERE id = $1`, id).Scan(&contact); err != nil || contact != want {
 			t.Errorf("question %d contact %q, want %q (%v)", id, contact, want, err)
 		}
-		it, _ := a.moderation.Store.FindItemBySource(ctx, moderation.SourceForumQuestion, itoa(id))
+		it, err := a.moderation.Store.FindItemBySource(ctx, moderation.SourceForumQuestion, itoa(id))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if it.Contact != want || it.CitizenPhone != want {
 			t.Errorf("item of question %d contact %q, phone key %q, want %q", id, it.Contact, it.CitizenPhone, want)
 		}

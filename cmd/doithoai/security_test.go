@@ -88,7 +88,7 @@ func TestMetricsOffThePublicAddress(t *testing.T) {
 	t.Parallel()
 	n := MustStartNode(t, "")
 	c := newClient(t, n)
-	c.Do("GET", "/healthz", nil, nil)
+	c.MustDo("GET", "/healthz", nil, nil)
 	r := c.Do("GET", "/metrics", nil, nil)
 	body, _ := io.ReadAll(r.Body)
 	if r.StatusCode != 404 || strings.Contains(string(body), "doithoai_") {

@@ -38,7 +38,8 @@ func (a *app) wireFeedback(ctx context.Context) error {
 		return err
 	}
 	a.moderation.SLA = sla
-	h, err := feedback.NewHandlers(a.moderation, feedback.NewStore(a.pool, sla.Location))
+	store := feedback.NewStore(a.pool, sla.Location)
+	h, err := feedback.NewHandlers(a.moderation, store)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (a *app) wireFeedback(ctx context.Context) error {
 	}
 	a.feedback = &feedbackDomain{
 		handlers:  h,
-		escalator: feedback.NewEscalator(a.moderation, a.log, cfg.EscalateEvery, a.metrics),
+		escalator: feedback.NewEscalator(a.moderation, store, a.log, cfg.EscalateEvery, a.metrics),
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/doithoai/doithoai/cmd/internal/percentile"
 	"github.com/doithoai/doithoai/internal/localserver"
 )
 
@@ -350,11 +351,7 @@ type latencies struct {
 }
 
 func (l latencies) p(q float64) time.Duration {
-	if len(l.all) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(l.all))) - 1
-	return l.all[max(0, min(i, len(l.all)-1))].Round(100 * time.Microsecond)
+	return percentile.Sorted(l.all, q*100).Round(100 * time.Microsecond)
 }
 
 // latency broadcasts k answers, 200 ms apart, and gathers how long each

@@ -34,13 +34,34 @@ func recv(t *testing.T, ch <-chan string, want string) {
 	}
 }
 
-func none(t *testing.T, ch <-chan string) {
+// empty fails if ch holds a message.
+func empty(t *testing.T, ch <-chan string) {
 	t.Helper()
 	select {
 	case got := <-ch:
 		t.Fatalf("unexpected %q", got)
-	case <-time.After(200 * time.Millisecond):
+	default:
 	}
+}
+
+// mustSubscribed waits until b's subscription to channel is in place: the
+// in-memory broker subscribes synchronously; for Redis it polls PUBSUB
+// NUMSUB, since SUBSCRIBE returns before Redis has applied it.
+func mustSubscribed(t *testing.T, b Broker, channel string, n int64) {
+	t.Helper()
+	r, ok := b.(*Redis)
+	if !ok {
+		return
+	}
+	full := r.prefix + channel
+	var got map[string]int64
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got, err = r.client.PubSubNumSub(context.Background(), full).Result(); err == nil && got[full] == n {
+			return
+		}
+	}
+	t.Fatalf("subscribers of %s: %v (%v), want %d", full, got, err, n)
 }
 
 func TestBrokers(t *testing.T) {
@@ -62,16 +83,25 @@ func TestBrokers(t *testing.T) {
 			if _, err := sub.Subscribe(ctx, "room:2", func(b []byte) { other <- string(b) }); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(100 * time.Millisecond) // let the SUBSCRIBE reach Redis
+			mustSubscribed(t, sub, "room:1", 1)
+			mustSubscribed(t, sub, "room:2", 1)
 			if err := pub.Publish(ctx, "room:1", []byte("xin chào")); err != nil {
 				t.Fatal(err)
 			}
 			recv(t, ch, "xin chào")
-			none(t, other)
 			unsub()
-			time.Sleep(100 * time.Millisecond)
-			_ = pub.Publish(ctx, "room:1", []byte("after"))
-			none(t, ch)
+			mustSubscribed(t, sub, "room:1", 0)
+			// One connection delivers in publish order: once the marker on
+			// room:2 is in, anything room:1 or room:2 were to get is too.
+			if err := pub.Publish(ctx, "room:1", []byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			if err := pub.Publish(ctx, "room:2", []byte("marker")); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, other, "marker")
+			empty(t, ch)
+			empty(t, other)
 		})
 	}
 }

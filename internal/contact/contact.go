@@ -61,10 +61,8 @@ func Phone(s string) (string, error) {
 	if strings.HasPrefix(d, DefaultCountry) {
 		// Vietnamese numbers: 9 digits after 84 (mobile and landline since
 		// 2018); 10 for a few old landlines, which we still keep.
-		rest := d[len(DefaultCountry):]
-		if strings.HasPrefix(rest, "0") { // +84 0912… written with the trunk zero
-			rest = rest[1:]
-		}
+		// +84 0912… written with the trunk zero
+		rest := strings.TrimPrefix(d[len(DefaultCountry):], "0")
 		if len(rest) < 9 || len(rest) > 10 {
 			return "", ErrBadPhone
 		}

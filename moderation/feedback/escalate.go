@@ -3,17 +3,11 @@ package feedback
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// rollups remembers the store NewHandlers was given for each queue service,
-// so that the escalation job built for the same service compacts that
-// store's rollup without more wiring.
-var rollups sync.Map // *moderation.Service → *Store
 
 // batch bounds one transaction of the escalation job, so that a backlog of
 // thousands (after an outage) is worked in short transactions.
@@ -29,23 +23,20 @@ type Escalator struct {
 	// Escalations counts what this node escalated, by kind (item, directive).
 	Escalations *prometheus.CounterVec
 	// Rollup, when set, has its deltas compacted on every round (see
-	// Store.Compact). NewEscalator sets it to the store that NewHandlers got
-	// for the same Svc.
+	// Store.Compact): the node passes the store its handlers read.
 	Rollup *Store
 }
 
-// NewEscalator returns the job; reg, when not nil, gets its counter.
-func NewEscalator(svc *moderation.Service, log *slog.Logger, every time.Duration, reg prometheus.Registerer) *Escalator {
-	e := &Escalator{Svc: svc, Log: log, Every: every,
+// NewEscalator returns the job; rollup, when not nil, is compacted every
+// round; reg, when not nil, gets its counter.
+func NewEscalator(svc *moderation.Service, rollup *Store, log *slog.Logger, every time.Duration, reg prometheus.Registerer) *Escalator {
+	e := &Escalator{Svc: svc, Rollup: rollup, Log: log, Every: every,
 		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "doithoai_feedback_escalations_total",
 			Help: "Items and directives escalated by this node because they passed their due time.",
 		}, []string{"kind"})}
 	if reg != nil {
 		reg.MustRegister(e.Escalations)
-	}
-	if st, ok := rollups.Load(svc); ok {
-		e.Rollup = st.(*Store)
 	}
 	return e
 }

@@ -3,6 +3,7 @@ package feedback_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,9 @@ func (c *clock) set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 // listen collects the queue's NOTIFY payloads on a connection of its own.
+// The returned func sends a marker notification and waits for it: PostgreSQL
+// delivers notifications in commit order, so every one committed before the
+// call has arrived by then.
 func listen(t *testing.T, url string) func() []moderation.Event {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -46,6 +50,7 @@ func listen(t *testing.T, url string) func() []moderation.Event {
 	}
 	var mu sync.Mutex
 	var got []moderation.Event
+	arrived := make(chan string, 16) // marker payloads
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -56,14 +61,38 @@ func listen(t *testing.T, url string) func() []moderation.Event {
 			}
 			var ev moderation.Event
 			_ = json.Unmarshal([]byte(n.Payload), &ev)
+			if ev.Event == "test-marker" {
+				arrived <- n.Payload
+				continue
+			}
 			mu.Lock()
 			got = append(got, ev)
 			mu.Unlock()
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done; conn.Close(context.Background()) })
+	markers := 0
 	return func() []moderation.Event {
-		time.Sleep(200 * time.Millisecond) // notifications arrive after commit
+		t.Helper()
+		markers++
+		marker := fmt.Sprintf(`{"event":"test-marker","id":%d}`, markers)
+		other, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close(context.Background())
+		if _, err := other.Exec(context.Background(), `SELECT pg_notify('moderation_items', $1)`, marker); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.After(10 * time.Second)
+		for waiting := true; waiting; {
+			select {
+			case p := <-arrived:
+				waiting = p != marker
+			case <-deadline:
+				t.Fatal("the marker notification never arrived")
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]moderation.Event(nil), got...)
@@ -101,7 +130,7 @@ func TestEscalateAfterDue(t *testing.T) {
 	f.mustAct(t, f.mod, done.ID, "claim", moderation.ActionInput{})
 	f.mustAct(t, f.mod, done.ID, "answer", moderation.ActionInput{Body: "Đã trả lời."})
 
-	job := feedback.NewEscalator(f.svc, testenv.Logger(t), time.Minute, nil)
+	job := feedback.NewEscalator(f.svc, nil, testenv.Logger(t), time.Minute, nil)
 	clk.set(vn(t, "2026-03-04 11:59"))
 	if items, _, err := job.RunOnce(ctx); err != nil || items != 0 {
 		t.Fatalf("before the due time: %d escalated (%v)", items, err)
@@ -130,8 +159,8 @@ func TestEscalateAfterDue(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM moderation_audit WHERE action = 'escalate' AND actor_id IS NULL`); n != 2 {
 		t.Fatalf("%d system escalations in the audit log, want 2", n)
 	}
-	if it, _ := f.svc.Store.FindItemByID(ctx, done.ID); it.Escalated {
-		t.Fatal("an answered item was escalated")
+	if it, err := f.svc.Store.FindItemByID(ctx, done.ID); err != nil || it.Escalated {
+		t.Fatalf("an answered item was escalated (%v)", err)
 	}
 	ev := escalatedEvents(events())
 	if len(ev) != 2 || ev[a.ID] != 1 || ev[b.ID] != 1 {
@@ -159,7 +188,7 @@ func TestEscalateOnTwoNodes(t *testing.T) {
 	for node := 0; node < 2; node++ {
 		svc := moderation.NewService(mustPool(t, f.url), time.Minute, testenv.Logger(t))
 		svc.SetClock(clk.now)
-		job := feedback.NewEscalator(svc, testenv.Logger(t), time.Minute, nil)
+		job := feedback.NewEscalator(svc, nil, testenv.Logger(t), time.Minute, nil)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -221,17 +250,17 @@ func TestDirectiveTracking(t *testing.T) {
 		if _, err := f.svc.SignOff(ctx, f.leader, it.ID, "Đồng ý hướng xử lý"); err != nil {
 			t.Fatal(err)
 		}
-		waiting, _ = f.store.FindEscalated(ctx, true, clk.now(), 10)
-		signed, _ := f.store.FindEscalated(ctx, false, clk.now(), 10)
-		if len(waiting) != 0 || len(signed) != 1 || signed[0].SignedOffBy != "lanhdao" {
-			t.Fatalf("after sign-off: waiting %+v, signed %+v", waiting, signed)
+		waiting, err := f.store.FindEscalated(ctx, true, clk.now(), 10)
+		signed, err2 := f.store.FindEscalated(ctx, false, clk.now(), 10)
+		if err != nil || err2 != nil || len(waiting) != 0 || len(signed) != 1 || signed[0].SignedOffBy != "lanhdao" {
+			t.Fatalf("after sign-off: waiting %+v, signed %+v (%v, %v)", waiting, signed, err, err2)
 		}
 		if n := f.count(t, `SELECT count(*) FROM moderation_audit WHERE item_id = $1 AND action = 'sign_off' AND actor_id = $2 AND note = 'Đồng ý hướng xử lý'`, it.ID, f.leader.ID); n != 1 {
 			t.Fatalf("%d sign_off audit entries", n)
 		}
 	})
 
-	job := feedback.NewEscalator(f.svc, testenv.Logger(t), time.Minute, nil)
+	job := feedback.NewEscalator(f.svc, nil, testenv.Logger(t), time.Minute, nil)
 	clk.set(deadline.Add(-time.Minute))
 	if _, ds, err := job.RunOnce(ctx); err != nil || ds != 0 {
 		t.Fatalf("before the deadline: %d (%v)", ds, err)
@@ -240,8 +269,8 @@ func TestDirectiveTracking(t *testing.T) {
 	if _, ds, err := job.RunOnce(ctx); err != nil || ds != 1 {
 		t.Fatalf("after the deadline: %d directives escalated (%v), want 1", ds, err)
 	}
-	if _, ds, _ := job.RunOnce(ctx); ds != 0 {
-		t.Fatalf("the same directive escalated again (%d)", ds)
+	if _, ds, err := job.RunOnce(ctx); err != nil || ds != 0 {
+		t.Fatalf("the same directive escalated again (%d, %v)", ds, err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM moderation_audit WHERE item_id = $1 AND action = 'directive_overdue' AND actor_id IS NULL`, it.ID); n != 1 {
 		t.Fatalf("%d directive_overdue audit entries, want 1", n)

@@ -10,6 +10,7 @@
 package feedback
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/doithoai/doithoai/moderation"
@@ -50,6 +51,32 @@ type Summary struct {
 	Overdue int `json:"overdue"`
 	// Escalated: items of the range that were escalated to a leader.
 	Escalated int `json:"escalated"`
+}
+
+// addCount files one breakdown row, as both Summary (rollup) and
+// SummaryScan (items) read them: dim names the breakdown ("channel",
+// "status", "category", "province", "language"), an empty key is
+// Unspecified. It leaves Total alone: each caller has its own count of it.
+func (s *Summary) addCount(dim, key string, n int) error {
+	if key == "" {
+		key = Unspecified
+	}
+	c := Count{Key: key, Count: n}
+	switch dim {
+	case "channel":
+		s.ByChannel = append(s.ByChannel, c)
+	case "status":
+		s.ByStatus = append(s.ByStatus, c)
+	case "category":
+		s.ByCategory = append(s.ByCategory, c)
+	case "province":
+		s.ByProvince = append(s.ByProvince, c)
+	case "language":
+		s.ByLanguage = append(s.ByLanguage, c)
+	default:
+		return fmt.Errorf("feedback summary: unknown breakdown %q", dim)
+	}
+	return nil
 }
 
 // Unspecified stands for an empty category, province or language.

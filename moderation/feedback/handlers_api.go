@@ -14,7 +14,6 @@ import (
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
-	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
 
@@ -200,14 +199,6 @@ func (h *Handlers) handleEscalatedIndex(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-func pathID(r *http.Request, what string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFoundf("no such %s", what)
-	}
-	return id, nil
-}
-
 type noteInput struct {
 	Note string `json:"note"`
 }
@@ -225,7 +216,7 @@ func decodeNote(w http.ResponseWriter, r *http.Request) (string, error) {
 // handleSignOff serves POST /api/v1/feedback/items/{id}/sign-off {note?}
 // (leaders).
 func (h *Handlers) handleSignOff(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "item")
+	id, err := web.PathID(r, "id", "item")
 	if err != nil {
 		return err
 	}
@@ -265,7 +256,7 @@ func (h *Handlers) handleDirectiveIndex(w http.ResponseWriter, r *http.Request) 
 // handleDirectiveDone serves POST /api/v1/directives/{id}/done {note?}
 // (staff): 200 with the directive, 409 when it is already done.
 func (h *Handlers) handleDirectiveDone(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "directive")
+	id, err := web.PathID(r, "id", "directive")
 	if err != nil {
 		return err
 	}

@@ -181,7 +181,7 @@ func (h *Handlers) renderInbox(w http.ResponseWriter, r *http.Request, status in
 // handleInboxSignOff serves POST /dashboard/items/{id}/sign-off, the
 // inbox's form.
 func (h *Handlers) handleInboxSignOff(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "item")
+	id, err := web.PathID(r, "id", "item")
 	if err != nil {
 		return err
 	}

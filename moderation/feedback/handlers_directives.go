@@ -51,7 +51,7 @@ func (h *Handlers) renderDirectives(w http.ResponseWriter, r *http.Request, stat
 // handleDirectiveDoneForm serves POST /directives/{id}/done, the form on
 // the directives page (and on any page that passes next=).
 func (h *Handlers) handleDirectiveDoneForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "directive")
+	id, err := web.PathID(r, "id", "directive")
 	if err != nil {
 		return err
 	}

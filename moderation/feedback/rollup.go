@@ -167,24 +167,10 @@ func (s *Store) summary(ctx context.Context, rng Range, now time.Time) (Summary,
 				}
 				return nil
 			}
-			if key == "" {
-				key = Unspecified
-			}
-			c := Count{Key: key, Count: n}
-			switch dim {
-			case "channel":
-				sum.ByChannel = append(sum.ByChannel, c)
+			if dim == "channel" { // every item has exactly one channel
 				sum.Total += n
-			case "status":
-				sum.ByStatus = append(sum.ByStatus, c)
-			case "category":
-				sum.ByCategory = append(sum.ByCategory, c)
-			case "province":
-				sum.ByProvince = append(sum.ByProvince, c)
-			case "language":
-				sum.ByLanguage = append(sum.ByLanguage, c)
 			}
-			return nil
+			return sum.addCount(dim, key, n)
 		})
 		return err
 	})

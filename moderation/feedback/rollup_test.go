@@ -289,18 +289,12 @@ func backfillSQL(t *testing.T) string {
 	return sql
 }
 
-// TestEscalatorCompacts: the escalation job built for the service the
-// handlers were built with compacts their store's rollup on every round.
+// TestEscalatorCompacts: the escalation job given the handlers' store
+// compacts its rollup on every round.
 func TestEscalatorCompacts(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	if _, err := feedback.NewHandlers(f.svc, f.store); err != nil {
-		t.Fatal(err)
-	}
-	job := feedback.NewEscalator(f.svc, testenv.Logger(t), 20*time.Millisecond, nil)
-	if job.Rollup != f.store {
-		t.Fatal("the escalation job does not compact the handlers' store")
-	}
+	job := feedback.NewEscalator(f.svc, f.store, testenv.Logger(t), 20*time.Millisecond, nil)
 	f.mustEnqueue(t, f.svc, moderation.NewItem{Source: moderation.SourceForumQuestion})
 	if n := f.count(t, `SELECT count(*) FROM feedback_count_deltas`); n == 0 {
 		t.Fatal("no deltas for a new item")

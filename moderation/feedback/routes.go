@@ -34,8 +34,7 @@ type Handlers struct {
 	now    func() time.Time
 }
 
-// NewHandlers builds the handlers; days are counted in the SLA's zone. The
-// escalation job later built for svc compacts store's rollup.
+// NewHandlers builds the handlers; days are counted in the SLA's zone.
 func NewHandlers(svc *moderation.Service, store *Store) (*Handlers, error) {
 	loc := svc.SLA.Location
 	if loc == nil {
@@ -47,7 +46,6 @@ func NewHandlers(svc *moderation.Service, store *Store) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	rollups.Store(svc, store) // for NewEscalator(svc, …): see Escalator.Rollup
 	return &Handlers{svc: svc, store: store, render: rd, loc: loc, now: time.Now}, nil
 }
 

@@ -48,25 +48,7 @@ func (s *Store) SummaryScan(ctx context.Context, rng Range, now time.Time) (Summ
 		}
 		var dim, key string
 		var n int
-		_, err = pgx.ForEachRow(rows, []any{&dim, &key, &n}, func() error {
-			if key == "" {
-				key = Unspecified
-			}
-			c := Count{Key: key, Count: n}
-			switch dim {
-			case "channel":
-				sum.ByChannel = append(sum.ByChannel, c)
-			case "status":
-				sum.ByStatus = append(sum.ByStatus, c)
-			case "category":
-				sum.ByCategory = append(sum.ByCategory, c)
-			case "province":
-				sum.ByProvince = append(sum.ByProvince, c)
-			default:
-				sum.ByLanguage = append(sum.ByLanguage, c)
-			}
-			return nil
-		})
+		_, err = pgx.ForEachRow(rows, []any{&dim, &key, &n}, func() error { return sum.addCount(dim, key, n) })
 		return err
 	})
 	g.Go(func() error {

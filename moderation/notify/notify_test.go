@@ -177,7 +177,9 @@ func TestGatewayDownThenBack(t *testing.T) {
 		}
 	}
 	var lastErr string
-	_ = f.pool.QueryRow(context.Background(), `SELECT last_error FROM notification_outbox WHERE status = 'sent' LIMIT 1`).Scan(&lastErr)
+	if err := f.pool.QueryRow(context.Background(), `SELECT last_error FROM notification_outbox WHERE status = 'sent' LIMIT 1`).Scan(&lastErr); err != nil {
+		t.Fatal(err)
+	}
 	if lastErr != "" {
 		t.Errorf("a sent row keeps last_error %q", lastErr)
 	}
@@ -232,7 +234,9 @@ func TestWorkerStoppedMidSendDeliversOnce(t *testing.T) {
 	}
 	var attempts int
 	var status string
-	_ = f.pool.QueryRow(context.Background(), `SELECT status, attempts FROM notification_outbox WHERE item_id = $1`, it.ID).Scan(&status, &attempts)
+	if err := f.pool.QueryRow(context.Background(), `SELECT status, attempts FROM notification_outbox WHERE item_id = $1`, it.ID).Scan(&status, &attempts); err != nil {
+		t.Fatal(err)
+	}
 	if status != "sent" || attempts != 1 {
 		t.Errorf("row %s after %d attempts, want sent after 1 (the interrupted one left no trace)", status, attempts)
 	}
@@ -406,7 +410,9 @@ func TestStaleRowsExpire(t *testing.T) {
 		t.Fatalf("expired %d %v, want 1", n, err)
 	}
 	var status, lastErr string
-	_ = f.pool.QueryRow(context.Background(), `SELECT status, last_error FROM notification_outbox WHERE item_id = $1`, it.ID).Scan(&status, &lastErr)
+	if err := f.pool.QueryRow(context.Background(), `SELECT status, last_error FROM notification_outbox WHERE item_id = $1`, it.ID).Scan(&status, &lastErr); err != nil {
+		t.Fatal(err)
+	}
 	if status != "dead" || !strings.HasPrefix(lastErr, "expired") {
 		t.Errorf("stale row %s %q, want dead, expired", status, lastErr)
 	}
@@ -432,7 +438,9 @@ func TestEmailOverStartTLS(t *testing.T) {
 		t.Fatalf("attempt: %v %v", sent, err)
 	}
 	var lastErr string
-	_ = f.pool.QueryRow(context.Background(), `SELECT last_error FROM notification_outbox`).Scan(&lastErr)
+	if err := f.pool.QueryRow(context.Background(), `SELECT last_error FROM notification_outbox`).Scan(&lastErr); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(lastErr, "starttls") {
 		t.Fatalf("an untrusted certificate gave last_error %q, want a STARTTLS failure", lastErr)
 	}
