@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
@@ -37,6 +38,9 @@ type Service struct {
 	// publisher publishes channels' answers on the forum (publish.go).
 	publisher AnswerPublisher
 	now       func() time.Time
+	// live is SLA with what admins saved applied (ReloadSettings); nil
+	// until the first reload.
+	live atomic.Pointer[SLA]
 }
 
 // NewService returns the queue service.
@@ -68,7 +72,7 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 	if err != nil {
 		return Item{}, err
 	}
-	due := s.SLA.DueAt(n.Source, n.Priority, s.now())
+	due := s.CurrentSLA().DueAt(n.Source, n.Priority, s.now())
 	if n.DueAt != nil {
 		due = *n.DueAt
 	}

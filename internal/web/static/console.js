@@ -14,11 +14,20 @@
     var es = new EventSource("/console/events");
     es.addEventListener("item", function () { if (!timer) timer = setTimeout(reload, 500); });
   }
-  // A canned answer picked from the list fills the answer box.
+  // A canned answer picked from the list is inserted at the cursor of the
+  // answer box (replacing only what is selected there), so a moderator can
+  // put one inside the answer they are writing; the list goes back to its
+  // prompt so the same answer can be picked again.
   var canned = document.getElementById("canned");
   if (canned) {
     canned.addEventListener("change", function () {
-      if (canned.value) document.getElementById("body").value = canned.value;
+      var box = document.getElementById("body");
+      if (!canned.value || !box) return;
+      var start = box.selectionStart, end = box.selectionEnd;
+      if (typeof start !== "number") start = end = box.value.length;
+      box.setRangeText(canned.value, start, end, "end");
+      canned.value = "";
+      box.focus();
     });
   }
 })();
