@@ -64,3 +64,32 @@ func (s *Store) SaveHours(ctx context.Context, actor *identity.User, spec string
 		return moderation.SaveSetting(ctx, tx, actor, moderation.SettingHotlineHours, spec)
 	})
 }
+
+// SaveMenuAs is SaveMenu for an admin, with the admin audit entry (the
+// menu before and after) in the same transaction.
+func (s *Store) SaveMenuAs(ctx context.Context, m Menu, actor *identity.User) error {
+	if err := m.Validate(); err != nil {
+		return apperr.Invalidf("invalid_menu", "%s", strings.TrimPrefix(err.Error(), ErrInvalidMenu.Error()+": "))
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var before json.RawMessage
+		if err := tx.QueryRow(ctx, `SELECT menu FROM hotline_menus WHERE id = 1 FOR UPDATE`).Scan(&before); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("callcenter.SaveMenuAs: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO hotline_menus (id, menu, updated_by, updated_at) VALUES (1, $1, $2, now())
+			ON CONFLICT (id) DO UPDATE SET menu = excluded.menu, updated_by = excluded.updated_by, updated_at = now()`,
+			raw, nullID(actor.ID)); err != nil {
+			return fmt.Errorf("callcenter.SaveMenuAs: %w", err)
+		}
+		var b any
+		if before != nil {
+			b = before
+		}
+		return moderation.AdminAudit(ctx, tx, actor, "hotline.menu", "hotline:menu", b, json.RawMessage(raw))
+	})
+}

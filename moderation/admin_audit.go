@@ -41,7 +41,10 @@ func AdminAudit(ctx context.Context, q db.Querier, actor *identity.User, action,
 	var id *int64
 	login := ""
 	if actor != nil {
-		id, login = &actor.ID, actor.Login
+		login = actor.Login
+		if actor.ID != 0 { // 0: not an account (the command line)
+			id = &actor.ID
+		}
 	}
 	if _, err := q.Exec(ctx, `INSERT INTO admin_audit (actor_id, actor_login, action, target, before, after)
 		VALUES ($1, $2, $3, $4, $5, $6)`, id, login, action, target, b, a); err != nil {
