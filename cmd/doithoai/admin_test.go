@@ -79,6 +79,9 @@ func TestAdminPagesRoleChecks(t *testing.T) {
 		if code, body := pageBody(t, admin, path); code != 200 || !strings.Contains(body, `href="/admin"`) {
 			t.Errorf("admin GET %s: %d %.300s", path, code, body)
 		}
+		if code, body := pageBody(t, admin, path+"?lang=en"); code != 200 || !strings.Contains(body, `<html lang="en">`) || strings.Contains(body, "admin.") {
+			t.Errorf("admin GET %s in English: %d, or an untranslated key: %.3000s", path, code, body)
+		}
 		if resp := clients["anonymous"].Do("GET", path, nil, nil); resp.StatusCode != http.StatusSeeOther ||
 			!strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
 			t.Errorf("anonymous GET %s: %d %s", path, resp.StatusCode, resp.Header.Get("Location"))
