@@ -16,17 +16,18 @@
   }
   // A canned answer picked from the list is inserted at the cursor of the
   // answer box (replacing only what is selected there), so a moderator can
-  // put one inside the answer they are writing; the list goes back to its
-  // prompt so the same answer can be picked again.
+  // put one inside the answer they are writing. A change event for the
+  // answer just inserted (a script firing it twice) inserts nothing more.
   var canned = document.getElementById("canned");
   if (canned) {
+    var inserted = "";
     canned.addEventListener("change", function () {
       var box = document.getElementById("body");
-      if (!canned.value || !box) return;
+      if (!canned.value || !box || canned.value === inserted) return;
+      inserted = canned.value;
       var start = box.selectionStart, end = box.selectionEnd;
       if (typeof start !== "number") start = end = box.value.length;
       box.setRangeText(canned.value, start, end, "end");
-      canned.value = "";
       box.focus();
     });
   }
