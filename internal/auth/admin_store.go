@@ -134,6 +134,9 @@ func (s *Store) AdminUpdateUser(ctx context.Context, audit AuditFunc, actor *ide
 		}
 		action := "user.update"
 		b, a := any(before.audit()), any(after.audit())
+		if hash == "" && c.SIPSecret == nil && before.audit() == after.audit() {
+			return nil // nothing changed (enabling an enabled account): nothing to audit
+		}
 		switch {
 		case hash != "":
 			action, b, a = "user.password_reset", nil, map[string]bool{"password_changed": true}
