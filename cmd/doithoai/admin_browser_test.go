@@ -48,6 +48,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		chromedp.Click(`#user-create`, chromedp.ByID),
 		chromedp.WaitVisible(`#sip-secret`, chromedp.ByID),
 		chromedp.Text(`#sip-secret`, &secret, chromedp.ByID))
+	screenshot(t, ctx, "admin-user-secret")
 	if len(secret) != 20 {
 		t.Fatalf("SIP secret %q", secret)
 	}
@@ -94,6 +95,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 			return v;
 		})()`, &picked),
 		chromedp.Value(`#body`, &body, chromedp.ByID))
+	screenshot(t, ctx, "admin-console-canned")
 	if picked == "" || !strings.Contains(picked, "khai sinh") {
 		t.Fatalf("no canned answer titled after the one added: %q", picked)
 	}
@@ -117,6 +119,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 	var actions []string
 	step("audit", chromedp.Navigate(n.URL+"/admin/audit"), chromedp.WaitVisible(`.audit-row`, chromedp.ByQuery),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll('.audit-action')).map(function (e) { return e.textContent; })`, &actions))
+	screenshot(t, ctx, "admin-audit")
 	got := strings.Join(actions, " ")
 	for _, a := range []string{"user.create", "category.create", "department.create", "canned.create", "holiday.create", "setting.update"} {
 		if !strings.Contains(got, a) {
