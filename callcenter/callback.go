@@ -51,7 +51,7 @@ const (
 // the hotline: an answer creates (or updates) the open callback task. It
 // runs inside the moderation transaction.
 type decisionHandler struct {
-	hours Hours
+	hours *liveHours
 	now   func() time.Time
 }
 
@@ -74,8 +74,8 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 	}
 	// Call back now if the office is open, else at the next opening.
 	due := h.now()
-	if !h.hours.Open(due) {
-		due = h.hours.NextOpening(due)
+	if hours := h.hours.get(); !hours.Open(due) {
+		due = hours.NextOpening(due)
 	}
 	_, err = tx.Exec(ctx, `
 		INSERT INTO hotline_callbacks (ticket_id, answer, due_at, created_by) VALUES ($1, $2, $3, $4)

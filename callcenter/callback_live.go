@@ -79,7 +79,7 @@ func (s *Store) CreateLiveQuestion(ctx context.Context, q NewLiveQuestion) (stri
 // liveAnswerHandler turns the answer to a phone question (given on the air
 // or in the queue) into a callback task, inside the answer's transaction.
 type liveAnswerHandler struct {
-	hours Hours
+	hours *liveHours
 	now   func() time.Time
 }
 
@@ -96,8 +96,8 @@ func (h liveAnswerHandler) PhoneAnswered(ctx context.Context, tx pgx.Tx, it mode
 		return nil // no number to call
 	}
 	due := h.now()
-	if !h.hours.Open(due) {
-		due = h.hours.NextOpening(due)
+	if hours := h.hours.get(); !hours.Open(due) {
+		due = hours.NextOpening(due)
 	}
 	_, err = tx.Exec(ctx, `
 		INSERT INTO hotline_callbacks (kind, item_id, caller, language, call_id, answer, due_at, created_by)

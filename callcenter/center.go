@@ -29,6 +29,9 @@ type Center struct {
 	store  *Store
 	engine *engine
 	render *web.Renderer
+	// AfterSettings runs after an admin changed the hours on this node,
+	// so the node applies them at once (set by the node; admin_hours.go).
+	AfterSettings func(context.Context)
 }
 
 // New builds the hotline and registers its decision handler for
@@ -54,9 +57,9 @@ func New(d Deps) (*Center, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: cfg.Hours, now: time.Now})
+	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: e.hours, now: time.Now})
 	// Answers to questions asked by phone in a live dialogue are called back.
-	d.Moderation.SetPhoneAnswerHandler(liveAnswerHandler{hours: cfg.Hours, now: time.Now})
+	d.Moderation.SetPhoneAnswerHandler(liveAnswerHandler{hours: e.hours, now: time.Now})
 	return &Center{cfg: cfg, log: log, store: store, engine: e, render: rd}, nil
 }
 

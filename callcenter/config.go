@@ -41,6 +41,7 @@ type Config struct {
 	CallRecordingMax time.Duration  // an operator call is recorded (with consent) up to this long; the call goes on
 	ConsentOnSilence bool           // staying on the line after the consent prompt counts as consent
 	Hours            Hours          // business hours and holidays
+	HoursSpec        string         // Hours as configured (HOTLINE_HOURS), shown on the admin page
 	DefaultLanguage  string         // prompts language before the caller chooses
 	NonceSecret      []byte         // signs digest nonces; random per process when empty
 	ShutdownGrace    time.Duration  // how long Run waits for calls to hang up
@@ -223,7 +224,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if err != nil {
 		errs = append(errs, "HOTLINE_HOURS/HOTLINE_HOLIDAYS: "+err.Error())
 	}
-	c.Hours = h
+	c.Hours, c.HoursSpec = h, hours
 	num("SIP_TCP_MAX_CONNS", &c.SIPTCPMaxConns)
 	num("SIP_TCP_MAX_PER_IP", &c.SIPTCPMaxPerIP)
 	dur("SIP_TCP_MESSAGE_TIMEOUT", &c.SIPTCPMessageTimeout)

@@ -209,7 +209,7 @@ func (c *Center) handleMenuUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err := web.DecodeJSON(w, r, &m); err != nil {
 		return err
 	}
-	if err := c.store.SaveMenu(r.Context(), m, actor(r).ID); err != nil {
+	if err := c.store.SaveMenuAs(r.Context(), m, actor(r)); err != nil {
 		return err
 	}
 	web.JSON(w, http.StatusOK, m)

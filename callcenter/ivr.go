@@ -33,7 +33,7 @@ func (c *call) runIVR(ctx context.Context) error {
 		return err
 	}
 
-	open := e.cfg.Hours.Open(e.now())
+	open := e.hours.get().Open(e.now())
 	if !open {
 		c.cdr.OutOfHours = true
 		c.path("out_of_hours")
@@ -218,8 +218,8 @@ func (c *call) leaveAbandonedCallback() {
 	}
 	now := e.now()
 	due := now
-	if !e.cfg.Hours.Open(due) {
-		due = e.cfg.Hours.NextOpening(due)
+	if hours := e.hours.get(); !hours.Open(due) {
+		due = hours.NextOpening(due)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -34,5 +34,9 @@ func (c *Center) Routes(r chi.Router) {
 		r.Method(http.MethodGet, "/api/v1/hotline/menu", web.Handler(c.handleMenuView))
 		r.Method(http.MethodPut, "/api/v1/hotline/menu", web.Handler(c.handleMenuUpdate))
 		r.Method(http.MethodPut, "/api/v1/hotline/prompts/{lang}/{name}", web.Handler(c.handlePromptUpdate))
+		r.Method(http.MethodGet, "/admin/hotline/topics", web.Handler(c.handleAdminTopics))
+		r.Method(http.MethodPost, "/admin/hotline/topics", web.Handler(c.handleAdminTopicsSave))
+		r.Method(http.MethodGet, "/admin/hotline/hours", web.Handler(c.handleAdminHours))
+		r.Method(http.MethodPost, "/admin/hotline/hours", web.Handler(c.handleAdminHoursSave))
 	})
 }

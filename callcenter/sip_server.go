@@ -22,6 +22,7 @@ import (
 // the table of live dialogs. Center wraps it with HTTP and the database.
 type engine struct {
 	cfg     Config
+	hours   *liveHours // cfg.Hours, or what an admin saved since
 	log     *slog.Logger
 	store   callStore
 	dir     AgentDirectory
@@ -99,6 +100,7 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 	}
 	e := &engine{
 		cfg:           cfg,
+		hours:         newLiveHours(cfg.Hours),
 		log:           d.log,
 		store:         d.store,
 		dir:           d.dir,

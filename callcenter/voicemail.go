@@ -71,7 +71,7 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		OutOfHours:    !open,
 	}
 	if !open {
-		due := e.cfg.Hours.NextOpening(e.now())
+		due := e.hours.get().NextOpening(e.now())
 		nt.CallbackDue = &due
 	}
 	// The caller may be gone already; the ticket is made regardless.

@@ -78,6 +78,7 @@ func NewHandlers(svc *Service, o Options) (*Handlers, error) {
 // Routes registers every forum route on r.
 func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodGet, "/api/v1/categories", web.Handler(h.handleCategoryIndexAPI))
+	r.Group(h.adminRoutes)
 	r.Method(http.MethodGet, "/api/v1/questions", web.Handler(h.handleQuestionIndexAPI))
 	r.Method(http.MethodPost, "/api/v1/questions", web.Handler(h.handleQuestionCreateAPI))
 	r.Method(http.MethodGet, "/api/v1/questions/{id}", web.Handler(h.handleQuestionViewAPI))

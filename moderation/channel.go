@@ -22,7 +22,7 @@ func (s *Service) Reopen(ctx context.Context, tx pgx.Tx, src Source, ref string,
 	if _, err := tx.Exec(ctx, `
 		UPDATE moderation_items SET status = 'approved', assignee_id = NULL, lease_expires_at = NULL,
 			reason = $2, due_at = $3, updated_at = now()
-		WHERE id = $1`, it.ID, reason, s.SLA.DueAt(src, it.Priority, s.now())); err != nil {
+		WHERE id = $1`, it.ID, reason, s.CurrentSLA().DueAt(src, it.Priority, s.now())); err != nil {
 		return Item{}, err
 	}
 	out, err := findItem(ctx, tx, `i.id = $1`, it.ID)

@@ -204,7 +204,8 @@ func (h *Handlers) handleCannedCreate(w http.ResponseWriter, r *http.Request) er
 	if err := web.DecodeJSON(w, r, &c); err != nil {
 		return err
 	}
-	c, err := h.svc.Store.CreateCannedAnswer(r.Context(), c)
+	u, _ := identity.From(r.Context())
+	c, err := h.svc.Store.AdminCreateCannedAnswer(r.Context(), u, c) // audited, like the admin page
 	if err != nil {
 		return err
 	}

@@ -122,6 +122,7 @@ func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int
 	if p.Canned, err = h.svc.Store.FindCannedAnswers(r.Context()); err != nil {
 		return err
 	}
+	p.Canned = cannedFor(p.Canned, d.Language)
 	if p.Departments, err = h.svc.Store.FindDepartments(r.Context()); err != nil {
 		return err
 	}

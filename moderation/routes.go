@@ -31,6 +31,8 @@ type Handlers struct {
 	svc    *Service
 	events *Events
 	render *web.Renderer
+	// Admin is set by the node before it serves (handlers_admin.go).
+	Admin AdminOptions
 }
 
 // NewHandlers builds the handlers.
@@ -68,4 +70,5 @@ func (h *Handlers) Routes(r chi.Router) {
 		r.Method(http.MethodGet, "/console/items/{id}", web.Handler(h.handleConsoleItem))
 		r.Method(http.MethodPost, "/console/items/{id}/{action}", web.Handler(h.handleConsoleAction))
 	})
+	r.Group(h.adminRoutes)
 }

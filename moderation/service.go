@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
@@ -44,6 +45,9 @@ type Service struct {
 	live         LiveIntake
 	phoneAnswers PhoneAnswerHandler
 	now          func() time.Time
+	// sla is SLA with what admins saved applied (ReloadSettings); nil
+	// until the first reload.
+	sla atomic.Pointer[SLA]
 }
 
 // NewService returns the queue service.
@@ -75,7 +79,7 @@ func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, erro
 	if err != nil {
 		return Item{}, err
 	}
-	due := s.SLA.DueAt(n.Source, n.Priority, s.now())
+	due := s.CurrentSLA().DueAt(n.Source, n.Priority, s.now())
 	if n.DueAt != nil {
 		due = *n.DueAt
 	}

@@ -86,6 +86,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if a.authHandlers, err = auth.NewHandlers(a.auth, cfg.SecureCookies); err != nil {
 		return nil, err
 	}
+	a.authHandlers.Audit = moderation.AdminAudit // internal/auth cannot import moderation
+	if err := a.catalog.Add(auth.Messages); err != nil {
+		return nil, err
+	}
 	if err := a.wireDomains(ctx); err != nil {
 		return nil, err
 	}

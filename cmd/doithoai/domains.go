@@ -38,7 +38,11 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if err := a.wireLivechat(ctx); err != nil {
 		return err
 	}
-	return a.wireCallcenter()
+	if err := a.wireCallcenter(); err != nil {
+		return err
+	}
+	a.wireAdmin()
+	return nil
 }
 
 // mountDomains mounts every domain's routes.

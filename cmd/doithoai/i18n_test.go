@@ -8,6 +8,7 @@ import (
 
 	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/forum"
+	"github.com/doithoai/doithoai/internal/auth"
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
@@ -20,7 +21,7 @@ import (
 func TestCatalogsComplete(t *testing.T) {
 	cat := i18n.New()
 	catalogs := map[string]fs.FS{"web": web.Messages, "moderation": moderation.Messages, "forum": forum.Messages, "feedback": feedback.Messages, "callcenter": callcenter.Messages,
-		"notify": notify.Messages}
+		"notify": notify.Messages, "auth": auth.Messages}
 	for name, c := range catalogs {
 		if err := cat.Add(c); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -31,7 +32,8 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	en := cat.For("en")
 	used := regexp.MustCompile(`\.Tr "([a-z_.]+)"`)
-	for name, tmpls := range map[string]fs.FS{"forum": forum.Templates, "moderation": moderation.Templates, "callcenter": callcenter.Templates} {
+	for name, tmpls := range map[string]fs.FS{"forum": forum.Templates, "moderation": moderation.Templates, "callcenter": callcenter.Templates,
+		"auth": auth.Templates} {
 		_ = fs.WalkDir(tmpls, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
 				return err

@@ -6,13 +6,13 @@ import (
 )
 
 // runRetention deletes personal data (recordings, phone numbers, e-mail
-// addresses) older than RETENTION_DAYS, at start and then hourly. Every
+// addresses) older than RETENTION_DAYS (or the admins' setting), at start and then hourly. Every
 // domain purges its own; each step is idempotent, so all nodes may run it.
 func (a *app) runRetention(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		a.purgeOnce(ctx, time.Now().AddDate(0, 0, -a.cfg.RetentionDays))
+		a.purgeOnce(ctx, time.Now().AddDate(0, 0, -a.retentionDays(ctx)))
 		select {
 		case <-ctx.Done():
 			return

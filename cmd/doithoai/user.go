@@ -12,7 +12,13 @@ import (
 	"github.com/doithoai/doithoai/internal/auth"
 	"github.com/doithoai/doithoai/internal/config"
 	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/moderation"
 )
+
+// cliActor is who the admin audit log names for accounts made or changed
+// on the command line (the operator has shell access, not an account).
+var cliActor = &identity.User{Login: "cli"}
 
 const userUsage = "usage: doithoai user create --role R --login L --password-stdin [--sip] [--name N]\n" +
 	"       doithoai user sip-secret --login L"
@@ -81,7 +87,7 @@ func (c *userCommand) create(ctx context.Context, cfg config.Config, stdin io.Re
 	if c.sip {
 		nu.SIPSecret = auth.NewSIPSecret()
 	}
-	u, err := auth.NewStore(pool).CreateUser(ctx, nu)
+	u, err := auth.NewStore(pool).AdminCreateUser(ctx, moderation.AdminAudit, cliActor, nu)
 	if err != nil {
 		return err
 	}
@@ -107,8 +113,12 @@ func (c *userCommand) rotateSIPSecret(ctx context.Context, cfg config.Config, st
 	}
 	defer pool.Close()
 	secret := auth.NewSIPSecret()
-	u, err := auth.NewStore(pool).SetSIPSecret(ctx, c.login, secret)
+	store := auth.NewStore(pool)
+	u, err := store.FindUserByLogin(ctx, c.login)
 	if err != nil {
+		return err
+	}
+	if u, err = store.AdminUpdateUser(ctx, moderation.AdminAudit, cliActor, u.ID, auth.UserChange{SIPSecret: &secret}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "new SIP secret for %s %s (digest user %s, realm %s); the old one no longer works, this one is shown only now\n",

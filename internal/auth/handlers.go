@@ -21,6 +21,8 @@ type Handlers struct {
 	svc    *Service
 	render *web.Renderer
 	secure bool
+	// Audit records admin actions (handlers_admin.go); the node sets it.
+	Audit AuditFunc
 }
 
 // NewHandlers builds the handlers; secure marks cookies Secure (HTTPS).
@@ -43,6 +45,7 @@ func (h *Handlers) Routes(r chi.Router) {
 	r.Method(http.MethodPost, "/logout", web.Handler(h.handleLogout))
 	r.Method(http.MethodGet, "/register", web.Handler(h.handleRegisterPage))
 	r.Method(http.MethodPost, "/register", web.Handler(h.handleRegisterForm))
+	r.Group(h.adminRoutes)
 }
 
 func (h *Handlers) setCookie(w http.ResponseWriter, token string) {

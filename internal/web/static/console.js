@@ -14,11 +14,21 @@
     var es = new EventSource("/console/events");
     es.addEventListener("item", function () { if (!timer) timer = setTimeout(reload, 500); });
   }
-  // A canned answer picked from the list fills the answer box.
+  // A canned answer picked from the list is inserted at the cursor of the
+  // answer box (replacing only what is selected there), so a moderator can
+  // put one inside the answer they are writing. A change event for the
+  // answer just inserted (a script firing it twice) inserts nothing more.
   var canned = document.getElementById("canned");
   if (canned) {
+    var inserted = "";
     canned.addEventListener("change", function () {
-      if (canned.value) document.getElementById("body").value = canned.value;
+      var box = document.getElementById("body");
+      if (!canned.value || !box || canned.value === inserted) return;
+      inserted = canned.value;
+      var start = box.selectionStart, end = box.selectionEnd;
+      if (typeof start !== "number") start = end = box.value.length;
+      box.setRangeText(canned.value, start, end, "end");
+      box.focus();
     });
   }
 })();
