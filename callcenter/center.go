@@ -54,7 +54,7 @@ func New(d Deps) (*Center, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: cfg.Hours, now: time.Now})
+	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: cfg.Hours, now: time.Now, mod: d.Moderation})
 	return &Center{cfg: cfg, log: log, store: store, engine: e, render: rd}, nil
 }
 

@@ -29,6 +29,9 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		consentAt = e.now()
 		c.path("consent:" + consent)
 	}
+	if err := c.askNotify(ctx); err != nil {
+		return err
+	}
 
 	if _, err := c.play(ctx, false, c.prompt(PromptVoicemail), silence(200), beep); err != nil {
 		return err
@@ -66,6 +69,8 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		IVRPath:       append([]string(nil), c.cdr.IVRPath...),
 		ReceivedAt:    e.now(),
 		OutOfHours:    !open,
+		Notify:        c.notify,
+		CaseCode:      c.caseCode,
 	}
 	if !open {
 		due := e.cfg.Hours.NextOpening(e.now())

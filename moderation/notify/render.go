@@ -88,8 +88,8 @@ func (r *Renderer) SMS(c Content) string {
 	excerpt := strings.Join(strings.Fields(c.Text), " ")
 	render := func(x string) string {
 		switch c.Event {
-		case "received":
-			return t.T("notify.sms.received", c.Code, r.date(c), c.Link)
+		case "received", "callback_scheduled":
+			return t.T("notify.sms."+c.Event, c.Code, r.date(c), c.Link)
 		case "answered", "rejected", "info_requested":
 			return t.T("notify.sms."+c.Event, c.Code, x, c.Link)
 		default:
@@ -146,8 +146,8 @@ func (r *Renderer) Email(c Content) (Email, error) {
 	t := r.cat.For(c.Language)
 	v := emailView{Lang: t.Lang, Title: t.T("notify.mail.subject."+c.Event, c.Code),
 		LinkLabel: t.T("notify.mail.link"), Link: c.Link, Footer: t.T("notify.mail.footer"), Text: strings.TrimSpace(c.Text)}
-	if c.Event == "received" {
-		v.Lead = t.T("notify.mail.lead.received", c.Code, r.date(c))
+	if c.Event == "received" || c.Event == "callback_scheduled" {
+		v.Lead = t.T("notify.mail.lead."+c.Event, c.Code, r.date(c))
 	} else {
 		v.Lead = t.T("notify.mail.lead."+c.Event, c.Code)
 	}
