@@ -39,6 +39,7 @@ type Config struct {
 	VoicemailMax     time.Duration  // longest recording
 	VoicemailMin     time.Duration  // shorter recordings make no ticket
 	CallRecordingMax time.Duration  // an operator call is recorded (with consent) up to this long; the call goes on
+	AnswerAudioMax   time.Duration  // longest spoken answer a moderator may upload (ivr_answer_audio.go)
 	ConsentOnSilence bool           // staying on the line after the consent prompt counts as consent
 	Hours            Hours          // business hours and holidays
 	DefaultLanguage  string         // prompts language before the caller chooses
@@ -77,6 +78,7 @@ func DefaultConfig() Config {
 		VoicemailMax:     3 * time.Minute,
 		VoicemailMin:     time.Second,
 		CallRecordingMax: time.Hour,
+		AnswerAudioMax:   3 * time.Minute,
 		Hours:            h,
 		DefaultLanguage:  "vi",
 		ShutdownGrace:    10 * time.Second,
@@ -193,6 +195,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
 	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
 	dur("HOTLINE_CALL_RECORDING_MAX", &c.CallRecordingMax)
+	dur("HOTLINE_ANSWER_AUDIO_MAX", &c.AnswerAudioMax)
 	dur("HOTLINE_DIGIT_TIMEOUT", &c.DigitTimeout)
 	if v := getenv("HOTLINE_CONSENT_ON_SILENCE"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -259,6 +262,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
 	setDur(&c.VoicemailMax, d.VoicemailMax)
 	setDur(&c.CallRecordingMax, d.CallRecordingMax)
+	setDur(&c.AnswerAudioMax, d.AnswerAudioMax)
 	setDur(&c.ShutdownGrace, d.ShutdownGrace)
 	setDur(&c.SIPTCPMessageTimeout, d.SIPTCPMessageTimeout)
 	setDur(&c.SIPTCPIdleTimeout, d.SIPTCPIdleTimeout)

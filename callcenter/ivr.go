@@ -215,7 +215,6 @@ func itoa(n int) string {
 
 // askCallConsent asks the consent question before the agent queue.
 func (c *call) askCallConsent(ctx context.Context) error {
-	c.path("consent_ask")
 	consent, err := c.askConsent(ctx)
 	if err != nil {
 		return err

@@ -25,7 +25,8 @@ func (c *call) askNotify(ctx context.Context) error {
 		c.path("notify:no_number")
 		return nil
 	}
-	c.flushDigits()
+	c.flushDigits() // a key pressed for consent is no answer to this
+	c.path("notify_ask")
 	d, err := c.play(ctx, true, c.prompt(PromptNotifyAsk))
 	if err == nil && d == 0 {
 		d, err = c.waitDigit(ctx, c.e.cfg.DigitTimeout)

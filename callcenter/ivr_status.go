@@ -129,8 +129,8 @@ func (c *call) speakStatus(ctx context.Context, st CaseStatus) (bool, error) {
 	if _, err := c.play(ctx, false, clips...); err != nil {
 		return false, err
 	}
+	c.flushDigits() // keys pressed while the status was read are no answer to the next question
 	c.path("status:read")
-	c.flushDigits() // keys pressed while the status was read were not an answer to the next question
 	d, err := c.play(ctx, true, c.prompt(PromptStatusNextActions))
 	if err == nil && d == 0 {
 		d, err = c.waitDigit(ctx, c.e.cfg.DigitTimeout)

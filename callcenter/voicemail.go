@@ -116,6 +116,7 @@ func (c *call) readTicketNumber(n string) [][]int16 {
 // configured) is consent. Keys typed before the prompt do not count.
 func (c *call) askConsent(ctx context.Context) (string, error) {
 	c.flushDigits()
+	c.path("consent_ask") // after the flush: a key pressed from here on counts
 	for try := 0; try < 2; try++ {
 		d, err := c.play(ctx, true, c.prompt(PromptConsent))
 		if err == nil && d == 0 {
