@@ -341,3 +341,49 @@ func TestAnswerAudioUpload(t *testing.T) {
 		t.Errorf("the replaced recording is still on disk (%v)", err)
 	}
 }
+
+// TestOperatorCallAfterStatusContinuesCase: a caller who heard a ticket's
+// status, went back to the menu and reached an operator leaves an
+// operator ticket in the same case; having pressed 1 for SMS news on the
+// way, that ticket's item is notified (one "received" row to the number).
+func TestOperatorCallAfterStatusContinuesCase(t *testing.T) {
+	pc := startPGCenter(t, withOutbox(t))
+	ctx := context.Background()
+	const number = "0912000999"
+	first, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "first-op", Caller: e164(number), Hotline: "1022", Language: "vi", Topic: "land",
+		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstItem, err := pc.mod.Store.FindItemByTrackingCode(ctx, first.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := registeredAgent(t, pc, true)
+	p := pc.statusCall(t, number, first.Number)
+	pc.steps.wait(t, p, "status:read")
+	p.press("2") // not a message: back to the menu
+	pc.steps.wait(t, p, "status:menu")
+	p.press("1") // land: an operator
+	pc.steps.wait(t, p, "consent_ask")
+	p.press("1")
+	pc.steps.wait(t, p, "notify_ask")
+	p.press("1")
+	pc.steps.wait(t, p, "agent:lan")
+	select {
+	case <-agent.invites:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent's phone never answered")
+	}
+	p.hangup()
+	_, it := pc.operatorTicket(t, p.dlg.InviteRequest.CallID().Value())
+	if it.CaseID == nil || *it.CaseID != firstItem.ID {
+		t.Errorf("operator ticket after a status look-up: case %v, want %d", it.CaseID, firstItem.ID)
+	}
+	if rows := pc.outbox(t, it.ID); len(rows) != 1 || rows[0].Event != moderation.EventReceived || rows[0].Recipient != e164(number) {
+		t.Errorf("outbox of the operator ticket whose caller pressed 1: %+v", rows)
+	}
+	if path := pc.cdrPath(t, p); !slices.Contains(path, "notify:yes") || !slices.Contains(path, "status:found") {
+		t.Errorf("CDR path %v", path)
+	}
+}
