@@ -18,7 +18,6 @@ func (c *Center) Routes(r chi.Router) {
 		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}/recording", web.Handler(c.handleRecording))
 		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}", web.Handler(c.handleTicketView))
 		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}/answer-audio", web.Handler(c.handleAnswerAudio))
-		r.Method(http.MethodHead, "/api/v1/hotline/tickets/{id}/answer-audio", web.Handler(c.handleAnswerAudio)) // the console asks whether one exists
 		r.Method(http.MethodPut, "/api/v1/hotline/tickets/{id}/answer-audio", web.Handler(c.handleAnswerAudioUpdate))
 		r.Method(http.MethodGet, "/api/v1/hotline/callbacks", web.Handler(c.handleCallbackIndex))
 		r.Method(http.MethodPost, "/api/v1/hotline/callbacks/{id}/done", web.Handler(c.handleCallbackDone))
