@@ -387,3 +387,32 @@ func TestOperatorCallAfterStatusContinuesCase(t *testing.T) {
 		t.Errorf("CDR path %v", path)
 	}
 }
+
+// TestStatusByPhoneLimited: look-ups by phone spend the caller number's
+// tracking budget (moderation's, shared with the web): once the misses
+// are spent, even a right code is refused ("too many", no status read),
+// while another caller's look-up of the same code still works.
+func TestStatusByPhoneLimited(t *testing.T) {
+	pc := startPGCenter(t)
+	ctx := context.Background()
+	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "lim-1", Caller: "+84912111222", Hotline: "1022", Language: "vi", Topic: "other",
+		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sweeper = "0912999000"
+	for i := 0; i < 10; i++ { // ten misses, as a sweep from this number would leave
+		if _, err := pc.mod.Track(ctx, "sip:"+e164(sweeper), moderation.NewNumericCode()); err == nil {
+			t.Fatalf("miss %d: %v", i, err)
+		}
+	}
+	p := pc.statusCall(t, sweeper, tk.Number)
+	pc.steps.wait(t, p, "status:too_many")
+	p.hangup()
+	if path := pc.cdrPath(t, p); slices.Contains(path, "status:found") {
+		t.Errorf("a number out of budget heard the status: %v", path)
+	}
+	p = pc.statusCall(t, "0912111222", tk.Number)
+	pc.steps.wait(t, p, "status:found")
+	p.hangup()
+}
