@@ -416,3 +416,47 @@ func TestStatusByPhoneLimited(t *testing.T) {
 	pc.steps.wait(t, p, "status:found")
 	p.hangup()
 }
+
+// TestPhoneMessageAnswersInfoRequest: a caller told by phone that more
+// information is needed leaves a message about the case; that is the
+// citizen's reply: the first item is back in the queue (pending) with its
+// assignee kept, its content naming the new ticket.
+func TestPhoneMessageAnswersInfoRequest(t *testing.T) {
+	pc := startPGCenter(t)
+	ctx := context.Background()
+	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "info-1", Caller: "+84912333444", Hotline: "1022", Language: "vi", Topic: "other",
+		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, _ := pc.mod.Store.FindItemByTrackingCode(ctx, tk.Number)
+	lan := pc.users["lan"]
+	if _, err := pc.mod.Act(ctx, lan, it.ID, moderation.ActionClaim, moderation.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.mod.Act(ctx, lan, it.ID, moderation.ActionRequestInfo, moderation.ActionInput{Message: "Xin cho biết số thửa đất."}); err != nil {
+		t.Fatal(err)
+	}
+	p := pc.statusCall(t, "0912333444", tk.Number)
+	pc.steps.wait(t, p, "status:read")
+	p.press("1")
+	pc.steps.wait(t, p, "consent_ask")
+	p.press("1")
+	pc.steps.wait(t, p, "notify_ask")
+	p.press("2")
+	pc.steps.wait(t, p, "record")
+	p.sendAudio(tone(440, 1, 8000))
+	time.Sleep(700 * time.Millisecond) // the caller speaks
+	p.press("#")
+	if !p.waitHangup(15 * time.Second) {
+		t.Fatal("no BYE after the message")
+	}
+	msg, _ := pc.operatorTicket(t, p.dlg.InviteRequest.CallID().Value())
+	after, err := pc.mod.Store.FindItemByID(ctx, it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != moderation.StatusPending || after.AssigneeName() != "lan" || !strings.Contains(after.Content, msg.Number) {
+		t.Errorf("after the phone reply: status %s, assignee %q, content names the message %v", after.Status, after.AssigneeName(), strings.Contains(after.Content, msg.Number))
+	}
+}

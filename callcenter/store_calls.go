@@ -70,6 +70,7 @@ func (s *Store) createCallTicket(ctx context.Context, t NewTicket) (Ticket, erro
 	if err != nil {
 		return Ticket{}, err
 	}
+	s.replyByPhone(ctx, t, out.Number)
 	if note.Answer == "" {
 		return out, nil
 	}

@@ -98,6 +98,9 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (Ticket, error) {
 		_, err = tx.Exec(ctx, `UPDATE hotline_tickets SET number = $2, item_id = $3 WHERE id = $1`, out.ID, it.TrackingCode, it.ID)
 		return err
 	})
+	if err == nil {
+		s.replyByPhone(ctx, t, out.Number)
+	}
 	return out, err
 }
 

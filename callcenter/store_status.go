@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/contact"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
 )
@@ -72,3 +73,26 @@ func (s *Store) CaseStatus(ctx context.Context, who, code string) (CaseStatus, e
 
 // errCaseNotFound is what MemoryStore answers for every code.
 var errCaseNotFound = apperr.NotFoundf("no such tracking code")
+
+// replyByPhone: a message left about a case whose moderator asked for more
+// information is the citizen's reply (moderation.CitizenReply): the item
+// goes back to the queue with its assignee, its content noting the new
+// ticket that holds the recording. Any other state needs nothing; an
+// error here leaves the new ticket as it is (it is already in the case).
+func (s *Store) replyByPhone(ctx context.Context, t NewTicket, number string) {
+	if t.CaseCode == "" {
+		return
+	}
+	it, err := s.mod.Store.FindItemByTrackingCode(ctx, t.CaseCode)
+	if err != nil || it.Status != moderation.StatusInfoRequested {
+		return
+	}
+	who := "sip-addr:" + t.Hotline
+	if p, err := contact.Phone(t.Caller); err == nil {
+		who = "sip:" + p
+	}
+	text := fmt.Sprintf("Người gọi đã để lại lời nhắn qua đường dây nóng, phiếu %s. / The caller left a message by phone, ticket %s.", number, number)
+	if _, err := s.mod.CitizenReply(ctx, who, t.CaseCode, text); err != nil {
+		s.mod.Log.WarnContext(ctx, "hotline: the phone message could not answer the request for information", "case", it.ID, "err", err)
+	}
+}
