@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -332,6 +333,9 @@ func TestAnswerAudioUpload(t *testing.T) {
 	}
 	if w := pc.do(t, "hoa", "GET", url, nil); w.Code != 403 {
 		t.Errorf("leader GET answer audio: %d, want 403", w.Code)
+	}
+	if w := pc.do(t, "lan", "GET", "/api/v1/hotline/tickets/"+strconv.FormatInt(tk.ID, 10), nil); !strings.Contains(w.Body.String(), `"answer_audio_url":"`+url+`"`) {
+		t.Errorf("ticket view lacks its answer_audio_url: %s", w.Body)
 	}
 	// A new recording replaces the old one, file included.
 	if w := pc.do(t, "lan", "PUT", url, EncodeWAV(tone(900, 1, 8000))); w.Code != 200 {
