@@ -43,6 +43,12 @@ type call struct {
 	topic     TopicOption // chosen in the topic menu
 	consent   string      // how the caller agreed to recording ("" not yet / no)
 	consentAt time.Time
+	// notify: the caller pressed 1 for SMS news of their ticket
+	// (ivr_notify.go); asked once per call.
+	notify, notifyAsked bool
+	// caseCode is the ticket the caller heard the status of (ivr_status.go):
+	// a message or an operator call after it continues that case.
+	caseCode string
 }
 
 func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *net.UDPConn, offer *mediaDesc) *call {

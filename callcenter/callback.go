@@ -53,6 +53,7 @@ const (
 type decisionHandler struct {
 	hours *liveHours
 	now   func() time.Time
+	mod   *moderation.Service // tells the citizen of the callback (nil: nobody)
 }
 
 func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Decision) error {
@@ -81,7 +82,10 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 		INSERT INTO hotline_callbacks (ticket_id, answer, due_at, created_by) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (ticket_id) WHERE status = 'open' DO UPDATE SET answer = excluded.answer`,
 		id, d.Body, due, nullID(d.ActorID))
-	return err
+	if err != nil || h.mod == nil {
+		return err
+	}
+	return h.tellCallback(ctx, tx, d.Item, due)
 }
 
 const callbackColumns = `c.id, c.kind, c.ticket_id, coalesce(t.number, (SELECT tracking_code FROM moderation_items WHERE id = c.item_id), ''), coalesce(t.caller, c.caller), coalesce(t.language, c.language),

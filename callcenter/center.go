@@ -57,7 +57,7 @@ func New(d Deps) (*Center, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: e.hours, now: time.Now})
+	d.Moderation.RegisterHandler(moderation.SourceHotlineTicket, decisionHandler{hours: e.hours, now: time.Now, mod: d.Moderation})
 	// Answers to questions asked by phone in a live dialogue are called back.
 	d.Moderation.SetPhoneAnswerHandler(liveAnswerHandler{hours: e.hours, now: time.Now})
 	return &Center{cfg: cfg, log: log, store: store, engine: e, render: rd}, nil

@@ -32,10 +32,13 @@ type pgCenter struct {
 	users map[string]*identity.User
 }
 
-func startPGCenter(t *testing.T) *pgCenter {
+func startPGCenter(t *testing.T, setup ...func(*pgxpool.Pool, *moderation.Service)) *pgCenter {
 	t.Helper()
 	pool := testenv.NewDB(t)
 	mod := moderation.NewService(pool, time.Minute, testLog())
+	for _, f := range setup { // before any call can reach the service
+		f(pool, mod)
+	}
 	c, err := New(Deps{Config: testConfig(t), Pool: pool, Moderation: mod, Log: testLog()})
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ type Config struct {
 	VoicemailMax     time.Duration  // longest recording
 	VoicemailMin     time.Duration  // shorter recordings make no ticket
 	CallRecordingMax time.Duration  // an operator call is recorded (with consent) up to this long; the call goes on
+	AnswerAudioMax   time.Duration  // longest spoken answer a moderator may upload (ivr_answer_audio.go)
 	ConsentOnSilence bool           // staying on the line after the consent prompt counts as consent
 	Hours            Hours          // business hours and holidays
 	HoursSpec        string         // Hours as configured (HOTLINE_HOURS), shown on the admin page
@@ -80,6 +81,7 @@ func DefaultConfig() Config {
 		VoicemailMax:     3 * time.Minute,
 		VoicemailMin:     time.Second,
 		CallRecordingMax: time.Hour,
+		AnswerAudioMax:   3 * time.Minute,
 		Hours:            h,
 		DefaultLanguage:  "vi",
 		ShutdownGrace:    10 * time.Second,
@@ -198,6 +200,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
 	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
 	dur("HOTLINE_CALL_RECORDING_MAX", &c.CallRecordingMax)
+	dur("HOTLINE_ANSWER_AUDIO_MAX", &c.AnswerAudioMax)
 	dur("HOTLINE_DIGIT_TIMEOUT", &c.DigitTimeout)
 	num("HOTLINE_CALLBACK_ATTEMPTS", &c.CallbackAttempts)
 	dur("HOTLINE_CALLBACK_GRACE", &c.CallbackGrace)
@@ -266,6 +269,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
 	setDur(&c.VoicemailMax, d.VoicemailMax)
 	setDur(&c.CallRecordingMax, d.CallRecordingMax)
+	setDur(&c.AnswerAudioMax, d.AnswerAudioMax)
 	setDur(&c.ShutdownGrace, d.ShutdownGrace)
 	setDur(&c.CallbackGrace, defaultCallbackGrace)
 	if c.CallbackAttempts <= 0 {

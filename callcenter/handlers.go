@@ -79,7 +79,13 @@ func (c *Center) handleTicketView(w http.ResponseWriter, r *http.Request) error 
 	if !seesPersonalData(actor(r)) {
 		t.Caller = moderation.MaskContact(t.Caller)
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"ticket": t, "recording_url": recordingURL(t.ID)})
+	out := map[string]any{"ticket": t, "recording_url": recordingURL(t.ID)}
+	if rel, err := c.store.AnswerAudio(r.Context(), id); err != nil {
+		return err
+	} else if rel != "" {
+		out["answer_audio_url"] = answerAudioURL(id) // the moderator's spoken answer (ivr_answer_audio.go)
+	}
+	web.JSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -42,13 +42,36 @@ func (c *call) runIVR(ctx context.Context) error {
 		}
 	}
 
-	topicPrompt := [][]int16{c.prompt(PromptTopicMenu)}
-	d, err = c.choose(ctx, "topic", topicPrompt, topicPrompt,
-		func(d byte) bool { _, ok := menu.topic(d); return ok }, menu.DefaultTopic)
-	if err != nil || d == 0 {
-		return c.goodbye(ctx, err)
+	// The main menu: a topic, or * for a ticket's status (ivr_status.go),
+	// after which the caller may leave a message about that case or come
+	// back here.
+	var topic TopicOption
+	for rounds := 0; ; {
+		topicPrompt := [][]int16{c.prompt(PromptTopicMenu)}
+		if rounds < maxStatusRounds {
+			topicPrompt = append(topicPrompt, silence(200), c.prompt(PromptStatusHint))
+		}
+		d, err = c.choose(ctx, "topic", topicPrompt, topicPrompt,
+			func(d byte) bool { _, ok := menu.topic(d); return ok || d == '*' && rounds < maxStatusRounds }, menu.DefaultTopic)
+		if err != nil || d == 0 {
+			return c.goodbye(ctx, err)
+		}
+		if d != '*' {
+			topic, _ = menu.topic(d)
+			break
+		}
+		rounds++
+		st, leave, err := c.statusByPhone(ctx)
+		if err != nil {
+			return err
+		}
+		if leave {
+			topic = menu.caseTopic(st.Category)
+			c.topic, c.cdr.Topic = topic, topic.Key
+			c.path("topic:case:" + topic.Key)
+			return c.voicemail(ctx, topic, open)
+		}
 	}
-	topic, _ := menu.topic(d)
 	c.topic = topic
 	c.cdr.Topic = topic.Key
 	c.path("topic:" + topic.Digit + ":" + topic.Key)
@@ -196,7 +219,6 @@ func itoa(n int) string {
 
 // askCallConsent asks the consent question before the agent queue.
 func (c *call) askCallConsent(ctx context.Context) error {
-	c.path("consent_ask")
 	consent, err := c.askConsent(ctx)
 	if err != nil {
 		return err
@@ -204,6 +226,7 @@ func (c *call) askCallConsent(ctx context.Context) error {
 	if consent != "" {
 		c.consent, c.consentAt = consent, c.e.now()
 		c.path("consent:" + consent)
+		return c.askNotify(ctx)
 	}
 	return nil
 }

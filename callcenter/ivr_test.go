@@ -140,7 +140,7 @@ func TestMenuRetriesAndNoConsent(t *testing.T) {
 	}
 	cdrs := ts.waitCDRs(t, 1)
 	c := cdrs[0]
-	want := []string{"greeting", "lang:invalid:9", "lang:2:en", "topic:timeout", "topic:timeout", "topic:default", "topic:3:other", "queue:no_agents", "consent:none"}
+	want := []string{"greeting", "lang:invalid:9", "lang:2:en", "topic:timeout", "topic:timeout", "topic:default", "topic:3:other", "queue:no_agents", "consent_ask", "consent:none"}
 	if !slices.Equal(c.IVRPath, want) {
 		t.Errorf("IVR path %v\nwant     %v", c.IVRPath, want)
 	}

@@ -155,6 +155,8 @@ func (c *call) operatorTicket(agentLogin string, mix *callMixer, bridgedAt time.
 		ConsentAt:  c.consentAt,
 		IVRPath:    append([]string(nil), c.cdr.IVRPath...),
 		ReceivedAt: e.now(),
+		Notify:     c.notify,
+		CaseCode:   c.caseCode,
 	}
 	if mix != nil {
 		if err := mix.finish(); err != nil {

@@ -28,10 +28,33 @@ const (
 	PromptInvalid      = "invalid"
 )
 
+// Prompts of the caller's case (ivr_notify.go, ivr_status.go).
+const (
+	PromptNotifyAsk         = "notify_ask"       // press 1 for an SMS when there is news, 2 for none
+	PromptStatusHint        = "status_hint"      // after the topic menu: press * to hear a ticket's status
+	PromptStatusEnter       = "status_enter"     // type the ticket number, then #
+	PromptStatusNotFound    = "status_not_found" // no ticket has that number
+	PromptStatusTooMany     = "status_too_many"  // too many look-ups from this number; call later
+	PromptStatusReceived    = "status_received"  // received, waiting
+	PromptStatusInReview    = "status_in_review" // a moderator is on it
+	PromptStatusInfo        = "status_info"      // more information is asked for
+	PromptStatusAnswered    = "status_answered"  // there is an answer
+	PromptStatusRejected    = "status_rejected"  // not accepted
+	PromptStatusDue         = "status_due"       // "the answer is due on day" (digits, then PromptMonth, digits)
+	PromptMonth             = "month"            // "month"
+	PromptAnswerFollows     = "answer_follows"   // the recorded answer follows
+	PromptCallbackPending   = "callback_pending" // an operator will call you back with the answer
+	PromptCallbackDone      = "callback_done"    // an operator called you back
+	PromptStatusNextActions = "status_next"      // press 1 to leave a message about this case, other keys: menu
+)
+
 // PromptNames lists every prompt the IVR may play.
 func PromptNames() []string {
 	names := []string{PromptGreeting, PromptLanguageMenu, PromptTopicMenu, PromptConsent,
-		PromptHold, PromptVoicemail, PromptOutOfHours, PromptTicketNumber, PromptGoodbye, PromptInvalid}
+		PromptHold, PromptVoicemail, PromptOutOfHours, PromptTicketNumber, PromptGoodbye, PromptInvalid,
+		PromptNotifyAsk, PromptStatusHint, PromptStatusEnter, PromptStatusNotFound, PromptStatusTooMany,
+		PromptStatusReceived, PromptStatusInReview, PromptStatusInfo, PromptStatusAnswered, PromptStatusRejected,
+		PromptStatusDue, PromptMonth, PromptAnswerFollows, PromptCallbackPending, PromptCallbackDone, PromptStatusNextActions}
 	names = append(names, livePromptNames...)
 	for d := range 10 {
 		names = append(names, digitPrompt(byte('0'+d)))

@@ -17,6 +17,8 @@ func (c *Center) Routes(r chi.Router) {
 		r.Use(auth.Staff)
 		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}/recording", web.Handler(c.handleRecording))
 		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}", web.Handler(c.handleTicketView))
+		r.Method(http.MethodGet, "/api/v1/hotline/tickets/{id}/answer-audio", web.Handler(c.handleAnswerAudio))
+		r.Method(http.MethodPut, "/api/v1/hotline/tickets/{id}/answer-audio", web.Handler(c.handleAnswerAudioUpdate))
 		r.Method(http.MethodGet, "/api/v1/hotline/callbacks", web.Handler(c.handleCallbackIndex))
 		r.Method(http.MethodPost, "/api/v1/hotline/callbacks/{id}/done", web.Handler(c.handleCallbackDone))
 		r.Method(http.MethodGet, "/api/v1/hotline/callbacks/{id}/attempts", web.Handler(c.handleCallbackAttemptIndex))

@@ -23,6 +23,9 @@ type callStore interface {
 	// CreateAbandonedCallback leaves a callback task for a caller who hung
 	// up while waiting for an operator.
 	CreateAbandonedCallback(ctx context.Context, a AbandonedCall) error
+	// CaseStatus looks up a tracking code typed on the phone for the caller
+	// who (their number), within moderation's look-up budgets.
+	CaseStatus(ctx context.Context, who, code string) (CaseStatus, error)
 	// SaveCDR records a finished call.
 	SaveCDR(ctx context.Context, cdr CDR) error
 }
@@ -53,6 +56,8 @@ type NewTicket struct {
 	ReceivedAt    time.Time
 	OutOfHours    bool
 	CallbackDue   *time.Time // set for out-of-hours calls: next working morning
+	Notify        bool       // the caller pressed 1 for SMS news (to Caller)
+	CaseCode      string     // the tracking code of the case this call continues ("" for none)
 }
 
 // AbandonedCall is a caller who hung up in the agent queue after agreeing

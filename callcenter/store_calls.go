@@ -50,11 +50,11 @@ func (s *Store) createCallTicket(ctx context.Context, t NewTicket) (Ticket, erro
 		}
 		err = tx.QueryRow(ctx, `
 			INSERT INTO hotline_tickets (call_id, caller, hotline, language, topic, category, recording_path,
-				duration_ms, consent, consent_at, ivr_path, out_of_hours, created_at, agent, summary, phone_answer)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12, $13, $14, $15)
+				duration_ms, consent, consent_at, ivr_path, out_of_hours, created_at, agent, summary, phone_answer, notify)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12, $13, $14, $15, $16)
 			RETURNING id`,
 			t.CallID, t.Caller, t.Hotline, t.Language, t.Topic, t.Category, t.RecordingPath,
-			t.Duration.Milliseconds(), t.Consent, consentAt, t.IVRPath, t.ReceivedAt, t.Agent, note.Summary, note.Answer,
+			t.Duration.Milliseconds(), t.Consent, consentAt, t.IVRPath, t.ReceivedAt, t.Agent, note.Summary, note.Answer, t.Notify,
 		).Scan(&out.ID)
 		if err != nil {
 			return err
@@ -70,6 +70,7 @@ func (s *Store) createCallTicket(ctx context.Context, t NewTicket) (Ticket, erro
 	if err != nil {
 		return Ticket{}, err
 	}
+	s.replyByPhone(ctx, t, out.Number)
 	if note.Answer == "" {
 		return out, nil
 	}

@@ -81,11 +81,11 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (Ticket, error) {
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO hotline_tickets (call_id, caller, hotline, language, topic, category, recording_path,
-				duration_ms, consent, consent_at, ivr_path, out_of_hours, callback_due, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				duration_ms, consent, consent_at, ivr_path, out_of_hours, callback_due, created_at, notify)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			RETURNING id`,
 			t.CallID, t.Caller, t.Hotline, t.Language, t.Topic, t.Category, t.RecordingPath,
-			t.Duration.Milliseconds(), t.Consent, t.ConsentAt, t.IVRPath, t.OutOfHours, t.CallbackDue, t.ReceivedAt,
+			t.Duration.Milliseconds(), t.Consent, t.ConsentAt, t.IVRPath, t.OutOfHours, t.CallbackDue, t.ReceivedAt, t.Notify,
 		).Scan(&out.ID)
 		if err != nil {
 			return err
@@ -98,6 +98,9 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (Ticket, error) {
 		_, err = tx.Exec(ctx, `UPDATE hotline_tickets SET number = $2, item_id = $3 WHERE id = $1`, out.ID, it.TrackingCode, it.ID)
 		return err
 	})
+	if err == nil {
+		s.replyByPhone(ctx, t, out.Number)
+	}
 	return out, err
 }
 
@@ -112,13 +115,18 @@ func ticketItem(id int64, t NewTicket) moderation.NewItem {
 	if t.OutOfHours {
 		content += " Gọi ngoài giờ làm việc."
 	}
-	return moderation.NewItem{
+	contact, notify := notifyContact(t)
+	if notify {
+		content += " Người gọi muốn nhận tin nhắn SMS khi có tin."
+	}
+	n := moderation.NewItem{
 		Source:       moderation.SourceHotlineTicket,
 		Ref:          strconv.FormatInt(id, 10),
 		TrackingCode: moderation.NewNumericCode(),
 		Title:        title,
 		Content:      content,
-		Contact:      t.Caller,
+		Contact:      contact,
+		CaseCode:     t.CaseCode,
 		Category:     t.Category,
 		Language:     t.Language,
 		DueAt:        t.CallbackDue,
@@ -136,6 +144,8 @@ func ticketItem(id int64, t NewTicket) moderation.NewItem {
 			"call_id":          t.CallID,
 		},
 	}
+	n.Meta[moderation.MetaNotify] = notify // the outbox texts Contact only then
+	return n
 }
 
 func recordingURL(id int64) string {

@@ -29,6 +29,9 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		consentAt = e.now()
 		c.path("consent:" + consent)
 	}
+	if err := c.askNotify(ctx); err != nil {
+		return err
+	}
 
 	if _, err := c.play(ctx, false, c.prompt(PromptVoicemail), silence(200), beep); err != nil {
 		return err
@@ -69,6 +72,8 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		IVRPath:       append([]string(nil), c.cdr.IVRPath...),
 		ReceivedAt:    e.now(),
 		OutOfHours:    !open,
+		Notify:        c.notify,
+		CaseCode:      c.caseCode,
 	}
 	if !open {
 		due := e.hours.get().NextOpening(e.now())
@@ -114,6 +119,7 @@ func (c *call) readTicketNumber(n string) [][]int16 {
 // configured) is consent. Keys typed before the prompt do not count.
 func (c *call) askConsent(ctx context.Context) (string, error) {
 	c.flushDigits()
+	c.path("consent_ask") // after the flush: a key pressed from here on counts
 	for try := 0; try < 2; try++ {
 		d, err := c.play(ctx, true, c.prompt(PromptConsent))
 		if err == nil && d == 0 {

@@ -126,6 +126,9 @@ func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int
 	if p.Departments, err = h.svc.Store.FindDepartments(r.Context()); err != nil {
 		return err
 	}
+	if p.Held && d.Source == SourceHotlineTicket {
+		web.AllowMicrophone(w) // the spoken-answer recorder (static/answer-audio.js)
+	}
 	return h.render.Render(w, r, status, "console_item", p)
 }
 

@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +15,10 @@ const (
 	EventRejected      = "rejected"
 	EventInfoRequested = "info_requested"
 	EventReopened      = "reopened"
+	// EventCallbackScheduled: an operator will phone the citizen back (by
+	// OutboxEvent.Due) with the answer; recorded by the hotline with its
+	// callback task.
+	EventCallbackScheduled = "callback_scheduled"
 )
 
 // MetaNotify is the item meta key a channel sets to true when the citizen
@@ -25,6 +30,9 @@ type OutboxEvent struct {
 	Event string
 	Item  Item   // the item after the change
 	Text  string // the answer, reason or message, when the event has one
+	// Due is a date the event promises (a callback by then); zero for
+	// none, the item's due date then being what "received" tells.
+	Due time.Time
 }
 
 // Outbox records notifications in the transaction of the status change, so
@@ -51,6 +59,19 @@ func (s *Service) record(ctx context.Context, tx pgx.Tx, event string, it Item, 
 		return nil
 	}
 	return s.Outbox.Record(ctx, tx, OutboxEvent{Event: event, Item: it, Text: text})
+}
+
+// Notify records ev for the citizen of ev.Item inside the channel's
+// transaction tx (a channel's decision handler, say), so the event is
+// committed with the change it tells of. Without an outbox it does nothing.
+func (s *Service) Notify(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error {
+	if s.Outbox == nil {
+		return nil
+	}
+	if err := s.Outbox.Record(ctx, tx, ev); err != nil {
+		return fmt.Errorf("moderation.Notify %s: %w", ev.Event, err)
+	}
+	return nil
 }
 
 // actionEvents maps moderators' actions to what the citizen is told.

@@ -58,6 +58,24 @@ for d in không một hai ba bốn năm sáu bảy tám chín; do
 	i=$((i + 1))
 done
 
+# The caller's case: SMS news, status by phone (ivr_notify.go, ivr_status.go).
+say vi notify_ask "Nếu bạn muốn nhận tin nhắn khi có tin về câu hỏi này, bấm phím 1. Nếu không, bấm phím 2."
+say vi status_hint "Để nghe tình trạng một phiếu đã gửi, bấm phím sao."
+say vi status_enter "Xin bấm số phiếu, rồi bấm phím thăng."
+say vi status_not_found "Không tìm thấy phiếu có số này."
+say vi status_too_many "Bạn đã tra cứu quá nhiều lần. Xin gọi lại sau."
+say vi status_received "Phiếu của bạn đã được tiếp nhận và đang chờ xử lý."
+say vi status_in_review "Phiếu của bạn đang được cán bộ xem xét."
+say vi status_info "Cán bộ cần bạn cung cấp thêm thông tin về phiếu này."
+say vi status_answered "Phiếu của bạn đã có câu trả lời."
+say vi status_rejected "Phiếu của bạn không được tiếp nhận. Lý do đã được gửi trên trang tra cứu."
+say vi status_due "Hạn trả lời là ngày"
+say vi month "tháng"
+say vi answer_follows "Sau đây là câu trả lời của cán bộ."
+say vi callback_pending "Cán bộ sẽ gọi lại cho bạn để trả lời."
+say vi callback_done "Cán bộ đã gọi lại cho bạn để trả lời."
+say vi status_next "Để để lại lời nhắn về phiếu này, bấm phím 1. Để quay lại thực đơn chính, bấm phím khác."
+
 say en greeting "Hello. You have reached the Doi Thoai hotline."
 language_menu en
 say en topic_menu "For land, press 1. For social policy, press 2. For other questions, press 3."
@@ -77,4 +95,20 @@ for d in zero one two three four five six seven eight nine; do
 	say en "digit_$i" "$d"
 	i=$((i + 1))
 done
+say en notify_ask "If you want a text message when there is news about this question, press 1. If not, press 2."
+say en status_hint "To hear the status of a ticket, press the star key."
+say en status_enter "Please type the ticket number, then press the hash key."
+say en status_not_found "No ticket has this number."
+say en status_too_many "You have looked up too many tickets. Please call again later."
+say en status_received "Your ticket has been received and is waiting to be handled."
+say en status_in_review "Your ticket is being reviewed."
+say en status_info "We need more information from you about this ticket."
+say en status_answered "Your ticket has an answer."
+say en status_rejected "Your ticket was not accepted. The reason is on the tracking page."
+say en status_due "The answer is due on day"
+say en month "month"
+say en answer_follows "Here is the answer."
+say en callback_pending "An operator will call you back with the answer."
+say en callback_done "An operator has called you back with the answer."
+say en status_next "To leave a message about this ticket, press 1. To go back to the main menu, press any other key."
 echo "prompts written to $(pwd)/vi and $(pwd)/en"

@@ -27,6 +27,20 @@ func ChromiumPath(t testing.TB) string {
 // and Chromium's background connections would only fail and slow it down.
 func Browser(t testing.TB) context.Context {
 	t.Helper()
+	return browser(t)
+}
+
+// BrowserWithMicrophone is Browser with Chromium's fake capture device (a
+// beeping tone) as the microphone, granted without a prompt: for pages
+// that record audio.
+func BrowserWithMicrophone(t testing.TB) context.Context {
+	t.Helper()
+	return browser(t, chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+}
+
+func browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	// Not t.TempDir: Chromium's helpers may still write there for a moment
 	// after it exits, and t.TempDir fails the test when removal fails.
 	dir, err := os.MkdirTemp("", "doithoai-chromium-")
@@ -48,6 +62,7 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("accept-lang", "vi-VN,vi"),
 		chromedp.WindowSize(412, 915), // a small phone
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)

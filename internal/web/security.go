@@ -13,6 +13,15 @@ import "net/http"
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 
+const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+// AllowMicrophone lets the page being served use the microphone (this
+// origin only): the console's spoken-answer recorder. Every other page
+// keeps it off.
+func AllowMicrophone(w http.ResponseWriter) {
+	w.Header().Set("Permissions-Policy", "camera=(), microphone=(self), geolocation=(), payment=(), usb=()")
+}
+
 // SecurityHeaders sets the browser-side defences on every response
 // (pages, API, static files, errors). hsts adds Strict-Transport-Security
 // and must be set only when the node is reached over HTTPS (SECURE_COOKIES):
@@ -26,7 +35,7 @@ func SecurityHeaders(hsts bool) func(http.Handler) http.Handler {
 			h.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without CSP 2
 			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+			h.Set("Permissions-Policy", permissionsPolicy)
 			if hsts {
 				h.Set("Strict-Transport-Security", "max-age=31536000")
 			}

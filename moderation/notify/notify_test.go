@@ -463,3 +463,35 @@ func TestEmailOverStartTLS(t *testing.T) {
 		t.Fatalf("messages %q %v, want one received over TLS", msgs, err)
 	}
 }
+
+// TestCallbackScheduledRendering: the callback event tells the date the
+// operator will call by (not the item's due date), in both languages, by
+// SMS and e-mail, and says the call will come.
+func TestCallbackScheduledRendering(t *testing.T) {
+	t.Parallel()
+	cat := i18n.New()
+	if err := cat.Add(notify.Messages); err != nil {
+		t.Fatal(err)
+	}
+	r, err := notify.NewRenderer(cat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := time.Date(2026, 12, 7, 1, 30, 0, 0, time.UTC) // 08:30 on 7 Dec in Vietnam
+	for lang, want := range map[string][]string{"vi": {"gọi lại", "07/12/2026"}, "en": {"call you back", "7 Dec 2026"}} {
+		c := notify.Content{Event: moderation.EventCallbackScheduled, Code: "234567892345", Due: by, Link: "https://x.vn/tra-cuu?code=234567892345", Language: lang}
+		sms := r.SMS(c)
+		m, err := r.Email(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range append(want, "234567892345") {
+			if !strings.Contains(sms, w) || !strings.Contains(m.Text, w) {
+				t.Errorf("%s: SMS %q / e-mail %q lack %q", lang, sms, m.Text, w)
+			}
+		}
+		if strings.Contains(m.Subject, "notify.") || strings.Contains(sms, "notify.") {
+			t.Errorf("%s: untranslated key in %q / %q", lang, m.Subject, sms)
+		}
+	}
+}

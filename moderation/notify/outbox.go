@@ -70,7 +70,11 @@ func (o *Outbox) Record(ctx context.Context, tx pgx.Tx, ev moderation.OutboxEven
 	if lang == "" {
 		lang = "vi"
 	}
-	c := Content{Event: ev.Event, Code: it.TrackingCode, Due: it.DueAt, Text: ev.Text, Language: lang,
+	due := it.DueAt
+	if !ev.Due.IsZero() {
+		due = ev.Due // the date the event promises (a callback by then)
+	}
+	c := Content{Event: ev.Event, Code: it.TrackingCode, Due: due, Text: ev.Text, Language: lang,
 		Link: o.baseURL + "/tra-cuu?code=" + it.TrackingCode}
 	insert := func(channel, to, subject, body, html string) error {
 		key := fmt.Sprintf("%s:%d:%d:%s:%s", ev.Event, it.ID, round, channel, to)

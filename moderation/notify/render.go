@@ -96,8 +96,8 @@ func (r *Renderer) SMS(c Content) string {
 	}
 	render := func(x string) string {
 		switch c.Event {
-		case "received":
-			return t.T("notify.sms.received", c.Code, r.date(c), c.Link)
+		case "received", "callback_scheduled":
+			return t.T("notify.sms."+c.Event, c.Code, r.date(c), c.Link)
 		case "escalated":
 			return t.T("notify.sms.escalated", c.ItemID, x, c.Link)
 		case "directive_due", "directive_overdue":
@@ -165,8 +165,8 @@ func (r *Renderer) Email(c Content) (Email, error) {
 		if c.Event != "escalated" {
 			v.Lead = t.T("notify.mail.lead."+c.Event, c.ItemID, c.Title, r.date(c))
 		}
-	case c.Event == "received":
-		v.Lead = t.T("notify.mail.lead.received", c.Code, r.date(c))
+	case c.Event == "received" || c.Event == "callback_scheduled":
+		v.Lead = t.T("notify.mail.lead."+c.Event, c.Code, r.date(c))
 	default:
 		v.Lead = t.T("notify.mail.lead."+c.Event, c.Code)
 	}
