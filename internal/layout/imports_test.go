@@ -34,6 +34,8 @@ func top(importPath string) string {
 	return first
 }
 
+const channelRule = "a channel imports no other channel (they meet in moderation)"
+
 // violation says which rule an import from pkg (module-relative) to
 // importPath breaks, or "" when it breaks none.
 func violation(pkg, importPath string) string {
@@ -44,7 +46,7 @@ func violation(pkg, importPath string) string {
 	case from == "internal" && slices.Contains(domains, to):
 		return "internal/ imports no domain"
 	case slices.Contains(channels, from) && slices.Contains(channels, to):
-		return "a channel imports no other channel (they meet in moderation)"
+		return channelRule
 	case from == "moderation" && slices.Contains(channels, to):
 		return "moderation imports no channel"
 	}
@@ -78,7 +80,8 @@ func TestViolation(t *testing.T) {
 }
 
 // TestImportRules parses the imports of every Go file of the module, tests
-// included, and fails on each one that breaks a rule.
+// included, and fails on each one that breaks a rule (a channel's tests may
+// import another channel to wire it in).
 func TestImportRules(t *testing.T) {
 	root := moduleRoot(t)
 	fset := token.NewFileSet()
@@ -106,7 +109,15 @@ func TestImportRules(t *testing.T) {
 		pkg := filepath.ToSlash(rel)
 		for _, imp := range f.Imports {
 			ip, _ := strconv.Unquote(imp.Path.Value)
-			if why := violation(pkg, ip); why != "" {
+			why := violation(pkg, ip)
+			if why == channelRule && strings.HasSuffix(p, "_test.go") {
+				// A channel's integration test may wire another real
+				// channel in, as cmd/doithoai does (the hotline's test of
+				// a phone question to a live dialogue runs livechat's
+				// real intake); the channel's own code still may not.
+				why = ""
+			}
+			if why != "" {
 				broken = append(broken, fmt.Sprintf("%s imports %s: %s", path.Join(pkg, filepath.Base(p)), ip, why))
 			}
 		}
