@@ -18,16 +18,9 @@ func (c *call) runIVR(ctx context.Context) error {
 	}
 
 	c.path("greeting")
-	d, err := c.choose(ctx, "lang",
-		[][]int16{c.prompt(PromptGreeting), silence(300), c.prompt(PromptLanguageMenu)},
-		[][]int16{c.prompt(PromptLanguageMenu)},
-		func(d byte) bool { _, ok := menu.language(d); return ok }, menu.DefaultLanguage)
-	if err != nil || d == 0 {
+	if ok, err := c.chooseLanguage(ctx, menu); err != nil || !ok {
 		return c.goodbye(ctx, err)
 	}
-	lang, _ := menu.language(d)
-	c.lang = lang.Code
-	c.path("lang:" + lang.Digit + ":" + lang.Code)
 
 	open := e.cfg.Hours.Open(e.now())
 	if !open {
@@ -39,7 +32,7 @@ func (c *call) runIVR(ctx context.Context) error {
 	}
 
 	topicPrompt := [][]int16{c.prompt(PromptTopicMenu)}
-	d, err = c.choose(ctx, "topic", topicPrompt, topicPrompt,
+	d, err := c.choose(ctx, "topic", topicPrompt, topicPrompt,
 		func(d byte) bool { _, ok := menu.topic(d); return ok }, menu.DefaultTopic)
 	if err != nil || d == 0 {
 		return c.goodbye(ctx, err)

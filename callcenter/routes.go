@@ -29,6 +29,9 @@ func (c *Center) Routes(r chi.Router) {
 		r.Use(auth.RequireRole(identity.RoleAdmin))
 		r.Method(http.MethodGet, "/api/v1/hotline/menu", web.Handler(c.handleMenuView))
 		r.Method(http.MethodPut, "/api/v1/hotline/menu", web.Handler(c.handleMenuUpdate))
-		r.Method(http.MethodPut, "/api/v1/hotline/prompts/{lang}/{name}", web.Handler(c.handlePromptUpdate))
+		r.Method(http.MethodPut, "/api/v1/hotline/prompts/{code}/{name}", web.Handler(c.handlePromptUpdate))
+		r.Method(http.MethodGet, "/api/v1/hotline/prompts/{code}/{name}", web.Handler(c.handlePromptAudio))
+		r.Method(http.MethodGet, "/api/v1/hotline/languages", web.Handler(c.handleLanguageIndex))
+		r.Method(http.MethodPut, "/api/v1/hotline/languages/{code}", web.Handler(c.handleLanguagePut))
 	})
 }
