@@ -33,5 +33,9 @@ func (c *Center) Routes(r chi.Router) {
 		r.Method(http.MethodGet, "/api/v1/hotline/prompts/{code}/{name}", web.Handler(c.handlePromptAudio))
 		r.Method(http.MethodGet, "/api/v1/hotline/languages", web.Handler(c.handleLanguageIndex))
 		r.Method(http.MethodPut, "/api/v1/hotline/languages/{code}", web.Handler(c.handleLanguagePut))
+		r.Method(http.MethodGet, "/admin/hotline/languages", web.Handler(c.handleAdminLanguages))
+		r.Method(http.MethodPost, "/admin/hotline/languages", web.Handler(c.handleAdminLanguageSave))
+		r.Method(http.MethodGet, "/admin/hotline/prompts", web.Handler(c.handleAdminPrompts))
+		r.Method(http.MethodPost, "/admin/hotline/prompts", web.Handler(c.handleAdminPromptUpload))
 	})
 }

@@ -9,7 +9,7 @@ import (
 
 // Limits on an uploaded or recorded prompt.
 const (
-	MaxPromptBytes    = 16 << 20
+	MaxPromptBytes    = 4 << 20 // the node caps every request body at 4 MiB (cmd/doithoai routes.go)
 	MaxPromptDuration = 2 * time.Minute
 	minPromptSamples  = sampleRate / 10 // 0.1 s: shorter is a mistake, not a prompt
 	maxWAVChannels    = 8
