@@ -43,6 +43,7 @@ type call struct {
 	topic     TopicOption // chosen in the topic menu
 	consent   string      // how the caller agreed to recording ("" not yet / no)
 	consentAt time.Time
+	staff     *staffCaller // set for the staff line: record prompts instead of the IVR
 }
 
 func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *net.UDPConn, offer *mediaDesc) *call {
@@ -163,7 +164,12 @@ func (c *call) run() {
 	defer cancel(nil)
 	c.rtp.start()
 
-	err := c.runIVR(ctx)
+	var err error
+	if c.staff != nil {
+		err = c.runStaff(ctx)
+	} else {
+		err = c.runIVR(ctx)
+	}
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, errCallerHangup):
