@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/go-chi/chi/v5"
@@ -144,5 +145,19 @@ func TestAdminLanguagesPage(t *testing.T) {
 	}
 	if _, ok := pc.languages(t)["gia"]; ok {
 		t.Error("a refused language was stored")
+	}
+}
+
+// The desk names the caller's language as configured, so an operator
+// calling back knows to find a H'Mông speaker.
+func TestDeskShowsLanguageName(t *testing.T) {
+	pc := startPGCenter(t)
+	now := time.Now()
+	if err := pc.store.CreateAbandonedCallback(t.Context(), AbandonedCall{CallID: "c-hmn", Caller: "+84912000888", Language: "hmn", Topic: "land", At: now, Due: now}); err != nil {
+		t.Fatal(err)
+	}
+	w := pc.page(t, "lan", "GET", "/hotline", "", nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `<span class="lang">Tiếng H&#39;Mông</span>`) {
+		t.Errorf("desk: %d, the callback does not name its language", w.Code)
 	}
 }
