@@ -10,6 +10,8 @@ import (
 // (PromptLanguageMenu, PromptTopicMenu); recorded prompts should name the
 // options configured here.
 type Menu struct {
+	// Languages is no longer played: the language menu is built from
+	// hotline_languages (language.go). Kept so saved menus still load.
 	Languages []LanguageOption `json:"languages"`
 	Topics    []TopicOption    `json:"topics"`
 	// DefaultLanguage and DefaultTopic are digits chosen for callers who
