@@ -109,15 +109,6 @@ func (m Menu) Validate() error {
 
 func validDigit(s string) bool { return len(s) == 1 && s[0] >= '0' && s[0] <= '9' }
 
-func (m Menu) language(d byte) (LanguageOption, bool) {
-	for _, l := range m.Languages {
-		if l.Digit[0] == d {
-			return l, true
-		}
-	}
-	return LanguageOption{}, false
-}
-
 func (m Menu) topic(d byte) (TopicOption, bool) {
 	for _, t := range m.Topics {
 		if t.Digit[0] == d {
