@@ -11,7 +11,7 @@ import "context"
 // false: the caller gave no usable answer and there is no default.
 func (c *call) chooseLanguage(ctx context.Context, menu Menu) (bool, error) {
 	e := c.e
-	if err := e.prompts.Refresh(ctx); err != nil {
+	if err := e.prompts.refreshForCall(ctx); err != nil {
 		e.log.Warn("hotline: prompts not refreshed; playing the ones loaded", "err", err)
 	}
 	langs, err := e.store.Languages(ctx)

@@ -124,6 +124,21 @@ func (p *Prompts) Refresh(ctx context.Context) error {
 	}
 	p.refresh.Lock()
 	defer p.refresh.Unlock()
+	return p.refreshLocked(ctx)
+}
+
+// refreshForCall is Refresh for a call starting: if another refresh is
+// under way (a burst of calls), the call does not queue behind it and
+// plays the prompts loaded, which that refresh is bringing up to date.
+func (p *Prompts) refreshForCall(ctx context.Context) error {
+	if p.src == nil || !p.refresh.TryLock() {
+		return nil
+	}
+	defer p.refresh.Unlock()
+	return p.refreshLocked(ctx)
+}
+
+func (p *Prompts) refreshLocked(ctx context.Context) error {
 	v, err := p.src.PromptsVersion(ctx)
 	if err != nil {
 		return err

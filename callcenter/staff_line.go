@@ -74,7 +74,7 @@ func (c *call) runStaff(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := e.prompts.Refresh(ctx); err != nil {
+	if err := e.prompts.refreshForCall(ctx); err != nil {
 		e.log.Warn("hotline: prompts not refreshed", "err", err)
 	}
 	lang, ok, err := c.staffLanguage(ctx, langs)

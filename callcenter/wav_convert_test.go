@@ -95,7 +95,8 @@ func TestConvertWAVFormats(t *testing.T) {
 		{"pcm24-extensible", wavPCM, 24, true}, {"float32-extensible", wavFloat, 32, true},
 	}
 	for _, f := range formats {
-		for _, rate := range []int{8000, 11025, 16000, 22050, 44100, 48000} {
+		// 44101 Hz has no common factor with 8000: the interpolated-kernel path.
+		for _, rate := range []int{8000, 11025, 16000, 22050, 44100, 44101, 48000} {
 			for _, channels := range []int{1, 2} {
 				t.Run(fmt.Sprintf("%s/%d/%dch", f.name, rate, channels), func(t *testing.T) {
 					got, err := ConvertWAV(testWAV(f.tag, f.extensible, rate, f.bits, sineFrames(1000, 0.5, 0.5, rate, channels)))
@@ -123,7 +124,7 @@ func TestConvertWAVFormats(t *testing.T) {
 // picks samples would fold 6 kHz down to an audible 2 kHz at full level.
 // The low-pass must remove it, and keep the top of the speech band.
 func TestConvertWAVLowPass(t *testing.T) {
-	for _, rate := range []int{44100, 48000} {
+	for _, rate := range []int{44100, 44101, 48000} {
 		got, err := ConvertWAV(testWAV(wavPCM, false, rate, 16, sineFrames(6000, 0.8, 1, rate, 1)))
 		if err != nil {
 			t.Fatal(err)
