@@ -48,7 +48,7 @@ func TestBaresipHearsMinorityLanguagePrompt(t *testing.T) {
 	for i := 0; i < frames; i++ {
 		x := float64(i) / rate
 		v := int16(14000 * math.Sin(2*math.Pi*(400*x+2400*x*x/(2*secs)))) // 400 → 2800 Hz sweep
-		pcm = append(pcm, byte(v), byte(v>>8), byte(v), byte(v>>8))    // stereo
+		pcm = append(pcm, byte(v), byte(v>>8), byte(v), byte(v>>8))       // stereo
 	}
 	wav := stereoWAV(rate, pcm)
 	if r := a.Do("PUT", "/api/v1/hotline/prompts/hmn/topic_menu", wav, nil); r.StatusCode != 204 {
