@@ -33,9 +33,19 @@ type pgCenter struct {
 
 func startPGCenter(t *testing.T) *pgCenter {
 	t.Helper()
+	return startPGCenterWith(t, nil)
+}
+
+// startPGCenterWith is startPGCenter with the test config changed by edit.
+func startPGCenterWith(t *testing.T, edit func(*Config)) *pgCenter {
+	t.Helper()
 	pool := testenv.NewDB(t)
 	mod := moderation.NewService(pool, time.Minute, testLog())
-	c, err := New(Deps{Config: testConfig(t), Pool: pool, Moderation: mod, Log: testLog()})
+	cfg := testConfig(t)
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := New(Deps{Config: cfg, Pool: pool, Moderation: mod, Log: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

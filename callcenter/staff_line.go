@@ -197,7 +197,7 @@ func (c *call) staffRecord(ctx context.Context, lang Language, name string) (boo
 			continue
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = e.prompts.Save(sctx, lang.Code, name, samples, SourcePhone, 0)
+		err = e.prompts.Save(sctx, lang.Code, name, samples, SourcePhone, c.staffUserID(sctx))
 		cancel()
 		if err != nil {
 			return false, err
@@ -241,6 +241,22 @@ func (c *call) staffDigits(ctx context.Context, prompt []int16, max int) (string
 		got = append(got, d)
 		d = 0
 	}
+}
+
+// staffUserID is the digest-authenticated agent's user id when the store
+// can tell it (PostgreSQL), else 0 (PIN callers, MemoryStore).
+func (c *call) staffUserID(ctx context.Context) int64 {
+	users, ok := c.e.store.(interface {
+		UserIDByLogin(context.Context, string) (int64, error)
+	})
+	if !ok || c.staff.login == "" {
+		return 0
+	}
+	id, err := users.UserIDByLogin(ctx, c.staff.login)
+	if err != nil {
+		c.e.log.Warn("hotline: staff user not found", "login", c.staff.login, "err", err)
+	}
+	return id
 }
 
 func (c *call) staffName() string {

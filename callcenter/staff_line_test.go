@@ -198,3 +198,39 @@ func TestStaffLineConfig(t *testing.T) {
 		}
 	}
 }
+
+// On the real store the recording lands in hotline_prompts with who made
+// it, and the API lists the prompt as no longer missing.
+func TestRecordPromptByPhoneWithPostgres(t *testing.T) {
+	pc := startPGCenterWith(t, func(c *Config) { c.StaffNumbers = []string{"1023"} })
+	staff := newPhone(t, "lan")
+	if res, err := staff.callAs(pc.addr, "1023", "lan", "lan-sip-secret"); err != nil {
+		t.Fatalf("staff call: %v (%v)", err, res)
+	}
+	pc.steps.wait(t, staff, "staff")
+	staff.press("4")  // Tày
+	staff.press("1#") // greeting
+	pc.steps.wait(t, staff, "staff:prompt:greeting")
+	pc.steps.wait(t, staff, "staff:record")
+	staff.sendAudio(toPCM(chirp(300, 3000, 1, 0.5, sampleRate)))
+	time.Sleep(time.Second) // speaking
+	staff.press("#")
+	pc.steps.wait(t, staff, "staff:record_end:hash")
+	staff.press("1")
+	pc.steps.wait(t, staff, "staff:saved:tay:greeting")
+	staff.hangup()
+
+	var source string
+	var by int64
+	if err := pc.pool.QueryRow(context.Background(), `SELECT source, updated_by FROM hotline_prompts WHERE language = 'tay' AND name = 'greeting'`).Scan(&source, &by); err != nil {
+		t.Fatal(err)
+	}
+	if source != SourcePhone || by != pc.users["lan"].ID {
+		t.Errorf("stored prompt: source %q by %d, want phone by lan (%d)", source, by, pc.users["lan"].ID)
+	}
+	for _, m := range pc.languages(t)["tay"].Missing {
+		if m == PromptGreeting {
+			t.Error("the recorded greeting is still listed as missing")
+		}
+	}
+}

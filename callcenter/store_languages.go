@@ -2,6 +2,7 @@ package callcenter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -114,4 +115,18 @@ func (s *Store) SavePrompt(ctx context.Context, p StoredPrompt, actorID int64) e
 		return apperr.NotFoundf("no language %q: add it first", p.Language)
 	}
 	return nil
+}
+
+// UserIDByLogin returns the id of the staff member login (0 if unknown),
+// so a prompt recorded on the staff line names who recorded it.
+func (s *Store) UserIDByLogin(ctx context.Context, login string) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM users WHERE login = $1`, login).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("callcenter.UserIDByLogin: %w", err)
+	}
+	return id, nil
 }
