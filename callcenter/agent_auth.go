@@ -19,6 +19,12 @@ import (
 // the account, and that budget is taken before the check, so concurrent
 // guesses cannot overrun it.
 func (e *engine) authenticate(req *sip.Request, src netip.Addr, now time.Time) (login, outcome string) {
+	return e.authenticateAs(req, src, now, req.To().Address.User)
+}
+
+// authenticateAs is authenticate for any method, the credentials having
+// to name user (a REGISTER's To, a staff-line INVITE's From).
+func (e *engine) authenticateAs(req *sip.Request, src netip.Addr, now time.Time, user string) (login, outcome string) {
 	h := req.GetHeader("Authorization")
 	if h == nil {
 		return "", "challenged"
@@ -39,7 +45,7 @@ func (e *engine) authenticate(req *sip.Request, src netip.Addr, now time.Time) (
 	if used.spent(cred.Nonce, issued, qop, cred.Nc) {
 		return "", "stale" // a replay, or a phone reusing an nc: new nonce
 	}
-	if cred.Username != req.To().Address.User || !sipUserRe.MatchString(cred.Username) {
+	if cred.Username != user || !sipUserRe.MatchString(cred.Username) {
 		return "", "forbidden"
 	}
 	srcKey := src.String()
@@ -63,7 +69,7 @@ func (e *engine) authenticate(req *sip.Request, src netip.Addr, now time.Time) (
 		}
 		return "", "error"
 	}
-	if !ok || !verifyDigest(cred, "REGISTER", ha1) {
+	if !ok || !verifyDigest(cred, string(req.Method), ha1) {
 		return "", "forbidden" // the budgets stay spent
 	}
 	e.authFailLimit.refund(srcKey)

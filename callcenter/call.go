@@ -49,6 +49,7 @@ type call struct {
 	// caseCode is the ticket the caller heard the status of (ivr_status.go):
 	// a message or an operator call after it continues that case.
 	caseCode string
+	staff     *staffCaller // set for the staff line: record prompts instead of the IVR
 }
 
 func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *net.UDPConn, offer *mediaDesc) *call {
@@ -169,7 +170,12 @@ func (c *call) run() {
 	defer cancel(nil)
 	c.rtp.start()
 
-	err := c.runIVR(ctx)
+	var err error
+	if c.staff != nil {
+		err = c.runStaff(ctx)
+	} else {
+		err = c.runIVR(ctx)
+	}
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, errCallerHangup):

@@ -49,7 +49,7 @@ func New(d Deps) (*Center, error) {
 	}
 	store := NewStore(d.Pool, d.Moderation)
 	log := d.Log.With("component", "hotline")
-	e, err := newEngine(cfg, engineDeps{store: store, dir: store, log: log, reg: d.Metrics})
+	e, err := newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: log, reg: d.Metrics})
 	if err != nil {
 		return nil, err
 	}

@@ -34,12 +34,22 @@ type pgCenter struct {
 
 func startPGCenter(t *testing.T, setup ...func(*pgxpool.Pool, *moderation.Service)) *pgCenter {
 	t.Helper()
+	return startPGCenterWith(t, nil, setup...)
+}
+
+// startPGCenterWith is startPGCenter with the test config changed by edit.
+func startPGCenterWith(t *testing.T, edit func(*Config), setup ...func(*pgxpool.Pool, *moderation.Service)) *pgCenter {
+	t.Helper()
 	pool := testenv.NewDB(t)
 	mod := moderation.NewService(pool, time.Minute, testLog())
 	for _, f := range setup { // before any call can reach the service
 		f(pool, mod)
 	}
-	c, err := New(Deps{Config: testConfig(t), Pool: pool, Moderation: mod, Log: testLog()})
+	cfg := testConfig(t)
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := New(Deps{Config: cfg, Pool: pool, Moderation: mod, Log: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

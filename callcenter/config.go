@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,8 @@ type Config struct {
 	SIPAddr        string     // UDP and TCP listen address (SIP_ADDR)
 	PublicIP       netip.Addr // address in SDP and Contact; zero: the local address facing the peer
 	HotlineNumbers []string   // request-URI users we answer (HOTLINE_NUMBERS)
+	StaffNumbers   []string   // the staff line for recording prompts (HOTLINE_STAFF_NUMBERS); empty: none
+	StaffPIN       string     // staff line without SIP credentials (HOTLINE_STAFF_PIN); empty: digest only
 	DataDir        string     // recordings go under DataDir/recordings/hotline
 	PromptsDir     string     // overrides for the embedded prompts; empty: DataDir/prompts
 
@@ -63,6 +66,7 @@ func DefaultConfig() Config {
 	return Config{
 		SIPAddr:          ":5060",
 		HotlineNumbers:   []string{"1022"},
+		StaffNumbers:     []string{"1023"},
 		DataDir:          "./data",
 		RTPPortMin:       10000,
 		RTPPortMax:       20000,
@@ -105,6 +109,8 @@ func vietnam() *time.Location {
 // ConfigFromEnv reads the hotline settings. Besides SIP_ADDR,
 // HOTLINE_NUMBERS and DATA_DIR it reads:
 //
+//	HOTLINE_STAFF_NUMBERS    staff line to record prompts by phone (1023; "none" to switch it off)
+//	HOTLINE_STAFF_PIN        4-12 digits letting a phone without SIP credentials use it (unset: digest only)
 //	SIP_PUBLIC_IP            address put in SDP/Contact (default: local address facing the caller)
 //	HOTLINE_PROMPTS_DIR      prompt overrides (default DATA_DIR/prompts)
 //	RTP_PORT_MIN, RTP_PORT_MAX  (10000, 20000)
@@ -166,6 +172,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	if v := strings.TrimSpace(getenv("HOTLINE_STAFF_NUMBERS")); v != "" {
+		c.StaffNumbers = nil
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" && n != "none" {
+				c.StaffNumbers = append(c.StaffNumbers, n)
+			}
+		}
+	}
+	c.StaffPIN = strings.TrimSpace(getenv("HOTLINE_STAFF_PIN"))
 	if v := getenv("SIP_PUBLIC_IP"); v != "" {
 		ip, err := netip.ParseAddr(v)
 		if err != nil {
@@ -312,6 +327,14 @@ func (c Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("callcenter config: DATA_DIR is empty")
+	}
+	for _, n := range c.StaffNumbers {
+		if slices.Contains(c.HotlineNumbers, n) {
+			return fmt.Errorf("callcenter config: %s is both a hotline and a staff number", n)
+		}
+	}
+	if c.StaffPIN != "" && (len(c.StaffPIN) < 4 || len(c.StaffPIN) > 12 || strings.Trim(c.StaffPIN, "0123456789") != "") {
+		return fmt.Errorf("callcenter config: HOTLINE_STAFF_PIN must be 4-12 digits")
 	}
 	if c.SIPTCPMaxConns < 1 || c.SIPTCPMaxPerIP < 1 {
 		return fmt.Errorf("callcenter config: SIP_TCP_MAX_CONNS and SIP_TCP_MAX_PER_IP must be at least 1")

@@ -35,6 +35,16 @@ type deskPage struct {
 	Agents        []AgentStatus
 	Flash         string
 	CanWrite      bool // moderators and admins write summaries and see numbers
+	Languages     []Language
+}
+
+// LangName shows a caller's language by its configured name ("Tiếng
+// H'Mông"), or the code if it is no longer configured.
+func (p deskPage) LangName(code string) string {
+	if code == "" {
+		return ""
+	}
+	return languageName(p.Languages, code)
 }
 
 // noteForm is what the "callnote" template needs: the page (for its
@@ -64,6 +74,9 @@ func (c *Center) handleDesk(w http.ResponseWriter, r *http.Request) error {
 	p := deskPage{Page: web.NewPage(r, "hotline.title"), Agents: c.engine.agents.snapshot(), CanWrite: seesPersonalData(actor(r))}
 	p.Wide = true
 	var err error
+	if p.Languages, err = c.store.Languages(r.Context()); err != nil {
+		return err
+	}
 	if p.Live, err = c.liveViews(r); err != nil {
 		return err
 	}

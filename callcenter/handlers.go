@@ -2,7 +2,6 @@ package callcenter
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
-	"github.com/go-chi/chi/v5"
 )
 
 func actor(r *http.Request) *identity.User {
@@ -219,26 +217,5 @@ func (c *Center) handleMenuUpdate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	web.JSON(w, http.StatusOK, m)
-	return nil
-}
-
-// handlePromptUpdate serves PUT /api/v1/hotline/prompts/{lang}/{name}
-// (admin) with an 8 kHz mono 16-bit WAV body, replacing that prompt.
-func (c *Center) handlePromptUpdate(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<20))
-	if err != nil {
-		return apperr.Invalidf("body_too_large", "a prompt is at most 16 MiB")
-	}
-	lang, name := chi.URLParam(r, "lang"), chi.URLParam(r, "name")
-	if err := c.engine.prompts.Save(lang, name, body); err != nil {
-		if errors.Is(err, ErrWAVFormat) {
-			return apperr.Invalidf("bad_wav", "%v", err)
-		}
-		if strings.Contains(err.Error(), "invalid prompt name") {
-			return apperr.Invalidf("bad_prompt_name", "%v", err)
-		}
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -138,7 +138,7 @@ func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServ
 	for attempt := 0; ; attempt++ {
 		reg = prometheus.NewRegistry()
 		var err error
-		if e, err = newEngine(cfg, engineDeps{store: store, dir: store, log: testLog(), reg: reg, now: now}); err != nil {
+		if e, err = newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: testLog(), reg: reg, now: now}); err != nil {
 			t.Fatal(err)
 		}
 		err = e.listen()

@@ -18,16 +18,9 @@ func (c *call) runIVR(ctx context.Context) error {
 	}
 
 	c.path("greeting")
-	d, err := c.choose(ctx, "lang",
-		[][]int16{c.prompt(PromptGreeting), silence(300), c.prompt(PromptLanguageMenu)},
-		[][]int16{c.prompt(PromptLanguageMenu)},
-		func(d byte) bool { _, ok := menu.language(d); return ok }, menu.DefaultLanguage)
-	if err != nil || d == 0 {
+	if ok, err := c.chooseLanguage(ctx, menu); err != nil || !ok {
 		return c.goodbye(ctx, err)
 	}
-	lang, _ := menu.language(d)
-	c.lang = lang.Code
-	c.path("lang:" + lang.Digit + ":" + lang.Code)
 
 	if asked, err := c.offerLive(ctx); asked || err != nil { // ivr_live.go
 		return err
@@ -51,7 +44,7 @@ func (c *call) runIVR(ctx context.Context) error {
 		if rounds < maxStatusRounds {
 			topicPrompt = append(topicPrompt, silence(200), c.prompt(PromptStatusHint))
 		}
-		d, err = c.choose(ctx, "topic", topicPrompt, topicPrompt,
+		d, err := c.choose(ctx, "topic", topicPrompt, topicPrompt,
 			func(d byte) bool { _, ok := menu.topic(d); return ok || d == '*' && rounds < maxStatusRounds }, menu.DefaultTopic)
 		if err != nil || d == 0 {
 			return c.goodbye(ctx, err)

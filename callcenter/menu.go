@@ -10,6 +10,8 @@ import (
 // (PromptLanguageMenu, PromptTopicMenu); recorded prompts should name the
 // options configured here.
 type Menu struct {
+	// Languages is no longer played: the language menu is built from
+	// hotline_languages (language.go). Kept so saved menus still load.
 	Languages []LanguageOption `json:"languages"`
 	Topics    []TopicOption    `json:"topics"`
 	// DefaultLanguage and DefaultTopic are digits chosen for callers who
@@ -106,15 +108,6 @@ func (m Menu) Validate() error {
 }
 
 func validDigit(s string) bool { return len(s) == 1 && s[0] >= '0' && s[0] <= '9' }
-
-func (m Menu) language(d byte) (LanguageOption, bool) {
-	for _, l := range m.Languages {
-		if l.Digit[0] == d {
-			return l, true
-		}
-	}
-	return LanguageOption{}, false
-}
 
 func (m Menu) topic(d byte) (TopicOption, bool) {
 	for _, t := range m.Topics {

@@ -1,16 +1,20 @@
 package callcenter
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+
+	"github.com/doithoai/doithoai/internal/apperr"
 )
 
 // Prompt names. Each language directory holds one WAV per name; digits are
@@ -67,36 +71,60 @@ func digitPrompt(d byte) string { return "digit_" + string(d) }
 //go:embed prompts/*/*.wav
 var defaultPromptFS embed.FS
 
-// Prompts holds decoded prompts per language. Files under dir (if set)
-// override the embedded defaults, so an admin can replace the synthetic voice
-// with recordings without a rebuild. Safe for concurrent use.
+// Staff-line prompts (HOTLINE_STAFF_NUMBERS): embedded only, not recorded.
+const (
+	promptStaffPin      = "staff_pin"
+	promptStaffLanguage = "staff_language"
+	promptStaffPrompt   = "staff_prompt"
+	promptStaffRecord   = "staff_record"
+	promptStaffReview   = "staff_review"
+	promptStaffSaved    = "staff_saved"
+)
+
+// Prompts holds decoded prompts per language in three layers: the embedded
+// defaults, files under dir (HOTLINE_PROMPTS_DIR, read at start-up), then
+// the prompts saved in the database (uploads and recordings by phone),
+// which every node reloads when PromptsVersion changes. Safe for
+// concurrent use.
 type Prompts struct {
 	dir         string
 	defaultLang string
 	log         *slog.Logger
+	src         promptStore // nil: no database layer
 
-	mu    sync.RWMutex
-	clips map[string]map[string][]int16 // lang → name → samples; replaced whole by Reload
+	refresh sync.Mutex // one reload at a time
+
+	mu      sync.RWMutex
+	base    map[string]map[string]clip // embedded + dir; replaced whole by Reload
+	clips   map[string]map[string]clip // base + database; replaced whole
+	version string                     // of the database layer in clips
+}
+
+type clip struct {
+	samples []int16
+	source  string // SourceDefault, SourceDir, SourceUpload, SourcePhone
 }
 
 // LoadPrompts loads the embedded prompts, then every valid WAV under dir.
-// A file in the wrong format is an error, so a bad upload is noticed at
-// start-up rather than mid-call.
-func LoadPrompts(dir, defaultLang string, log *slog.Logger) (*Prompts, error) {
-	p := &Prompts{dir: dir, defaultLang: defaultLang, log: log}
+// A file in the wrong format is an error, so a bad file is noticed at
+// start-up rather than mid-call. src (may be nil) adds the database layer,
+// loaded by the first Refresh.
+func LoadPrompts(dir, defaultLang string, log *slog.Logger, src promptStore) (*Prompts, error) {
+	p := &Prompts{dir: dir, defaultLang: defaultLang, log: log, src: src}
 	return p, p.Reload()
 }
 
-// Reload re-reads the prompts directory.
+// Reload re-reads the embedded prompts and the prompts directory; the
+// database layer is kept as it is.
 func (p *Prompts) Reload() error {
-	clips := map[string]map[string][]int16{}
+	base := map[string]map[string]clip{}
 	sub, _ := fs.Sub(defaultPromptFS, "prompts")
-	if err := loadPromptTree(sub, clips); err != nil {
+	if err := loadPromptTree(sub, SourceDefault, base); err != nil {
 		return fmt.Errorf("embedded prompts: %w", err)
 	}
 	if p.dir != "" {
 		if _, err := os.Stat(p.dir); err == nil {
-			if err := loadPromptTree(os.DirFS(p.dir), clips); err != nil {
+			if err := loadPromptTree(os.DirFS(p.dir), SourceDir, base); err != nil {
 				return fmt.Errorf("prompts dir %s: %w", p.dir, err)
 			}
 		} else if !errors.Is(err, fs.ErrNotExist) {
@@ -104,12 +132,77 @@ func (p *Prompts) Reload() error {
 		}
 	}
 	p.mu.Lock()
-	p.clips = clips
+	p.base = base
+	p.clips = base
+	p.version = ""
 	p.mu.Unlock()
 	return nil
 }
 
-func loadPromptTree(fsys fs.FS, into map[string]map[string][]int16) error {
+// Refresh reloads the database layer if it changed since the last look. A
+// call starts with it, so a prompt saved on any node is heard by the next
+// call; an unreachable database keeps the prompts already loaded.
+func (p *Prompts) Refresh(ctx context.Context) error {
+	if p.src == nil {
+		return nil
+	}
+	p.refresh.Lock()
+	defer p.refresh.Unlock()
+	return p.refreshLocked(ctx)
+}
+
+// refreshForCall is Refresh for a call starting: if another refresh is
+// under way (a burst of calls), the call does not queue behind it and
+// plays the prompts loaded, which that refresh is bringing up to date.
+func (p *Prompts) refreshForCall(ctx context.Context) error {
+	if p.src == nil || !p.refresh.TryLock() {
+		return nil
+	}
+	defer p.refresh.Unlock()
+	return p.refreshLocked(ctx)
+}
+
+func (p *Prompts) refreshLocked(ctx context.Context) error {
+	v, err := p.src.PromptsVersion(ctx)
+	if err != nil {
+		return err
+	}
+	p.mu.RLock()
+	same := v == p.version
+	p.mu.RUnlock()
+	if same {
+		return nil
+	}
+	stored, err := p.src.StoredPrompts(ctx)
+	if err != nil {
+		return err
+	}
+	p.mu.RLock()
+	clips := make(map[string]map[string]clip, len(p.base))
+	for lang, m := range p.base {
+		clips[lang] = maps.Clone(m)
+	}
+	p.mu.RUnlock()
+	for _, sp := range stored {
+		samples, err := DecodeWAV(sp.WAV)
+		if err != nil { // stored by SavePrompt after conversion: should not happen
+			if p.log != nil {
+				p.log.Error("hotline: stored prompt unreadable", "lang", sp.Language, "prompt", sp.Name, "err", err)
+			}
+			continue
+		}
+		if clips[sp.Language] == nil {
+			clips[sp.Language] = map[string]clip{}
+		}
+		clips[sp.Language][sp.Name] = clip{samples: samples, source: sp.Source}
+	}
+	p.mu.Lock()
+	p.clips, p.version = clips, v
+	p.mu.Unlock()
+	return nil
+}
+
+func loadPromptTree(fsys fs.FS, source string, into map[string]map[string]clip) error {
 	return fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -131,9 +224,9 @@ func loadPromptTree(fsys fs.FS, into map[string]map[string][]int16) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if into[lang] == nil {
-			into[lang] = map[string][]int16{}
+			into[lang] = map[string]clip{}
 		}
-		into[lang][strings.TrimSuffix(file, ".wav")] = samples
+		into[lang][strings.TrimSuffix(file, ".wav")] = clip{samples: samples, source: source}
 		return nil
 	})
 }
@@ -143,16 +236,35 @@ func loadPromptTree(fsys fs.FS, into map[string]map[string][]int16) error {
 func (p *Prompts) Get(lang, name string) []int16 {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if s, ok := p.clips[lang][name]; ok {
-		return s
+	if c, ok := p.clips[lang][name]; ok {
+		return c.samples
 	}
-	if s, ok := p.clips[p.defaultLang][name]; ok {
-		return s
+	if c, ok := p.clips[p.defaultLang][name]; ok {
+		return c.samples
 	}
 	if p.log != nil {
 		p.log.Warn("hotline prompt missing", "lang", lang, "prompt", name)
 	}
 	return make([]int16, sampleRate/4)
+}
+
+// Source returns where lang's own copy of name comes from, or "" when the
+// language has none (callers then hear the default language's).
+func (p *Prompts) Source(lang, name string) string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.clips[lang][name].source
+}
+
+// Missing lists the prompts (of PromptNames) lang has no copy of.
+func (p *Prompts) Missing(lang string) []string {
+	var out []string
+	for _, name := range PromptNames() {
+		if p.Source(lang, name) == "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Languages lists the languages that have at least one prompt.
@@ -166,26 +278,24 @@ func (p *Prompts) Languages() []string {
 	return out
 }
 
-// Save validates a WAV and stores it as dir/<lang>/<name>.wav, then reloads.
-// It is how admins replace a prompt with a recorded voice.
-func (p *Prompts) Save(lang, name string, wav []byte) error {
-	if p.dir == "" {
-		return errors.New("callcenter: no prompts directory configured")
+// ErrNoPromptStore: the hotline runs without a database (tests, sipload).
+var ErrNoPromptStore = errors.New("callcenter: prompts cannot be saved without a database")
+
+// Save stores samples (8 kHz mono) as lang's prompt name in the database
+// and reloads, so the next call on any node plays it. name must be one of
+// PromptNames; an unknown language is the store's NotFound.
+func (p *Prompts) Save(ctx context.Context, lang, name string, samples []int16, source string, actorID int64) error {
+	if p.src == nil {
+		return ErrNoPromptStore
 	}
-	if !validPromptPart(lang) || !validPromptPart(name) {
-		return fmt.Errorf("callcenter: invalid prompt name %q/%q", lang, name)
+	if !validLanguageCode(lang) || !slices.Contains(PromptNames(), name) {
+		return apperr.Invalidf("bad_prompt_name", "unknown prompt %q/%q", lang, name)
 	}
-	if _, err := DecodeWAV(wav); err != nil {
+	err := p.src.SavePrompt(ctx, StoredPrompt{Language: lang, Name: name, WAV: EncodeWAV(samples), Source: source}, actorID)
+	if err != nil {
 		return err
 	}
-	dir := filepath.Join(p.dir, lang)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	if err := writeFileSync(filepath.Join(dir, name+".wav"), wav); err != nil {
-		return err
-	}
-	return p.Reload()
+	return p.Refresh(ctx)
 }
 
 func validPromptPart(s string) bool {
@@ -198,26 +308,4 @@ func validPromptPart(s string) bool {
 		}
 	}
 	return true
-}
-
-// writeFileSync writes data to a temporary file, fsyncs it and renames it
-// into place, so readers never see a half-written file.
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

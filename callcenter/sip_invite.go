@@ -37,7 +37,16 @@ func (e *engine) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		reject("malformed", code, phrase)
 		return
 	}
-	if !slices.Contains(e.cfg.HotlineNumbers, req.Recipient.User) {
+	var staff *staffCaller
+	if slices.Contains(e.cfg.StaffNumbers, req.Recipient.User) {
+		var code int
+		var phrase string
+		var hdr []sip.Header
+		if staff, code, phrase, hdr = e.admitStaff(req, src); staff == nil {
+			reject("staff_auth", code, phrase, hdr...)
+			return
+		}
+	} else if !slices.Contains(e.cfg.HotlineNumbers, req.Recipient.User) {
 		reject("not_found", sip.StatusNotFound, "Not Found")
 		return
 	}
@@ -71,6 +80,7 @@ func (e *engine) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c := newCall(e, req, dlg, conn, offer)
+	c.staff = staff
 	if !e.admit(c) {
 		c.rtp.closeSession()
 		e.metrics.rejected.WithLabelValues("per_source").Inc()

@@ -87,6 +87,7 @@ type engineDeps struct {
 	log     *slog.Logger
 	reg     prometheus.Registerer
 	prompts *Prompts
+	src     promptStore // prompts saved in the database; nil: embedded and dir only
 	now     func() time.Time
 }
 
@@ -119,7 +120,7 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 	e.tm = newTransportMetrics(d.reg)
 	e.tcpGate = newTCPGate(cfg, e.connInUse, d.log, e.tm)
 	if e.prompts == nil {
-		p, err := LoadPrompts(cfg.PromptsDir, cfg.DefaultLanguage, d.log)
+		p, err := LoadPrompts(cfg.PromptsDir, cfg.DefaultLanguage, d.log, d.src)
 		if err != nil {
 			return nil, err
 		}

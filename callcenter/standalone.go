@@ -18,7 +18,7 @@ type Standalone struct {
 
 // NewStandalone builds the engine; agents are the MemoryStore's (AddAgent).
 func NewStandalone(cfg Config, store *MemoryStore, log *slog.Logger, reg prometheus.Registerer) (*Standalone, error) {
-	e, err := newEngine(cfg, engineDeps{store: store, dir: store, log: log, reg: reg})
+	e, err := newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: log, reg: reg})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ type callStore interface {
 	// Menu returns the current IVR menu (the seeded DefaultMenu if an admin
 	// never saved one).
 	Menu(ctx context.Context) (Menu, error)
+	// Languages returns every configured language (active or not).
+	Languages(ctx context.Context) ([]Language, error)
 	// CreateTicket stores a voicemail ticket, or (Agent set) the ticket of
 	// a call an operator answered with what they wrote on the desk, and its
 	// moderation item in one transaction and returns the ticket with its

@@ -16,6 +16,7 @@ type MemoryStore struct {
 	CDRs      []CDR
 	Abandoned []AbandonedCall
 	agents    map[string]string // login → HA1
+	ml        memoryLanguages
 }
 
 // MemoryTicket is a ticket as MemoryStore keeps it.

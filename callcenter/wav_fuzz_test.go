@@ -30,3 +30,32 @@ func FuzzDecodeWAV(f *testing.F) {
 		}
 	})
 }
+
+// Uploads are any WAV an admin has. ConvertWAV either refuses a file with
+// ErrWAVFormat or returns 8 kHz audio no longer than the file's frames
+// allow, within the prompt limits; it never panics on a lying header.
+func FuzzConvertWAV(f *testing.F) {
+	f.Add(testWAV(wavPCM, false, 16000, 16, sineFrames(440, 0.5, 0.12, 16000, 1)))
+	f.Add(testWAV(wavFloat, true, 11025, 32, sineFrames(440, 0.5, 0.12, 11025, 2)))
+	f.Add(testWAV(wavMuLaw, false, 8000, 8, sineFrames(440, 0.5, 0.12, 8000, 1)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		samples, err := ConvertWAV(data)
+		if err != nil {
+			if !errors.Is(err, ErrWAVFormat) {
+				t.Fatalf("ConvertWAV: %v, want ErrWAVFormat", err)
+			}
+			return
+		}
+		f, body, err := parseWAV(data)
+		if err != nil {
+			t.Fatalf("converted, but parseWAV refuses it: %v", err)
+		}
+		frames := len(body) / (f.channels * f.bits / 8)
+		if want := frames * sampleRate / f.rate; len(samples) > want+1 {
+			t.Fatalf("%d frames at %d Hz became %d samples, want ≤ %d", frames, f.rate, len(samples), want+1)
+		}
+		if len(samples) < minPromptSamples || len(samples) > int(MaxPromptDuration.Seconds())*sampleRate+1 {
+			t.Fatalf("%d samples: outside the prompt limits", len(samples))
+		}
+	})
+}

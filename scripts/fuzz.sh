@@ -33,6 +33,7 @@ targets=(
 	"./callcenter FuzzRTPPacket 5s"
 	"./callcenter FuzzParseINFODigit 5s"
 	"./callcenter FuzzDecodeWAV 5s"
+	"./callcenter FuzzConvertWAV 5s"
 	"./livechat FuzzClientFrames 1x"
 	"./internal/web FuzzDecodeJSON 5s"
 	"./forum FuzzAskForm 5s"

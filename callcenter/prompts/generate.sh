@@ -27,19 +27,7 @@ say() {
 	mv "$tmp/out.wav" "$lang/$name.wav"
 }
 
-# The language menu is heard before a language is chosen, so every language's
-# copy speaks each option in its own language.
-language_menu() {
-	local lang=$1
-	espeak-ng -v vi -s 140 -w "$tmp/a.wav" "Để nghe tiếng Việt, bấm phím 1."
-	espeak-ng -v en -s 140 -w "$tmp/b.wav" "For English, press 2."
-	sox "$tmp/a.wav" "$tmp/b.wav" -r 8000 -c 1 -b 16 -e signed-integer "$tmp/out.wav" norm -3 $trim
-	mkdir -p "$lang"
-	mv "$tmp/out.wav" "$lang/language_menu.wav"
-}
-
 say vi greeting "Xin chào. Bạn đã gọi đến đường dây nóng Đối Thoại."
-language_menu vi
 say vi topic_menu "Về đất đai, bấm phím 1. Về chính sách xã hội, bấm phím 2. Các vấn đề khác, bấm phím 3."
 say vi consent "Câu hỏi của bạn sẽ được ghi âm, và chỉ dùng để trả lời bạn. Nếu bạn đồng ý, xin bấm một phím bất kỳ."
 say vi hold "Xin vui lòng giữ máy. Vị trí của bạn trong hàng chờ là"
@@ -77,7 +65,6 @@ say vi callback_done "Cán bộ đã gọi lại cho bạn để trả lời."
 say vi status_next "Để để lại lời nhắn về phiếu này, bấm phím 1. Để quay lại thực đơn chính, bấm phím khác."
 
 say en greeting "Hello. You have reached the Doi Thoai hotline."
-language_menu en
 say en topic_menu "For land, press 1. For social policy, press 2. For other questions, press 3."
 say en consent "Your question will be recorded, and used only to answer you. If you agree, please press any key."
 say en hold "Please hold. Your position in the queue is"
@@ -111,4 +98,35 @@ say en answer_follows "Here is the answer."
 say en callback_pending "An operator will call you back with the answer."
 say en callback_done "An operator has called you back with the answer."
 say en status_next "To leave a message about this ticket, press 1. To go back to the main menu, press any other key."
-echo "prompts written to $(pwd)/vi and $(pwd)/en"
+
+# The language menu is built at call time from the active languages: each
+# language's language_menu clip says "for <language>, press <its key>" in
+# that language, and the clips are played one after another. The minority
+# languages ship with the name spoken in Vietnamese until a province records
+# its own (callcenter/OPERATIONS.md); their keys match the seeded ones
+# (migrations/00063_hotline_languages.sql).
+say vi language_menu "Để nghe tiếng Việt, bấm phím 1."
+say en language_menu "For English, press 2."
+say hmn language_menu "Tiếng H'Mông, bấm phím 3." vi
+say tay language_menu "Tiếng Tày, bấm phím 4." vi
+say tha language_menu "Tiếng Thái, bấm phím 5." vi
+say km language_menu "Tiếng Khmer, bấm phím 6." vi
+say dao language_menu "Tiếng Dao, bấm phím 7." vi
+
+# Staff line (HOTLINE_STAFF_NUMBERS): recording prompts by phone. Not in
+# PromptNames: they are for staff, not callers, and are not recorded.
+say vi staff_pin "Đường dây cán bộ. Xin nhập mã PIN, rồi bấm phím thăng."
+say vi staff_language "Chọn ngôn ngữ: bấm phím của ngôn ngữ trong thực đơn ngôn ngữ."
+say vi staff_prompt "Nhập số của lời nhắc cần ghi âm, rồi bấm phím thăng."
+say vi staff_record "Sau tiếng bíp, xin đọc lời nhắc. Đọc xong, bấm phím thăng."
+say vi staff_review "Để lưu, bấm phím 1. Để ghi lại, bấm phím 2."
+say vi staff_saved "Đã lưu. Cuộc gọi tiếp theo sẽ nghe lời nhắc này."
+say en staff_pin "Staff line. Please enter your PIN, then press hash."
+say en staff_language "Choose a language: press its key in the language menu."
+say en staff_prompt "Enter the number of the prompt to record, then press hash."
+say en staff_record "After the tone, say the prompt. When you are done, press hash."
+say en staff_review "To save, press 1. To record again, press 2."
+say en staff_saved "Saved. The next call will hear this prompt."
+
+echo "prompts written under $(pwd)"
+

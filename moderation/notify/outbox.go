@@ -66,10 +66,9 @@ func (o *Outbox) Record(ctx context.Context, tx pgx.Tx, ev moderation.OutboxEven
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM moderation_audit WHERE item_id = $1 AND action = 'reopen'`, it.ID).Scan(&round); err != nil {
 		return err
 	}
-	lang := it.Language
-	if lang == "" {
-		lang = "vi"
-	}
+	// A language the catalogs lack (a hotline caller's hmn, say) is told
+	// in Vietnamese, and the row says so.
+	lang := o.render.cat.For(it.Language).Lang
 	due := it.DueAt
 	if !ev.Due.IsZero() {
 		due = ev.Due // the date the event promises (a callback by then)

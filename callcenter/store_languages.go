@@ -1,0 +1,132 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/db"
+	"github.com/jackc/pgx/v5"
+)
+
+// StoredPrompt is a prompt an admin uploaded or recorded by phone, already
+// converted to 8 kHz mono 16-bit WAV.
+type StoredPrompt struct {
+	Language  string
+	Name      string
+	WAV       []byte
+	Source    string // "upload" or "phone"
+	UpdatedAt time.Time
+}
+
+// Prompt sources: the embedded synthetic voice, a file under
+// HOTLINE_PROMPTS_DIR, or the database.
+const (
+	SourceDefault = "default"
+	SourceDir     = "dir"
+	SourceUpload  = "upload"
+	SourcePhone   = "phone"
+)
+
+// promptStore is where the prompts every node plays are kept.
+type promptStore interface {
+	// PromptsVersion changes whenever a prompt is saved; nodes compare it
+	// at the start of each call and reload only then.
+	PromptsVersion(ctx context.Context) (string, error)
+	StoredPrompts(ctx context.Context) ([]StoredPrompt, error)
+	// SavePrompt stores wav (already converted) for an existing language.
+	SavePrompt(ctx context.Context, p StoredPrompt, actorID int64) error
+}
+
+// Languages returns every configured language, by menu key.
+func (s *Store) Languages(ctx context.Context) ([]Language, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT code, name, menu_key, active, updated_at FROM hotline_languages ORDER BY menu_key`)
+	langs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Language, error) {
+		var l Language
+		err := r.Scan(&l.Code, &l.Name, &l.MenuKey, &l.Active, &l.UpdatedAt)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("callcenter.Languages: %w", err)
+	}
+	return langs, nil
+}
+
+// PutLanguage adds or changes the language code. A key taken by another
+// language is a Conflict.
+func (s *Store) PutLanguage(ctx context.Context, code string, u LanguageUpdate, actorID int64) (Language, error) {
+	l, err := u.validate(code)
+	if err != nil {
+		return l, err
+	}
+	err = s.pool.QueryRow(ctx, `
+		INSERT INTO hotline_languages (code, name, menu_key, active, updated_by) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, menu_key = excluded.menu_key,
+			active = excluded.active, updated_by = excluded.updated_by, updated_at = now()
+		RETURNING updated_at`, l.Code, l.Name, l.MenuKey, l.Active, nullID(actorID)).Scan(&l.UpdatedAt)
+	if db.IsUniqueViolation(err, "hotline_languages_menu_key_key") {
+		return l, apperr.Conflictf("menu_key_taken", "key %s belongs to another language; change that one first", l.MenuKey)
+	}
+	if err != nil {
+		return l, fmt.Errorf("callcenter.PutLanguage: %w", err)
+	}
+	return l, nil
+}
+
+// PromptsVersion implements promptStore.
+func (s *Store) PromptsVersion(ctx context.Context) (string, error) {
+	var n int64
+	var last time.Time
+	err := s.pool.QueryRow(ctx, `SELECT count(*), coalesce(max(updated_at), 'epoch') FROM hotline_prompts`).Scan(&n, &last)
+	if err != nil {
+		return "", fmt.Errorf("callcenter.PromptsVersion: %w", err)
+	}
+	return fmt.Sprintf("%d/%d", n, last.UnixNano()), nil
+}
+
+// StoredPrompts implements promptStore.
+func (s *Store) StoredPrompts(ctx context.Context) ([]StoredPrompt, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT language, name, wav, source, updated_at FROM hotline_prompts`)
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredPrompt, error) {
+		var p StoredPrompt
+		err := r.Scan(&p.Language, &p.Name, &p.WAV, &p.Source, &p.UpdatedAt)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("callcenter.StoredPrompts: %w", err)
+	}
+	return ps, nil
+}
+
+// SavePrompt implements promptStore; an unknown language is NotFound.
+func (s *Store) SavePrompt(ctx context.Context, p StoredPrompt, actorID int64) error {
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO hotline_prompts (language, name, wav, source, updated_by)
+		SELECT code, $2, $3, $4, $5 FROM hotline_languages WHERE code = $1
+		ON CONFLICT (language, name) DO UPDATE SET wav = excluded.wav, source = excluded.source,
+			updated_by = excluded.updated_by, updated_at = clock_timestamp()`,
+		p.Language, p.Name, p.WAV, p.Source, nullID(actorID))
+	if err != nil {
+		return fmt.Errorf("callcenter.SavePrompt: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return apperr.NotFoundf("no language %q: add it first", p.Language)
+	}
+	return nil
+}
+
+// UserIDByLogin returns the id of the staff member login (0 if unknown),
+// so a prompt recorded on the staff line names who recorded it.
+func (s *Store) UserIDByLogin(ctx context.Context, login string) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM users WHERE login = $1`, login).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("callcenter.UserIDByLogin: %w", err)
+	}
+	return id, nil
+}
