@@ -49,7 +49,7 @@ type call struct {
 	// caseCode is the ticket the caller heard the status of (ivr_status.go):
 	// a message or an operator call after it continues that case.
 	caseCode string
-	staff     *staffCaller // set for the staff line: record prompts instead of the IVR
+	staff    *staffCaller // set for the staff line: record prompts instead of the IVR
 }
 
 func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *net.UDPConn, offer *mediaDesc) *call {
