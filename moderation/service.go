@@ -32,8 +32,10 @@ type Service struct {
 	Limiter ratelimit.Limiter
 	// Outbox, when set, records the citizen's notifications in the
 	// transaction of each status change (outbox.go).
-	Outbox   Outbox
-	handlers map[Source]ChannelHandler
+	Outbox Outbox
+	// CategoryNames, when set, names categories on pages (labels.go).
+	CategoryNames CategoryNames
+	handlers      map[Source]ChannelHandler
 	// publisher publishes channels' answers on the forum (publish.go).
 	publisher AnswerPublisher
 	now       func() time.Time
