@@ -245,10 +245,14 @@ func TestLeaderJourneyBrowser(t *testing.T) {
 	}
 	err = chromedp.Run(ctx,
 		chromedp.Click(`#print-link`, chromedp.ByID),
-		chromedp.WaitVisible(`#print-now`, chromedp.ByID),
+		chromedp.WaitVisible(`#kpi-total`, chromedp.ByID),
 		chromedp.Text(`#range-shown`, &shown, chromedp.ByID),
 	)
 	if err != nil {
+		t.Fatal(err)
+	}
+	waitLocation(t, ctx, "/dashboard/print?from="+from)
+	if err := chromedp.Run(ctx, chromedp.Text(`#range-shown`, &shown, chromedp.ByID)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(shown, from) {
