@@ -15,7 +15,9 @@ type demoQuestion struct {
 	outcome string // answer, reject, request-info, route or "" (left waiting)
 	text    string // the answer, reason, message or department
 	replies []string
-	ageDays int // filed this many days ago
+	// ageDays: filed this many days ago. The two meant to be overdue are
+	// aged past three working days even across Tết's week of holidays.
+	ageDays int
 }
 
 var demoQuestions = []demoQuestion{
@@ -42,14 +44,14 @@ var demoQuestions = []demoQuestion{
 		outcome: "reject", text: "Quảng cáo, không phải câu hỏi gửi chính quyền."},
 	{q: forum.NewQuestion{Category: "dat-dai", Title: "Khiếu nại mức bồi thường giải phóng mặt bằng đường tỉnh 152",
 		Body:     "Gia đình tôi bị thu hồi 300 m² đất vườn, mức bồi thường thấp hơn nhiều so với thửa bên cạnh cùng loại đất. Đề nghị xem xét lại.",
-		Province: "Lào Cai", Kind: "complaint", Name: "Vàng Seo Chứ", Contact: "0987654321", Consent: true}, ageDays: 8},
+		Province: "Lào Cai", Kind: "complaint", Name: "Vàng Seo Chứ", Contact: "0987654321", Consent: true}, ageDays: 20},
 	{q: forum.NewQuestion{Category: "chinh-sach-xa-hoi", Title: "Hồ sơ hưởng trợ cấp xã hội hằng tháng cho người cao tuổi",
 		Body:     "Mẹ tôi năm nay 80 tuổi, không có lương hưu. Tôi cần làm hồ sơ gì để mẹ được hưởng trợ cấp hằng tháng?",
 		Province: "Lai Châu", Visibility: "private", Name: "Lò Văn Dân", Consent: true},
 		byUser: true, outcome: "answer", text: "Người từ đủ 80 tuổi không có lương hưu được hưởng trợ cấp xã hội hằng tháng. Gia đình nộp tờ khai (mẫu số 1a) tại UBND xã; từ tháng sau khi có quyết định, trợ cấp được chi trả tại nhà.", ageDays: 3},
 	{q: forum.NewQuestion{Category: "giao-thong-ha-tang", Title: "Đèn đường thôn Nà Hang không sáng hơn một tháng nay",
 		Body:     "Toàn bộ 12 cột đèn trên trục chính của thôn không sáng từ đầu tháng, buổi tối đi lại khó khăn. Xin cho biết khi nào sửa?",
-		Province: "Tuyên Quang", Kind: "feedback"}, ageDays: 7},
+		Province: "Tuyên Quang", Kind: "feedback"}, ageDays: 16},
 	{q: forum.NewQuestion{Category: "y-te-giao-duc", Title: "Vaccination schedule for children of foreign residents",
 		Body:     "We moved to Sa Pa this year. Can our 2-year-old get the free vaccines at the commune health station, and what papers do we need?",
 		Province: "Lào Cai", Language: "en", Name: "Anna Berg", Contact: "anna.berg@example.org", Consent: true}, ageDays: 2},
