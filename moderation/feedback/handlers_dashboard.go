@@ -15,10 +15,12 @@ import (
 // dashboardPage is the data of dashboard.html.
 type dashboardPage struct {
 	web.Page
-	From, To   string // the range as the date fields show it
-	RangeError string
-	Print      bool
-	Query      string // from=…&to=…, for the print and export links
+	From, To string // the range as the date fields show it
+	// FromShown, ToShown: the range as people read it (dd/mm/yyyy).
+	FromShown, ToShown string
+	RangeError         string
+	Print              bool
+	Query              string // from=…&to=…, for the print and export links
 	// The links that keep the range, whole: html/template would escape
 	// the = and & of a query interpolated after "?".
 	PrintURL, ExportURL, ExportRawURL, BackURL string
@@ -71,6 +73,7 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request, print bool)
 		rng, _ = ParseRange(url.Values{}, now, h.loc)
 	}
 	p.From, p.To = rng.From.In(h.loc).Format("2006-01-02"), rng.LastDay(h.loc).Format("2006-01-02")
+	p.FromShown, p.ToShown = rng.From.In(h.loc).Format("02/01/2006"), rng.LastDay(h.loc).Format("02/01/2006")
 	p.Query = url.Values{"from": {p.From}, "to": {p.To}}.Encode()
 	p.PrintURL, p.BackURL = "/dashboard/print?"+p.Query, "/dashboard?"+p.Query
 	p.ExportURL = "/api/v1/feedback/export.csv?" + p.Query

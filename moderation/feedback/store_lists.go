@@ -67,7 +67,8 @@ func (s *Store) FindDirectives(ctx context.Context, f DirectiveFilter, now time.
 		SELECT d.id, d.item_id, CASE WHEN i.title <> '' AND i.source <> 'live_question' THEN i.title ELSE left(i.content, 120) END,
 		       l.login, d.note, coalesce(d.department, ''), d.deadline, d.status, d.created_at,
 		       d.done_at, coalesce(db.login, ''), d.done_note, d.escalated_at,
-		       coalesce(d.status = 'open' AND d.deadline < $1, false)
+		       coalesce(d.status = 'open' AND d.deadline < $1, false),
+		       coalesce(nullif(l.display_name, ''), l.login), coalesce(nullif(db.display_name, ''), db.login, '')
 		FROM directives d
 		JOIN moderation_items i ON i.id = d.item_id
 		JOIN users l ON l.id = d.leader_id
