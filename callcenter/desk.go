@@ -35,6 +35,7 @@ type deskPage struct {
 	Agents        []AgentStatus
 	Flash         string
 	CanWrite      bool // moderators and admins write summaries and see numbers
+	L             deskLabels
 }
 
 // noteForm is what the "callnote" template needs: the page (for its
@@ -65,6 +66,9 @@ func (c *Center) handleDesk(w http.ResponseWriter, r *http.Request) error {
 	p.Wide = true
 	var err error
 	if p.Live, err = c.liveViews(r); err != nil {
+		return err
+	}
+	if p.L, err = c.deskLabels(r.Context(), p.Page); err != nil {
 		return err
 	}
 	if p.OperatorCalls, err = c.store.FindOperatorCalls(r.Context(), time.Now().Add(-24*time.Hour), 50); err != nil {

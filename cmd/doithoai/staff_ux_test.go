@@ -130,6 +130,11 @@ func TestModeratorPagesShowNames(t *testing.T) {
 	}
 	getPage(t, mod, "/console?lang=vi")
 
+	// The hotline desk names the demo's callback's language and IVR topic.
+	if desk := getPage(t, mod, "/hotline"); !strings.Contains(desk, "Tiếng Việt · Đất đai") {
+		t.Error("the hotline desk shows the callback's codes, not their names")
+	}
+
 	// A live question is shown by its own text, the session beside it.
 	live := d.id(t, `SELECT id FROM moderation_items WHERE source = 'live_question' AND content LIKE 'Hộ nghèo%'`)
 	lp := getPage(t, mod, fmt.Sprintf("/console/items/%d", live))
