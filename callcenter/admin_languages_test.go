@@ -157,7 +157,7 @@ func TestDeskShowsLanguageName(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := pc.page(t, "lan", "GET", "/hotline", "", nil)
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `<span class="lang">Tiếng H&#39;Mông</span>`) {
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `<span class="lang" data-code="hmn">Tiếng H&#39;Mông</span>`) {
 		t.Errorf("desk: %d, the callback does not name its language", w.Code)
 	}
 }

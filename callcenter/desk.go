@@ -36,6 +36,7 @@ type deskPage struct {
 	Flash         string
 	CanWrite      bool // moderators and admins write summaries and see numbers
 	Languages     []Language
+	L             deskLabels
 }
 
 // LangName shows a caller's language by its configured name ("Tiếng
@@ -78,6 +79,9 @@ func (c *Center) handleDesk(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.Live, err = c.liveViews(r); err != nil {
+		return err
+	}
+	if p.L, err = c.deskLabels(r.Context(), p.Page); err != nil {
 		return err
 	}
 	if p.OperatorCalls, err = c.store.FindOperatorCalls(r.Context(), time.Now().Add(-24*time.Hour), 50); err != nil {

@@ -125,7 +125,7 @@ func TestOperatorCallTicketWithSummary(t *testing.T) {
 
 	w := pc.do(t, "lan", "GET", "/hotline", nil)
 	page := w.Body.String()
-	for _, want := range []string{e164(number), `class="lang">Tiếng Việt<`, `class="topic">land<`, earlier.Number, `name="call_id" value="` + callID + `"`} {
+	for _, want := range []string{e164(number), `class="lang" data-code="vi">Tiếng Việt<`, `class="topic" data-key="land">Đất đai<`, earlier.Number, `name="call_id" value="` + callID + `"`} {
 		if w.Code != 200 || !inPage(page, want) {
 			t.Errorf("moderator's desk during the call (%d) lacks %q:\n%s", w.Code, want, page)
 		}

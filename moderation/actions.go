@@ -96,6 +96,10 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 	if err := validateInput(action, &in); err != nil {
 		return Item{}, err
 	}
+	// A deadline already past would be overdue the moment it is given.
+	if action == ActionDirective && in.Deadline != nil && in.Deadline.Before(s.now()) {
+		return Item{}, apperr.Invalidf("deadline_past", "a directive's deadline must be in the future")
+	}
 	var out Item
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		it, err := findItem(ctx, tx, `i.id = $1 FOR UPDATE OF i`, id)

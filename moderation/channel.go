@@ -43,6 +43,7 @@ type Directive struct {
 	ID         int64   `json:"id"`
 	ItemID     int64   `json:"item_id"`
 	Leader     string  `json:"leader"`
+	LeaderName string  `json:"leader_name"` // for pages; Leader is the login
 	Note       string  `json:"note"`
 	Department string  `json:"department,omitempty"`
 	Deadline   *string `json:"deadline,omitempty"`
@@ -53,7 +54,7 @@ type Directive struct {
 // FindDirectives lists an item's directives, oldest first.
 func (s *Store) FindDirectives(ctx context.Context, itemID int64) ([]Directive, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT d.id, d.item_id, u.login, d.note, coalesce(d.department, ''),
+		SELECT d.id, d.item_id, u.login, coalesce(nullif(u.display_name, ''), u.login), d.note, coalesce(d.department, ''),
 			to_char(d.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), d.status,
 			to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 		FROM directives d JOIN users u ON u.id = d.leader_id

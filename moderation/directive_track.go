@@ -73,7 +73,7 @@ func (s *Service) CompleteDirective(ctx context.Context, actor *identity.User, i
 			return err
 		}
 		rows, err := tx.Query(ctx, `
-			SELECT d.id, d.item_id, u.login, d.note, coalesce(d.department, ''),
+			SELECT d.id, d.item_id, u.login, coalesce(nullif(u.display_name, ''), u.login), d.note, coalesce(d.department, ''),
 				to_char(d.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), d.status,
 				to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 			FROM directives d JOIN users u ON u.id = d.leader_id WHERE d.id = $1`, id)

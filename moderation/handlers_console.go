@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type consolePage struct {
 	FStatus, FSource, FCategory, FProvince string
 	Flash                                  string
 	QueueURL                               string
+	L                                      Labels
 }
 
 func (h *Handlers) consoleData(r *http.Request) (consolePage, error) {
@@ -41,6 +43,9 @@ func (h *Handlers) consoleData(r *http.Request) (consolePage, error) {
 	if p.Items, p.Total, err = h.svc.Store.FindItems(r.Context(), f); err != nil {
 		return p, err
 	}
+	if p.L, err = h.svc.Labels(r.Context(), p.T); err != nil {
+		return p, err
+	}
 	viewer, _ := identity.From(r.Context())
 	for i := range p.Items {
 		p.Items[i] = ForRole(p.Items[i], viewer)
@@ -48,6 +53,8 @@ func (h *Handlers) consoleData(r *http.Request) (consolePage, error) {
 	switch q.Get("flash") {
 	case "empty":
 		p.Flash = p.Tr("console.nothing_waiting")
+	case "released":
+		p.Flash = p.Tr("console.done.release")
 	}
 	return p, nil
 }
@@ -97,6 +104,11 @@ type itemPage struct {
 	HeldByOther bool
 	Error       string
 	Body        string
+	// Done is the confirmation of the action just taken (?done=answer).
+	Done string
+	L    Labels
+	// MinDeadline is now, as the deadline field writes it (no past deadlines).
+	MinDeadline string
 }
 
 // handleConsoleItem serves GET /console/items/{id}.
@@ -117,6 +129,7 @@ func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int
 	p.Wide = true
 	u, _ := identity.From(r.Context())
 	now := time.Now()
+	p.MinDeadline = now.In(h.svc.SLA.Location).Format("2006-01-02T15:04")
 	p.Held = d.HeldBy(u.ID, now)
 	p.HeldByOther = !p.Held && d.AssigneeID != nil && d.LeaseExpiresAt != nil && d.LeaseExpiresAt.After(now)
 	if p.Canned, err = h.svc.Store.FindCannedAnswers(r.Context()); err != nil {
@@ -128,6 +141,14 @@ func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int
 	}
 	if p.Held && d.Source == SourceHotlineTicket {
 		web.AllowMicrophone(w) // the spoken-answer recorder (static/answer-audio.js)
+	}
+	if p.L, err = h.svc.Labels(r.Context(), p.T); err != nil {
+		return err
+	}
+	if a := r.URL.Query().Get("done"); a != "" && errMsg == "" {
+		if k := "console.done." + a; p.Tr(k) != k {
+			p.Done = p.Tr(k)
+		}
 	}
 	return h.render.Render(w, r, status, "console_item", p)
 }
@@ -170,9 +191,10 @@ func (h *Handlers) handleConsoleAction(w http.ResponseWriter, r *http.Request) e
 		return h.renderItem(w, r, web.Status(e.Kind), msg, in.Body)
 	}
 	if action == ActionRelease {
-		http.Redirect(w, r, "/console", http.StatusSeeOther)
+		http.Redirect(w, r, "/console?flash=released", http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, "/console/items/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	// Back on the item with a confirmation and the way to the next one.
+	http.Redirect(w, r, "/console/items/"+strconv.FormatInt(id, 10)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
 	return nil
 }

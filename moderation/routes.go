@@ -40,6 +40,7 @@ func NewHandlers(svc *Service, events *Events) (*Handlers, error) {
 	rd, err := web.NewRenderer(templatesFS, "templates", template.FuncMap{
 		"overdue": func(it Item) bool { return it.Overdue(time.Now()) },
 		"mask":    MaskContact,
+		"isoDate": isoDate,
 	})
 	if err != nil {
 		return nil, err

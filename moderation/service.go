@@ -37,7 +37,9 @@ type Service struct {
 	// SMSInboundToken (SMS_INBOUND_TOKEN) guards /api/v1/sms/inbound, the
 	// gateway's delivery of citizens' SMS replies; empty: disabled.
 	SMSInboundToken string
-	handlers        map[Source]ChannelHandler
+	// CategoryNames, when set, names categories on pages (labels.go).
+	CategoryNames CategoryNames
+	handlers      map[Source]ChannelHandler
 	// publisher publishes channels' answers on the forum (publish.go).
 	publisher AnswerPublisher
 	// live and phoneAnswers join a live dialogue and the hotline

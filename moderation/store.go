@@ -193,19 +193,21 @@ func appendAudit(ctx context.Context, q db.Querier, itemID int64, actorID *int64
 
 // AuditEntry is one line of an item's history.
 type AuditEntry struct {
-	ID     int64           `json:"id"`
-	Actor  string          `json:"actor"`
-	Action string          `json:"action"`
-	At     time.Time       `json:"at"`
-	Note   string          `json:"note,omitempty"`
-	Before json.RawMessage `json:"before,omitempty"`
-	After  json.RawMessage `json:"after,omitempty"`
+	ID    int64  `json:"id"`
+	Actor string `json:"actor"`
+	// ActorName is the actor's display name ("" for the system).
+	ActorName string          `json:"actor_name,omitempty"`
+	Action    string          `json:"action"`
+	At        time.Time       `json:"at"`
+	Note      string          `json:"note,omitempty"`
+	Before    json.RawMessage `json:"before,omitempty"`
+	After     json.RawMessage `json:"after,omitempty"`
 }
 
 // FindHistory returns an item's audit log, oldest first.
 func (s *Store) FindHistory(ctx context.Context, itemID int64) ([]AuditEntry, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT a.id, coalesce(u.login, 'system'), a.action, a.at, a.note, a.before, a.after
+		SELECT a.id, coalesce(u.login, 'system'), coalesce(nullif(u.display_name, ''), u.login, ''), a.action, a.at, a.note, a.before, a.after
 		FROM moderation_audit a LEFT JOIN users u ON u.id = a.actor_id
 		WHERE a.item_id = $1 ORDER BY a.id`, itemID)
 	if err != nil {
@@ -213,7 +215,7 @@ func (s *Store) FindHistory(ctx context.Context, itemID int64) ([]AuditEntry, er
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditEntry, error) {
 		var e AuditEntry
-		err := row.Scan(&e.ID, &e.Actor, &e.Action, &e.At, &e.Note, &e.Before, &e.After)
+		err := row.Scan(&e.ID, &e.Actor, &e.ActorName, &e.Action, &e.At, &e.Note, &e.Before, &e.After)
 		return e, err
 	})
 }

@@ -64,7 +64,7 @@ func run() error {
 	default:
 		return err
 	}
-	for _, step := range [][]string{{"migrate"}, {"seed"}} {
+	for _, step := range [][]string{{"migrate"}, {"seed", "--demo"}} {
 		if err := runStep(ctx, *bin, env, step...); err != nil {
 			return err
 		}

@@ -25,6 +25,7 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 		return err
 	}
 	a.forum = forum.NewService(a.pool, a.moderation, a.log)
+	a.moderation.CategoryNames = forumCategoryNames(a.forum.Store)
 	if a.forumHandlers, err = forum.NewHandlers(a.forum, forum.Options{Limiter: a.limiter, BaseURL: a.cfg.BaseURL,
 		SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}); err != nil {
 		return err
@@ -53,4 +54,20 @@ func (a *app) mountDomains(r chi.Router) {
 	r.Group(a.forumHandlers.Routes)
 	a.mountLivechat(r)
 	a.mountCallcenter(r)
+}
+
+// forumCategoryNames lets moderation (and the leaders' pages) name the
+// forum's categories, which moderation knows only by slug.
+func forumCategoryNames(store *forum.Store) moderation.CategoryNames {
+	return func(ctx context.Context) (map[string]moderation.CategoryName, error) {
+		cats, err := store.FindCategories(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]moderation.CategoryName, len(cats))
+		for _, c := range cats {
+			out[c.Slug] = moderation.CategoryName{VI: c.Name, EN: c.NameEN}
+		}
+		return out, nil
+	}
 }

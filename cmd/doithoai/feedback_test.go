@@ -275,7 +275,7 @@ func TestFeedbackSummaryAndExport(t *testing.T) {
 	wantError(t, cs["leader"].Do("GET", "/api/v1/feedback/summary?from=hôm-qua", nil, nil), 400, "bad_range")
 
 	t.Run("CSV", func(t *testing.T) {
-		resp := cs["admin"].Do("GET", "/api/v1/feedback/export.csv", nil, nil)
+		resp := cs["admin"].Do("GET", "/api/v1/feedback/export.csv?raw=1", nil, nil) // codes, for scripts
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 			!strings.Contains(resp.Header.Get("Content-Disposition"), `attachment; filename="doithoai-feedback-`) {

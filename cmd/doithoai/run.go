@@ -18,7 +18,8 @@ const usage = `usage: doithoai <command> [flags]
 commands:
   serve                  run the HTTP server and the SIP hotline
   migrate                apply database migrations
-  seed                   add demo data (idempotent; prints demo staff passwords)
+  seed [--demo]          add the categories and demo accounts (idempotent; prints demo staff passwords);
+                         --demo also a living demo: questions, replies, dialogues, calls, a chat, directives
   user create --role citizen|moderator|leader|admin --login L --password-stdin [--sip] [--name N]
   user sip-secret --login L   new SIP secret for an agent (printed once; the old one stops working)
 
@@ -47,6 +48,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"DATA_DIR":     fs.String("data-dir", "", "data directory (DATA_DIR)"),
 	}
 	var uc userCommand
+	var withDemo *bool
+	if cmd == "seed" {
+		withDemo = fs.Bool("demo", false, "also add the living demo (once; a second seed adds nothing)")
+	}
 	if cmd == "user" {
 		var err error
 		if rest, err = uc.register(fs, rest); err != nil {
@@ -73,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, cfg, log, stdout)
 	case "seed":
-		return seed(ctx, cfg, log, stdout)
+		return seed(ctx, cfg, log, stdout, *withDemo)
 	case "user":
 		return uc.run(ctx, cfg, stdin, stdout)
 	default:

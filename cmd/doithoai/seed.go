@@ -27,7 +27,9 @@ var demoStaff = []struct {
 	{"0912345678", "citizen", "Lò Văn Dân", false},
 }
 
-func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+// seed adds the domains' reference data and the demo accounts; with demo,
+// also the living demo (seedDemo), once the accounts it acts as exist.
+func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, demo bool) error {
 	pool, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -62,6 +64,12 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wr
 			fmt.Fprintf(stdout, "  %-10s %-11s sip-secret %s (SIP agent: digest user %s, realm %s)\n",
 				"", "", nu.SIPSecret, s.login, auth.SIPRealm)
 		}
+	}
+	if demo {
+		if err := seedDemo(ctx, cfg, log); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "demo content: questions, replies, live dialogues, hotline tickets, a chat, directives (added once)")
 	}
 	return nil
 }

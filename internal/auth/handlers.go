@@ -168,6 +168,9 @@ func (h *Handlers) handleLoginForm(w http.ResponseWriter, r *http.Request) error
 		if s.User.Identity().IsStaff() {
 			next = "/console"
 		}
+		if s.User.Role == identity.RoleLeader { // a leader's five minutes start on the dashboard
+			next = "/dashboard"
+		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

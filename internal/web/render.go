@@ -57,17 +57,21 @@ type Renderer struct {
 
 // Funcs shared by every template.
 var baseFuncs = template.FuncMap{
-	"asset": AssetURL,
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(vnZone).Format("02/01/2006 15:04")
-	},
+	"asset":   AssetURL,
+	"date":    FormatDate,
 	"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"add":     func(a, b int) int { return a + b },
 	"sub":     func(a, b int) int { return a - b },
 	"join":    strings.Join,
+}
+
+// FormatDate is how pages show a time: Vietnamese order, Việt Nam's time
+// (dd/mm/yyyy hh:mm); "" for the zero time.
+func FormatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(vnZone).Format("02/01/2006 15:04")
 }
 
 // vnZone is where our users live; times are shown in it whatever the server's zone.

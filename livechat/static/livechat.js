@@ -187,10 +187,21 @@
   pages.console = function () {
     var current = null, log = $('lc-log');
     var sock = new Socket(function (f) {
-      if (f.type === 'queue') renderQueue(f.waiting);
-      else if (f.type === 'message' && f.room === current) line(log, f, 'operator');
+      if (f.type === 'queue') { alertNew(f.waiting); renderQueue(f.waiting); }
+      else if (f.type === 'message' && f.room === current) {
+        line(log, f, 'operator');
+        if (f.author_role === 'citizen' && document.hidden && window.DoiThoaiAlert) window.DoiThoaiAlert.ping();
+      }
       else if (f.type === 'typing' && f.room === current) typingShow(f, 'operator');
     });
+    // A conversation not seen waiting before calls the operator (attention.js).
+    var seen = {};
+    [].forEach.call(document.querySelectorAll('#lc-waiting [data-id]'), function (li) { seen[li.dataset.id] = true; });
+    function alertNew(list) {
+      var fresh = false;
+      list.forEach(function (w) { if (!seen[w.id]) { seen[w.id] = true; fresh = true; } });
+      if (fresh && window.DoiThoaiAlert) window.DoiThoaiAlert.ping();
+    }
     function renderQueue(list) {
       var ul = $('lc-waiting');
       ul.textContent = '';
@@ -334,7 +345,17 @@
         });
       });
     }
-    setInterval(refresh, 10000);
+    // New questions arrive live: every queue change on any node comes as a
+    // server-sent event from the moderation console's stream (staff only,
+    // as this desk is); a live question's sends a fetch of the pending list.
+    if (window.EventSource) {
+      var es = new EventSource('/console/events');
+      es.addEventListener('item', function (e) {
+        var ev = {};
+        try { ev = JSON.parse(e.data); } catch (x) { return; }
+        if (ev.source === 'live_question' || ev.event === 'resync') { refresh(); if (window.DoiThoaiAlert && ev.event === 'created') window.DoiThoaiAlert.ping(); }
+      });
+    }
     $('lc-reload').addEventListener('click', refresh);
     root.addEventListener('click', function (e) {
       var t = e.target, li = t.closest('li');

@@ -22,13 +22,26 @@ var channelColors = map[moderation.Source]string{
 	moderation.SourceHotlineTicket:    "#6b3fa0",
 }
 
+// channelPatterns overlays each channel's color with its own texture, so
+// the channels stay apart for readers who do not tell the colors apart
+// and on a black-and-white print. The ids are the <pattern>s of the
+// "patterns" template; "" is plain.
+var channelPatterns = map[moderation.Source]string{
+	moderation.SourceForumReply:       "pat-diag",
+	moderation.SourceReport:           "pat-cross",
+	moderation.SourceChatConversation: "pat-dots",
+	moderation.SourceLiveQuestion:     "pat-horiz",
+	moderation.SourceHotlineTicket:    "pat-vert",
+}
+
 // Bar is one labelled horizontal bar.
 type Bar struct {
-	Label string
-	Count int
-	Y     int     // top of the row
-	W     float64 // bar width in viewBox units
-	Color string
+	Label   string
+	Count   int
+	Y       int     // top of the row
+	W       float64 // bar width in viewBox units
+	Color   string
+	Pattern string // texture id over the color, "" for none
 }
 
 // BarChart is a breakdown as horizontal bars, each under its label, so
@@ -47,7 +60,7 @@ const (
 
 // NewBarChart draws the first limit counts (largest first), label names
 // each key for people.
-func NewBarChart(counts []Count, limit int, label func(string) string, color func(string) string) BarChart {
+func NewBarChart(counts []Count, limit int, label func(string) string, color func(string) string, pattern ...func(string) string) BarChart {
 	c := BarChart{Width: barWidth + 50}
 	max := 0
 	for _, x := range counts {
@@ -71,7 +84,11 @@ func NewBarChart(counts []Count, limit int, label func(string) string, color fun
 		if color != nil {
 			col = color(x.Key)
 		}
-		c.Bars = append(c.Bars, Bar{Label: label(x.Key), Count: x.Count, Y: len(c.Bars) * barRow, W: round1(w), Color: col})
+		b := Bar{Label: label(x.Key), Count: x.Count, Y: len(c.Bars) * barRow, W: round1(w), Color: col}
+		if len(pattern) > 0 {
+			b.Pattern = pattern[0](x.Key)
+		}
+		c.Bars = append(c.Bars, b)
 	}
 	c.Height = len(c.Bars)*barRow + 4
 	return c
@@ -83,12 +100,15 @@ type Column struct {
 	Segments []Segment
 	Label    string // shown under every few columns
 	Title    string // tooltip: the bucket and its total
+	Total    int    // written above the column
+	TopY     float64
 }
 
 // Segment is one channel's part of a column.
 type Segment struct {
-	Y, H  float64
-	Color string
+	Y, H    float64
+	Color   string
+	Pattern string
 }
 
 // TrendChart is arrivals over time, stacked by channel, with the answered
@@ -109,13 +129,16 @@ type TrendChart struct {
 
 // LegendEntry names a color.
 type LegendEntry struct {
-	Label string
-	Color string
+	Label   string
+	Color   string
+	Pattern string
 }
 
 // NewTrendChart draws points; label names a channel, dateLabel a bucket.
 func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel func(TrendPoint) string) TrendChart {
-	const w, h, top, bottom, left = 400, 170, 12, 22, 26
+	// As wide as the page: the viewBox is twice the old one, so that the
+	// text keeps its size when the chart fills the dashboard's width.
+	const w, h, top, bottom, left = 800, 200, 16, 22, 26
 	c := TrendChart{Width: w, Height: h, Base: h - bottom, LabelY: h - 8, Left: left}
 	for _, p := range points {
 		if p.Total > c.Max {
@@ -135,7 +158,7 @@ func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel fun
 	every := (n + 5) / 6 // at most about six date labels
 	var line []string
 	for i, p := range points {
-		col := Column{X: round1(left + float64(i)*c.ColW), Title: fmt.Sprintf("%s: %d", dateLabel(p), p.Total)}
+		col := Column{X: round1(left + float64(i)*c.ColW), Title: fmt.Sprintf("%s: %d", dateLabel(p), p.Total), Total: p.Total}
 		if i%every == 0 {
 			col.Label = dateLabel(p)
 		}
@@ -147,14 +170,15 @@ func NewTrendChart(points []TrendPoint, label func(string) string, dateLabel fun
 			}
 			hh := float64(v) * scale
 			y -= hh
-			col.Segments = append(col.Segments, Segment{Y: round1(y), H: round1(hh), Color: channelColors[src]})
+			col.Segments = append(col.Segments, Segment{Y: round1(y), H: round1(hh), Color: channelColors[src], Pattern: channelPatterns[src]})
 		}
+		col.TopY = round1(y - 3)
 		c.Columns = append(c.Columns, col)
 		line = append(line, fmt.Sprintf("%.1f,%.1f", col.X+c.ColW/2, c.Base-float64(p.Answered)*scale))
 	}
 	c.Answered = strings.Join(line, " ")
 	for _, src := range moderation.Sources {
-		c.Legend = append(c.Legend, LegendEntry{Label: label(string(src)), Color: channelColors[src]})
+		c.Legend = append(c.Legend, LegendEntry{Label: label(string(src)), Color: channelColors[src], Pattern: channelPatterns[src]})
 	}
 	return c
 }

@@ -64,7 +64,7 @@ func FuzzExportCSV(f *testing.F) {
 		// The range is this item's creation instant alone.
 		q := url.Values{"from": {created.Format(time.RFC3339Nano)}, "to": {created.Add(time.Microsecond).Format(time.RFC3339Nano)}}
 		rec := httptest.NewRecorder()
-		err = h.handleExport(rec, httptest.NewRequest(http.MethodGet, "/api/v1/feedback/export.csv?"+q.Encode(), nil))
+		err = h.handleExport(rec, httptest.NewRequest(http.MethodGet, "/api/v1/feedback/export.csv?raw=1&"+q.Encode(), nil))
 		if err != nil || rec.Code != http.StatusOK {
 			t.Fatalf("export: %d %v", rec.Code, err)
 		}

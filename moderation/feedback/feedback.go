@@ -128,6 +128,9 @@ type DirectiveRow struct {
 	DoneNote    string     `json:"done_note,omitempty"`
 	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
 	Overdue     bool       `json:"overdue"`
+	// The people by name, for pages (Leader and DoneBy are logins).
+	LeaderName string `json:"leader_name"`
+	DoneByName string `json:"done_by_name,omitempty"`
 }
 
 // DirectiveFilter selects directives: Status "open", "done", "overdue" or

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/moderation"
 	"github.com/go-chi/chi/v5/middleware"
 )
 
@@ -106,15 +108,25 @@ func (h *Handlers) handleTrend(w http.ResponseWriter, r *http.Request) error {
 var exportHeader = []string{"id", "channel", "category", "province", "language", "status",
 	"created_at", "first_response_at", "answered_at", "assignee", "due_at", "escalated", "title"}
 
-// handleExport serves GET /api/v1/feedback/export.csv?from=&to= (leaders,
-// admins): a row per item created in the range, RFC 4180 quoting, UTF-8
-// with a byte-order mark so that Excel shows Vietnamese, times in RFC 3339
-// in Vietnam's zone.
+// handleExport serves GET /api/v1/feedback/export.csv?from=&to=&raw=
+// (leaders, admins): a row per item created in the range, RFC 4180
+// quoting, UTF-8 with a byte-order mark so that Excel shows Vietnamese.
+// By default it is for people: column names and values (channels,
+// categories, languages, statuses) in the request's language, dates as
+// dd/mm/yyyy hh:mm in Vietnam's zone. raw=1 gives the stable codes
+// (exportHeader) and RFC 3339 times, for scripts.
 func (h *Handlers) handleExport(w http.ResponseWriter, r *http.Request) error {
 	rng, err := ParseRange(r.URL.Query(), h.now(), h.loc)
 	if err != nil {
 		return err
 	}
+	t := web.TranslatorFrom(r)
+	raw := r.URL.Query().Get("raw") == "1"
+	labels, err := h.svc.Labels(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	row := exportRow(t, labels, h.loc, raw)
 	name := fmt.Sprintf("doithoai-feedback-%s_%s.csv", rng.From.In(h.loc).Format("2006-01-02"), rng.LastDay(h.loc).Format("2006-01-02"))
 	// Rows go out as they are read; the buffer holds one row until the
 	// header is sent, so a failed query still becomes a JSON error.
@@ -129,16 +141,16 @@ func (h *Handlers) handleExport(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusOK)
 	}
 	buf.WriteString("\ufeff")
-	_ = cw.Write(exportHeader)
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return ""
+	header := exportHeader
+	if !raw {
+		header = make([]string, len(exportHeader))
+		for i, k := range exportHeader {
+			header[i] = t.T("fb.csv." + k)
 		}
-		return t.In(h.loc).Format(time.RFC3339)
 	}
+	_ = cw.Write(header)
 	err = h.store.Export(r.Context(), rng, func(x ExportRow) error {
-		if err := cw.Write([]string{strconv.FormatInt(x.ID, 10), x.Source, cell(x.Category), cell(x.Province), cell(x.Language), x.Status,
-			ts(&x.CreatedAt), ts(x.FirstResponse), ts(x.AnsweredAt), cell(x.Assignee), ts(&x.DueAt), strconv.FormatBool(x.Escalated), cell(x.Title)}); err != nil {
+		if err := cw.Write(row(x)); err != nil {
 			return err
 		}
 		cw.Flush()
@@ -168,6 +180,34 @@ func (h *Handlers) handleExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// exportRow returns how one item is written: codes and RFC 3339 times
+// when raw, names and the pages' dates otherwise. Every text a citizen or
+// an admin wrote goes through cell.
+func exportRow(t i18n.Translator, l moderation.Labels, loc *time.Location, raw bool) func(ExportRow) []string {
+	ts := func(v *time.Time) string {
+		switch {
+		case v == nil:
+			return ""
+		case raw:
+			return v.In(loc).Format(time.RFC3339)
+		}
+		return v.In(loc).Format("02/01/2006 15:04")
+	}
+	return func(x ExportRow) []string {
+		src, cat, lang, status, esc := x.Source, x.Category, x.Language, x.Status, strconv.FormatBool(x.Escalated)
+		if !raw {
+			src, status = t.T("source."+src), t.T("status."+status)
+			cat, lang = l.Category(cat), l.Language(lang)
+			esc = t.T("fb.csv.no")
+			if x.Escalated {
+				esc = t.T("fb.csv.yes")
+			}
+		}
+		return []string{strconv.FormatInt(x.ID, 10), src, cell(cat), cell(x.Province), cell(lang), status,
+			ts(&x.CreatedAt), ts(x.FirstResponse), ts(x.AnsweredAt), cell(x.Assignee), ts(&x.DueAt), esc, cell(x.Title)}
+	}
 }
 
 // cell defuses text that a spreadsheet would run as a formula (CSV

@@ -9,15 +9,22 @@ import (
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
+	"github.com/doithoai/doithoai/moderation"
 )
 
 // dashboardPage is the data of dashboard.html.
 type dashboardPage struct {
 	web.Page
-	From, To   string // the range as the date fields show it
-	RangeError string
-	Print      bool
-	Query      string // from=…&to=…, for the print and export links
+	From, To string // the range as the date fields show it
+	// FromShown, ToShown: the range as people read it (dd/mm/yyyy).
+	FromShown, ToShown string
+	RangeError         string
+	Print              bool
+	Query              string // from=…&to=…, for the print and export links
+	// The links that keep the range, whole: html/template would escape
+	// the = and & of a query interpolated after "?".
+	PrintURL, ExportURL, ExportRawURL, BackURL string
+	L                                          moderation.Labels
 
 	S              Summary
 	Backlog        Backlog
@@ -66,7 +73,14 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request, print bool)
 		rng, _ = ParseRange(url.Values{}, now, h.loc)
 	}
 	p.From, p.To = rng.From.In(h.loc).Format("2006-01-02"), rng.LastDay(h.loc).Format("2006-01-02")
+	p.FromShown, p.ToShown = rng.From.In(h.loc).Format("02/01/2006"), rng.LastDay(h.loc).Format("02/01/2006")
 	p.Query = url.Values{"from": {p.From}, "to": {p.To}}.Encode()
+	p.PrintURL, p.BackURL = "/dashboard/print?"+p.Query, "/dashboard?"+p.Query
+	p.ExportURL = "/api/v1/feedback/export.csv?" + p.Query
+	p.ExportRawURL = p.ExportURL + "&raw=1"
+	if p.L, err = h.svc.Labels(ctx, p.T); err != nil {
+		return err
+	}
 	if p.S, err = h.store.Summary(ctx, rng, now); err != nil {
 		return err
 	}
@@ -100,9 +114,14 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request, print bool)
 		return tp.Start.Format("02/01")
 	})
 	channelColor := func(k string) string { return channelColors[sourceOf(k)] }
-	p.Channels = NewBarChart(p.S.ByChannel, 10, label("source"), channelColor)
+	p.Channels = NewBarChart(p.S.ByChannel, 10, label("source"), channelColor, func(k string) string { return channelPatterns[sourceOf(k)] })
 	p.Statuses = NewBarChart(p.S.ByStatus, 10, label("status"), nil)
-	p.Categories = NewBarChart(p.S.ByCategory, 10, label(""), nil)
+	p.Categories = NewBarChart(p.S.ByCategory, 10, func(k string) string {
+		if k == Unspecified {
+			return p.Tr("fb.unspecified")
+		}
+		return p.L.Category(k)
+	}, nil)
 	p.Provinces = NewBarChart(p.S.ByProvince, 15, label(""), nil)
 	p.Languages = NewBarChart(p.S.ByLanguage, 8, label("lang"), nil)
 	return h.render.Render(w, r, status, "dashboard", p)
@@ -155,6 +174,7 @@ type inboxPage struct {
 	CanSignOff bool
 	Flash      string
 	Error      string
+	L          moderation.Labels
 }
 
 // handleInbox serves GET /dashboard/escalated?tab=signed: the escalated
@@ -173,6 +193,9 @@ func (h *Handlers) renderInbox(w http.ResponseWriter, r *http.Request, status in
 	}
 	var err error
 	if p.Items, err = h.store.FindEscalated(r.Context(), !p.Signed, h.now(), 200); err != nil {
+		return err
+	}
+	if p.L, err = h.svc.Labels(r.Context(), p.T); err != nil {
 		return err
 	}
 	return h.render.Render(w, r, status, "escalated", p)

@@ -19,6 +19,7 @@ type directivesPage struct {
 	Tabs   []string
 	Flash  string
 	Error  string
+	L      moderation.Labels
 }
 
 // handleDirectivesPage serves GET /directives?status=open|overdue|done|all
@@ -43,6 +44,9 @@ func (h *Handlers) renderDirectives(w http.ResponseWriter, r *http.Request, stat
 	}
 	var err error
 	if p.List, err = h.store.FindDirectives(r.Context(), f, h.now()); err != nil {
+		return err
+	}
+	if p.L, err = h.svc.Labels(r.Context(), p.T); err != nil {
 		return err
 	}
 	return h.render.Render(w, r, status, "directives", p)

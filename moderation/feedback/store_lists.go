@@ -20,8 +20,9 @@ func (s *Store) FindEscalated(ctx context.Context, waiting bool, now time.Time, 
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
+	// A live question's title is its session's: it is shown by its own text.
 	rows, err := s.pool.Query(ctx, `
-		SELECT i.id, i.source, CASE WHEN i.title <> '' THEN i.title ELSE left(i.content, 120) END,
+		SELECT i.id, i.source, CASE WHEN i.title <> '' AND i.source <> 'live_question' THEN i.title ELSE left(i.content, 120) END,
 		       i.category, i.province, i.status, coalesce(a.login, ''), i.created_at, i.due_at,
 		       i.escalated_at, i.signed_off_at, coalesce(so.login, ''),
 		       (SELECT count(*) FROM directives d WHERE d.item_id = i.id AND d.status = 'open'),
@@ -63,10 +64,11 @@ func (s *Store) FindDirectives(ctx context.Context, f DirectiveFilter, now time.
 		f.Limit = 200
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT d.id, d.item_id, CASE WHEN i.title <> '' THEN i.title ELSE left(i.content, 120) END,
+		SELECT d.id, d.item_id, CASE WHEN i.title <> '' AND i.source <> 'live_question' THEN i.title ELSE left(i.content, 120) END,
 		       l.login, d.note, coalesce(d.department, ''), d.deadline, d.status, d.created_at,
 		       d.done_at, coalesce(db.login, ''), d.done_note, d.escalated_at,
-		       coalesce(d.status = 'open' AND d.deadline < $1, false)
+		       coalesce(d.status = 'open' AND d.deadline < $1, false),
+		       coalesce(nullif(l.display_name, ''), l.login), coalesce(nullif(db.display_name, ''), db.login, '')
 		FROM directives d
 		JOIN moderation_items i ON i.id = d.item_id
 		JOIN users l ON l.id = d.leader_id

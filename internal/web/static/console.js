@@ -12,7 +12,12 @@
         .then(function (html) { if (html !== null) box.innerHTML = html; });
     };
     var es = new EventSource("/console/events");
-    es.addEventListener("item", function () { if (!timer) timer = setTimeout(reload, 500); });
+    es.addEventListener("item", function (e) {
+      if (!timer) timer = setTimeout(reload, 500);
+      var ev = {};
+      try { ev = JSON.parse(e.data); } catch (x) { /* a resync or keepalive */ }
+      if (ev.event === "created" && window.DoiThoaiAlert) window.DoiThoaiAlert.ping();
+    });
   }
   // A canned answer picked from the list is inserted at the cursor of the
   // answer box (replacing only what is selected there), so a moderator can
