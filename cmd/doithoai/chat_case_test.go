@@ -50,8 +50,8 @@ func TestChatWithPhoneAndEarlierCode(t *testing.T) {
 	wantError(t, citizen.Do("POST", "/api/v1/conversations", open(map[string]any{"case_code": moderation.NewTrackingCode()}), nil), 400, "unknown_case_code")
 	wantError(t, citizen.Do("POST", "/api/v1/conversations", open(map[string]any{"phone": "0912 345 678", "consent": false}), nil), 400, "consent_required")
 	wantError(t, citizen.Do("POST", "/api/v1/conversations", open(map[string]any{"phone": "gọi tôi"}), nil), 400, "bad_phone")
-	// The start form (without JavaScript) says so in the page, keeping what was typed.
-	r := citizen.PostForm("/chat", map[string][]string{"topic": {"Sạt lở đường"}, "phone": {"0912 345 678"}, "consent": {"1"}, "case_code": {moderation.NewTrackingCode()}})
+	// The start form (as its script submits it) says so in the page, keeping what was typed.
+	r := citizen.PostForm("/chat", map[string][]string{"js": {"1"}, "topic": {"Sạt lở đường"}, "phone": {"0912 345 678"}, "consent": {"1"}, "case_code": {moderation.NewTrackingCode()}})
 	if page := pageOf(t, r); r.StatusCode != 422 || !strings.Contains(page, livechatText(t)["chat.err.unknown_case_code"]) || !strings.Contains(page, `value="0912 345 678"`) {
 		t.Fatalf("start form with an unknown code: %d", r.StatusCode)
 	}
