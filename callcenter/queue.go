@@ -31,9 +31,9 @@ type agentPool struct {
 // agent is one registered SIP phone.
 type agent struct {
 	login     string
-	contact   sip.Uri // from REGISTER Contact
-	dest      string  // REGISTER source ip:port: where INVITEs go (NAT, TCP reuse)
-	transport string  // UDP or TCP
+	contact   sip.Uri  // from REGISTER Contact
+	dest      string   // REGISTER source ip:port: where INVITEs go (NAT, TCP reuse)
+	transport string   // UDP or TCP
 	path      []string // Path URIs an edge added (RFC 3327): INVITEs go through it
 	expires   time.Time
 
