@@ -185,3 +185,33 @@ func TestRegisterOriginThroughEdge(t *testing.T) {
 		t.Fatalf("untrusted source: origin %s, path %q; want its own address and no path", src, path)
 	}
 }
+
+// A phone registered directly over TCP is claimed only by the node holding
+// its connection; through an edge's Path any node may ring it.
+func TestSharedClaimOnlyReachableAgents(t *testing.T) {
+	reg := pgRegistry{testenv.NewDB(t)}
+	ctx := context.Background()
+	a := agent{login: "lan", contact: sip.Uri{Scheme: "sip", User: "lan", Host: "10.0.0.5", Port: 5062},
+		dest: "10.0.0.5:40000", transport: "TCP", expires: time.Now().Add(time.Hour)}
+	if err := reg.saveRegistration(ctx, a, "node-b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := reg.claimAgent(ctx, "node-a", time.Minute); err != nil || ok {
+		t.Fatalf("node A claimed a TCP phone connected to B: ok=%v err=%v", ok, err)
+	}
+	got, ok, err := reg.claimAgent(ctx, "node-b", time.Minute)
+	if err != nil || !ok || got.login != "lan" || got.contact.Port != 5062 {
+		t.Fatalf("node B's claim: %+v ok=%v err=%v", got, ok, err)
+	}
+	if err := reg.releaseAgent(ctx, "lan", "node-b", true); err != nil {
+		t.Fatal(err)
+	}
+	a.path = []string{"<sip:192.0.2.10:5060;lr;received=sip:203.0.113.7:40001>"}
+	if err := reg.saveRegistration(ctx, a, "node-b"); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err = reg.claimAgent(ctx, "node-a", time.Minute)
+	if err != nil || !ok || len(got.path) != 1 || got.path[0] != a.path[0] {
+		t.Fatalf("node A's claim through the edge: %+v ok=%v err=%v", got, ok, err)
+	}
+}

@@ -58,13 +58,17 @@ func (r pgRegistry) deleteRegistration(ctx context.Context, login string) error 
 }
 
 // SKIP LOCKED lets two nodes claim at once without waiting on each
-// other; the row lock plus the re-checked WHERE make one claim win.
+// other; the row lock plus the re-checked WHERE make one claim win. A
+// phone registered directly over TCP is reachable only on its connection
+// to the node it registered through; through an edge (path) or over UDP
+// any node reaches it.
 const sqlClaimAgent = `
 UPDATE hotline_registrations SET claimed_by = $1, claimed_until = now() + $2::bigint * interval '1 millisecond'
 WHERE login = (
     SELECT login FROM hotline_registrations
     WHERE expires_at > now() AND skip_until <= now()
       AND (claimed_by IS NULL OR claimed_until < now())
+      AND (path <> '' OR upper(transport) = 'UDP' OR node = $1)
     ORDER BY idle_since, login
     LIMIT 1 FOR UPDATE SKIP LOCKED)
 RETURNING login, contact, dest, transport, path, expires_at`
