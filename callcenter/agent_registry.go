@@ -99,10 +99,6 @@ func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 200, "OK", &ch, sip.NewHeader("Expires", strconv.Itoa(expiry)))
 }
 
-func (e *engine) challenge(req *sip.Request, tx sip.ServerTransaction, stale bool) {
-	e.challengeFor(req, tx, sourceIP(req), stale)
-}
-
 // challengeFor sends a challenge whose nonce is bound to src.
 func (e *engine) challengeFor(req *sip.Request, tx sip.ServerTransaction, src netip.Addr, stale bool) {
 	respond(tx, req, sip.StatusUnauthorized, "Unauthorized",

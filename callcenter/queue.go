@@ -197,7 +197,8 @@ func (p *agentPool) expireLocked() {
 }
 
 func (p *agentPool) updateGaugeLocked() {
-	if p.gauge != nil {
+	// Shared: the gauge counts every node's agents (set by sharedSnapshot).
+	if p.gauge != nil && p.shared.reg == nil {
 		p.gauge.Set(float64(len(p.agents)))
 	}
 }

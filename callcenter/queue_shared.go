@@ -71,6 +71,7 @@ func (p *agentPool) runShared(ctx context.Context) {
 				s.log.Warn("hotline: renewing agent leases failed", "err", err)
 			}
 			cancel()
+			p.sharedSnapshot() // keeps the registered-agents gauge current
 			continue
 		case <-s.kick:
 		case <-poll.C:
