@@ -31,6 +31,11 @@ func nodeName(given string) string {
 // queued on node A rings an agent registered through node B, and no agent
 // is rung by two nodes at once. A claim is a lease this node renews: when
 // a node dies its agents are free again after AgentLease.
+//
+// Goroutines: reg, node, lease and log are set before serving and only
+// read afterwards; kick is sent to by any goroutine (never blocking) and
+// received only by runShared, which alone claims agents for waiters.
+// Releases run on the call's goroutine. Waiters stay under agentPool.mu.
 type sharedPool struct {
 	reg   agentRegistry
 	node  string
