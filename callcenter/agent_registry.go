@@ -1,6 +1,7 @@
 package callcenter
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +23,12 @@ const (
 // challenge. Wrong credentials or unknown user: 403. Too many REGISTERs
 // from one address: 503; too many failures from one address or against
 // one account: 403 without checking (see digest_guard.go).
+//
+// Through a trusted edge the phone's own address (from the Path) takes the
+// place of the source for all of this, and the Path is kept as the route
+// to the phone (sip_edge.go).
 func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
-	src := sourceIP(req)
+	src, path := e.registerOrigin(req)
 	now := e.now()
 	result := func(r string) { e.metrics.registrations.WithLabelValues(r).Inc() }
 	if !e.registerLimit.allow(src.String(), now) {
@@ -42,9 +47,9 @@ func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		result(outcome)
 		switch outcome {
 		case "challenged":
-			e.challenge(req, tx, false)
+			e.challengeFor(req, tx, src, false)
 		case "stale":
-			e.challenge(req, tx, true)
+			e.challengeFor(req, tx, src, true)
 		case "error":
 			respond(tx, req, 500, "Server Internal Error", retryAfter(10))
 		case "locked_out":
@@ -63,27 +68,41 @@ func (e *engine) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if contact.Address.Wildcard || expiry == 0 {
-		e.agents.unregister(login)
+		if err := e.agents.unregister(login); err != nil {
+			e.log.Error("hotline: unregister failed", "agent", login, "err", err)
+			result("error")
+			respond(tx, req, 500, "Server Internal Error", retryAfter(10))
+			return
+		}
 		result("unregistered")
 		respond(tx, req, 200, "OK")
 		return
 	}
 	expiry = min(max(expiry, minRegisterExpiry), maxRegisterExpiry)
-	e.agents.register(agent{
+	err := e.agents.register(agent{
 		login:     login,
 		contact:   *contact.Address.Clone(),
 		dest:      req.Source(),
 		transport: req.Transport(),
+		path:      path,
 		expires:   now.Add(time.Duration(expiry) * time.Second),
 	})
+	if err != nil {
+		// Not stored: the phone must not believe it is reachable.
+		e.log.Error("hotline: registration not stored", "agent", login, "err", err)
+		result("error")
+		respond(tx, req, 500, "Server Internal Error", retryAfter(10))
+		return
+	}
 	result("ok")
 	ch := sip.ContactHeader{Address: contact.Address, Params: sip.HeaderParams{{K: "expires", V: strconv.Itoa(expiry)}}}
 	respond(tx, req, 200, "OK", &ch, sip.NewHeader("Expires", strconv.Itoa(expiry)))
 }
 
-func (e *engine) challenge(req *sip.Request, tx sip.ServerTransaction, stale bool) {
+// challengeFor sends a challenge whose nonce is bound to src.
+func (e *engine) challengeFor(req *sip.Request, tx sip.ServerTransaction, src netip.Addr, stale bool) {
 	respond(tx, req, sip.StatusUnauthorized, "Unauthorized",
-		sip.NewHeader("WWW-Authenticate", e.nonces.challenge(sourceIP(req), e.now(), stale)))
+		sip.NewHeader("WWW-Authenticate", e.nonces.challenge(src, e.now(), stale)))
 }
 
 // registerExpiry reads the Contact expires parameter, else the Expires

@@ -122,8 +122,10 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 	leg.setSource(toAgent)
 	leg.setSink(agentSink)
 	c.rtp.setSource(toCaller)
-	e.addLive(LiveCall{CallID: c.callID, Caller: c.caller, Hotline: c.hotline, Agent: a.login, Language: c.lang,
-		Topic: c.topic.Key, Since: bridgedAt, Recorded: mix != nil})
+	lc := LiveCall{CallID: c.callID, Caller: c.caller, Hotline: c.hotline, Agent: a.login, Language: c.lang,
+		Topic: c.topic.Key, Since: bridgedAt, Recorded: mix != nil}
+	e.addLive(lc)
+	e.shareLive(lc)
 	// Every answered call ends as a ticket, however it ends. The sinks are
 	// detached first so the recording is complete when it is finished.
 	defer func() {
@@ -134,6 +136,7 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 			e.log.Error("hotline: operator call ticket failed", "call", c.callID, "err", terr)
 		}
 		e.removeLive(c.callID)
+		e.unshareLive(c.callID)
 	}()
 	c.cdr.Agent = a.login
 	c.cdr.Outcome = OutcomeAgent
@@ -164,8 +167,10 @@ func (c *call) bridgeAgent(ctx context.Context, a *agent, until time.Time) (answ
 // display name the phone shows, so it is made a safe quoted-string.
 func agentInvite(a *agent, caller string, ip netip.Addr, sipPort int) *sip.Request {
 	req := sip.NewRequest(sip.INVITE, *a.contact.Clone())
-	req.SetDestination(a.dest)
-	req.SetTransport(a.transport)
+	if !routeThroughPath(req, a.path) {
+		req.SetDestination(a.dest)
+		req.SetTransport(a.transport)
+	}
 	from := sip.FromHeader{DisplayName: quotedStringContent(caller), Address: sip.Uri{Scheme: "sip", User: sanitizeUser(caller), Host: ip.String(), Port: sipPort}}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(&from)

@@ -49,7 +49,7 @@ func New(d Deps) (*Center, error) {
 	}
 	store := NewStore(d.Pool, d.Moderation)
 	log := d.Log.With("component", "hotline")
-	e, err := newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: log, reg: d.Metrics})
+	e, err := newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: log, reg: d.Metrics, registry: pgRegistry{d.Pool}})
 	if err != nil {
 		return nil, err
 	}

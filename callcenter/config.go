@@ -39,6 +39,7 @@ type Config struct {
 	MenuRetries      int            // replays of a menu on no or invalid input
 	AgentWait        time.Duration  // queue wait before voicemail
 	AgentRingTimeout time.Duration  // one agent rings this long before the next is tried
+	AgentLease       time.Duration  // a node's claim on an agent it rings or bridges (shared registrations) lapses this long after its last renewal
 	VoicemailMax     time.Duration  // longest recording
 	VoicemailMin     time.Duration  // shorter recordings make no ticket
 	CallRecordingMax time.Duration  // an operator call is recorded (with consent) up to this long; the call goes on
@@ -213,6 +214,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	dur("HOTLINE_RTP_START_TIMEOUT", &c.RTPStartTimeout)
 	dur("HOTLINE_AGENT_WAIT", &c.AgentWait)
 	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
+	dur("HOTLINE_AGENT_LEASE", &c.AgentLease)
 	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
 	dur("HOTLINE_CALL_RECORDING_MAX", &c.CallRecordingMax)
 	dur("HOTLINE_ANSWER_AUDIO_MAX", &c.AnswerAudioMax)
@@ -282,6 +284,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.DigitTimeout, d.DigitTimeout)
 	setDur(&c.AgentWait, d.AgentWait)
 	setDur(&c.AgentRingTimeout, d.AgentRingTimeout)
+	setDur(&c.AgentLease, defaultAgentLease)
 	setDur(&c.VoicemailMax, d.VoicemailMax)
 	setDur(&c.CallRecordingMax, d.CallRecordingMax)
 	setDur(&c.AnswerAudioMax, d.AnswerAudioMax)

@@ -142,12 +142,12 @@ func (c *Center) handleDeskCallbackDone(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// liveViews lists this node's bridged calls with the caller's earlier
+// liveViews lists the calls bridged on every node with the caller's earlier
 // cases: the person's items from every channel, found by the normalised
 // number (0912… and +84912… are one caller).
 func (c *Center) liveViews(r *http.Request) ([]liveView, error) {
 	var out []liveView
-	for _, lc := range c.engine.liveCalls() {
+	for _, lc := range c.engine.deskLiveCalls(r.Context()) {
 		v := liveView{LiveCall: lc}
 		if phone, err := contact.Phone(lc.Caller); err == nil {
 			items, err := c.store.mod.Store.FindPersonHistory(r.Context(), moderation.Item{CitizenPhone: phone}, 10)
@@ -173,7 +173,7 @@ const (
 
 // handleDeskCallNote serves POST /hotline/call-notes {call_id, summary,
 // answer}: the operator's summary of a call and, if they settled it on
-// the phone, the answer. Accepted while the call is bridged on this node
+// the phone, the answer. Accepted while the call is bridged (on any node)
 // and afterwards for its ticket.
 func (c *Center) handleDeskCallNote(w http.ResponseWriter, r *http.Request) error {
 	u := actor(r)
@@ -195,7 +195,11 @@ func (c *Center) handleDeskCallNote(w http.ResponseWriter, r *http.Request) erro
 	case summary == "" && answer == "":
 		return apperr.Invalidf("note_empty", "write a summary or an answer")
 	}
-	if !c.engine.isLive(callID) {
+	live, err := c.engine.liveAnywhere(r.Context(), callID)
+	if err != nil {
+		return err
+	}
+	if !live {
 		known, err := c.store.CallKnown(r.Context(), callID)
 		if err != nil {
 			return err

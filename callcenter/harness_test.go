@@ -132,13 +132,21 @@ func startTestServer(t *testing.T, cfg Config) *testServer {
 // startTestServerAt runs the engine with a clock of its own (nil: real time).
 func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServer {
 	t.Helper()
+	return startTestServerWith(t, cfg, func(d *engineDeps) { d.now = now })
+}
+
+// startTestServerWith runs the engine with deps adjusted by with.
+func startTestServerWith(t *testing.T, cfg Config, with func(*engineDeps)) *testServer {
+	t.Helper()
 	store := NewMemoryStore()
 	var e *engine
 	var reg *prometheus.Registry
 	for attempt := 0; ; attempt++ {
 		reg = prometheus.NewRegistry()
 		var err error
-		if e, err = newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: testLog(), reg: reg, now: now}); err != nil {
+		d := engineDeps{store: store, dir: store, src: store, log: testLog(), reg: reg}
+		with(&d)
+		if e, err = newEngine(cfg, d); err != nil {
 			t.Fatal(err)
 		}
 		err = e.listen()

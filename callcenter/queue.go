@@ -1,6 +1,7 @@
 package callcenter
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,11 @@ type agentPool struct {
 	now   func() time.Time
 	gauge prometheus.Gauge
 
+	// With shared set (every node on one database, queue_shared.go) the
+	// agents to ring come from there; agents then only lists the phones
+	// registered through this node (for their TCP connections).
+	shared sharedPool
+
 	mu      sync.Mutex
 	agents  map[string]*agent // by login; the latest REGISTER wins
 	waiters []*waiter         // FIFO, head is next
@@ -25,9 +31,10 @@ type agentPool struct {
 // agent is one registered SIP phone.
 type agent struct {
 	login     string
-	contact   sip.Uri // from REGISTER Contact
-	dest      string  // REGISTER source ip:port: where INVITEs go (NAT, TCP reuse)
-	transport string  // UDP or TCP
+	contact   sip.Uri  // from REGISTER Contact
+	dest      string   // REGISTER source ip:port: where INVITEs go (NAT, TCP reuse)
+	transport string   // UDP or TCP
+	path      []string // Path URIs an edge added (RFC 3327): INVITEs go through it
 	expires   time.Time
 
 	busy      bool      // ringing or bridged
@@ -49,7 +56,12 @@ func newAgentPool(now func() time.Time, gauge prometheus.Gauge) *agentPool {
 }
 
 // register adds or refreshes an agent's registration.
-func (p *agentPool) register(a agent) {
+func (p *agentPool) register(a agent) error {
+	if p.shared.reg != nil {
+		if err := p.shared.reg.saveRegistration(context.Background(), a, p.shared.node); err != nil {
+			return err
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if old := p.agents[a.login]; old != nil {
@@ -59,17 +71,27 @@ func (p *agentPool) register(a agent) {
 	}
 	p.agents[a.login] = &a
 	p.dispatchLocked()
+	return nil
 }
 
-func (p *agentPool) unregister(login string) {
+func (p *agentPool) unregister(login string) error {
+	if p.shared.reg != nil {
+		if err := p.shared.reg.deleteRegistration(context.Background(), login); err != nil {
+			return err
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.agents, login)
 	p.updateGaugeLocked()
+	return nil
 }
 
 // registered counts agents with a live registration.
 func (p *agentPool) registered() int {
+	if p.shared.reg != nil {
+		return p.sharedRegistered()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expireLocked()
@@ -97,6 +119,10 @@ func (p *agentPool) requeue(w *waiter) {
 // leave removes a caller from the queue; an agent assigned but not yet
 // taken is handed back.
 func (p *agentPool) leave(w *waiter) {
+	if p.shared.reg != nil {
+		p.sharedLeave(w)
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.removeLocked(w)
@@ -122,6 +148,10 @@ func (p *agentPool) position(w *waiter) int {
 
 // release frees an agent after a call; answered=false starts its back-off.
 func (p *agentPool) release(login string, answered bool) {
+	if p.shared.reg != nil {
+		p.sharedRelease(login, answered)
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.releaseLocked(login, answered)
@@ -167,13 +197,18 @@ func (p *agentPool) expireLocked() {
 }
 
 func (p *agentPool) updateGaugeLocked() {
-	if p.gauge != nil {
+	// Shared: the gauge counts every node's agents (set by sharedSnapshot).
+	if p.gauge != nil && p.shared.reg == nil {
 		p.gauge.Set(float64(len(p.agents)))
 	}
 }
 
 func (p *agentPool) dispatchLocked() {
 	p.expireLocked()
+	if p.shared.reg != nil {
+		p.shared.kickDispatch()
+		return
+	}
 	now := p.now()
 	for len(p.waiters) > 0 {
 		var best *agent
@@ -203,6 +238,9 @@ type AgentStatus struct {
 }
 
 func (p *agentPool) snapshot() []AgentStatus {
+	if p.shared.reg != nil {
+		return p.sharedSnapshot()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expireLocked()

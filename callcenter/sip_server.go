@@ -89,6 +89,10 @@ type engineDeps struct {
 	prompts *Prompts
 	src     promptStore // prompts saved in the database; nil: embedded and dir only
 	now     func() time.Time
+	// registry shares registrations and bridged calls with the other
+	// nodes (queue_shared.go); nil: this node's memory only.
+	registry agentRegistry
+	node     string // this node's name in the registry; empty: generated
 }
 
 func newEngine(cfg Config, d engineDeps) (*engine, error) {
@@ -117,6 +121,9 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 		live:          map[string]LiveCall{},
 	}
 	e.agents = newAgentPool(e.now, e.metrics.agents)
+	if d.registry != nil {
+		e.agents.shared = sharedPool{reg: d.registry, node: nodeName(d.node), lease: cfg.AgentLease, log: d.log, kick: make(chan struct{}, 1)}
+	}
 	e.tm = newTransportMetrics(d.reg)
 	e.tcpGate = newTCPGate(cfg, e.connInUse, d.log, e.tm)
 	if e.prompts == nil {
@@ -205,6 +212,9 @@ func (e *engine) serve(ctx context.Context) error {
 	go e.superviseUDP(ctx)
 	go e.superviseTCP(ctx)
 	go e.housekeeping(ctx)
+	if e.agents.shared.reg != nil {
+		go e.agents.runShared(ctx)
+	}
 	e.log.Info("hotline listening", "addr", e.udpAddr.String(), "numbers", e.cfg.HotlineNumbers,
 		"tcp_max_conns", e.cfg.SIPTCPMaxConns, "tcp_max_per_ip", e.cfg.SIPTCPMaxPerIP)
 	<-ctx.Done()

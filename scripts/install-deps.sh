@@ -17,6 +17,9 @@ if [ "${1:-}" = "test" ]; then
   # of the notification tests.
   [ -x /usr/sbin/bearerbox ] || need+=(kannel)
   [ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
+  # Kamailio, the SIP edge in front of two hotline nodes (its base package
+  # ships dispatcher, path, nathelper, registrar, usrloc, tm, sl, rr).
+  have kamailio || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
