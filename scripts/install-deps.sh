@@ -17,6 +17,8 @@ if [ "${1:-}" = "test" ]; then
   # of the notification tests.
   [ -x /usr/sbin/bearerbox ] || need+=(kannel)
   [ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
+  # HAProxy in front of two nodes in the load-balancer test (cmd/doithoai).
+  have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
