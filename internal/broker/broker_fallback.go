@@ -150,8 +150,8 @@ func (f *Fallback) probe() {
 	}
 }
 
-// Subscribe implements Broker: on both roads. A Redis that is down at
-// subscribe time is subscribed again in the background.
+// Subscribe implements Broker: on both roads. A Redis that is down (or
+// degraded) at subscribe time is subscribed in the background.
 func (f *Fallback) Subscribe(ctx context.Context, channel string, h Handler) (func(), error) {
 	unPG, err := f.pg.Subscribe(ctx, channel, h)
 	if err != nil {
@@ -160,10 +160,19 @@ func (f *Fallback) Subscribe(ctx context.Context, channel string, h Handler) (fu
 	var mu sync.Mutex
 	var unRedis func()
 	stop := make(chan struct{})
-	if un, err := f.redis.Subscribe(ctx, channel, h); err == nil {
-		unRedis = un
-	} else {
-		f.failed()
+	// While degraded, a join need not wait for a Redis that is likely down:
+	// the subscription is made in the background, PostgreSQL serves now.
+	if !f.Degraded() {
+		sctx, cancel := context.WithTimeout(ctx, 5*f.Timeout)
+		un, err := f.redis.Subscribe(sctx, channel, h)
+		cancel()
+		if err == nil {
+			unRedis = un
+		} else {
+			f.failed()
+		}
+	}
+	if unRedis == nil {
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()

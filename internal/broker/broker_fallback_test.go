@@ -91,6 +91,20 @@ func TestFallbackDeliversThroughPostgresWhileRedisIsDown(t *testing.T) {
 	if !a.Degraded() || a.ViaPostgres() < 5 {
 		t.Fatalf("degraded %v, %d through PostgreSQL; want degraded and ≥ 5", a.Degraded(), a.ViaPostgres())
 	}
+	// A room subscribed during the outage hears at once, and through Redis
+	// once it is back (checked below).
+	late := make(chan string, 64)
+	start := time.Now()
+	if _, err := b.Subscribe(ctx, "room:2", func(p []byte) { late <- string(p) }); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("subscribing with Redis down took %v", took)
+	}
+	if err := a.Publish(ctx, "room:2", []byte("muộn")); err != nil {
+		t.Fatal(err)
+	}
+	recvSet(t, late, "muộn")
 	if err := a.Publish(ctx, "room:1", []byte(strings.Repeat("x", MaxNotifyPayload))); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("a payload over NOTIFY's limit: %v, want ErrTooLarge", err)
 	}
@@ -99,6 +113,7 @@ func TestFallbackDeliversThroughPostgresWhileRedisIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustSubscribed(t, b.redis, "room:1", 1) // b's subscription is back by itself
+	mustSubscribed(t, b.redis, "room:2", 1) // and the one made during the outage
 	deadline := time.Now().Add(10 * time.Second)
 	for i := 0; a.Degraded(); i++ {
 		if time.Now().After(deadline) {
@@ -114,6 +129,10 @@ func TestFallbackDeliversThroughPostgresWhileRedisIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	recvSet(t, ch, "bình thường")
+	if err := a.Publish(ctx, "room:2", []byte("qua Redis")); err != nil {
+		t.Fatal(err)
+	}
+	recvSet(t, late, "qua Redis")
 	if a.ViaPostgres() != before {
 		t.Fatal("a publish after the holdover went through PostgreSQL")
 	}
