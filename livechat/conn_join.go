@@ -32,6 +32,26 @@ const (
 // up first ends with a history frame instead, and the socket is not in the
 // room until it asks for the rest.
 func (c *Conn) join(ctx context.Context, f clientFrame) error {
+	return retryable(c.joinRoom(ctx, f))
+}
+
+// joinUnavailableRetry is the retry_after of a join that failed because
+// PostgreSQL (or the broker) did not answer.
+const joinUnavailableRetry = 2 * time.Second
+
+// retryable turns a join's outage error (anything not already a safe
+// apperr: a driver error, a timeout) into `unavailable` with retry advice.
+// While PostgreSQL was down, joins of rooms that exist used to be answered
+// not_found, which tells a client to give up (issue 13).
+func retryable(err error) error {
+	if err == nil || apperr.KindOf(err) != apperr.Internal {
+		return err
+	}
+	return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", RetryAfter: joinUnavailableRetry, Err: err,
+		Message: "the chat cannot reach its database just now; join again after retry_after seconds"}
+}
+
+func (c *Conn) joinRoom(ctx context.Context, f clientFrame) error {
 	rn, ok := ParseRoom(f.Room)
 	if !ok {
 		return apperr.NotFoundf("unknown room %q", f.Room)

@@ -164,6 +164,9 @@ func (c *Conn) handle(ctx context.Context, data []byte) {
 			c.svc.log.Error("livechat: frame failed", "type", f.Type, "room", f.Room, "err", err)
 		case e.Kind == apperr.TooMany && f.Type == frameJoin:
 			// not malformed: allowJoin counts and closes persistent ones
+		case e.Kind == apperr.Unavailable:
+			// an outage, not the client's fault: it retries after retry_after
+			c.svc.log.Warn("livechat: frame failed during an outage", "type", f.Type, "room", f.Room, "err", err)
 		default:
 			c.badFrame()
 		}

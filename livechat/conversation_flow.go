@@ -265,8 +265,12 @@ func (s *Service) authorizeJoin(ctx context.Context, c *Conn, rn RoomName, token
 		}
 		return nil
 	case roomLive:
-		if _, err := s.store.FindSessionByID(ctx, rn.ID); err != nil {
+		_, err := s.store.FindSessionByID(ctx, rn.ID)
+		if apperr.KindOf(err) == apperr.NotFound {
 			return apperr.NotFoundf("unknown room %q", rn.String())
+		}
+		if err != nil {
+			return fmt.Errorf("find live session %d: %w", rn.ID, err)
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"runtime"
 	"strconv"
@@ -52,6 +53,7 @@ type Hub struct {
 type publishReq struct {
 	channel string
 	data    []byte
+	seq     int64 // a stored message's seq; 0 for events
 }
 
 // newHub starts a hub; its loops stop at Shutdown.
@@ -76,7 +78,10 @@ func newHub(store *Store, b broker.Broker, log *slog.Logger, opts Options) *Hub 
 // channel is the broker channel of a room.
 func channel(room string) string { return "lc:" + room }
 
-// Broker payloads are "<seq> <frame>"; seq 0 marks a transient event.
+// Broker payloads are "<seq> <frame>"; seq 0 marks a transient event. A
+// pointer, "<seq> " with no frame, says only that seq is stored: receivers
+// read it from PostgreSQL. It is sent when the broker cannot carry the
+// frame (PostgreSQL NOTIFY's 8000 bytes, while Redis is down).
 func encodePayload(seq int64, frame []byte) []byte {
 	b := make([]byte, 0, len(frame)+21)
 	b = strconv.AppendInt(b, seq, 10)
@@ -102,21 +107,21 @@ func (h *Hub) Publish(m Message) {
 	if rm := h.lookup(m.Room); rm != nil {
 		rm.receive(m.Seq, frame)
 	}
-	h.enqueuePublish(channel(m.Room), encodePayload(m.Seq, frame))
+	h.enqueuePublish(publishReq{channel(m.Room), encodePayload(m.Seq, frame), m.Seq})
 }
 
 // Event sends a transient frame (typing, presence, queue) to room on every
 // node.
 func (h *Hub) Event(room string, frame []byte) {
-	h.enqueuePublish(channel(room), encodePayload(0, frame))
+	h.enqueuePublish(publishReq{channel(room), encodePayload(0, frame), 0})
 }
 
-func (h *Hub) enqueuePublish(ch string, data []byte) {
+func (h *Hub) enqueuePublish(p publishReq) {
 	select {
-	case h.publishQ <- publishReq{ch, data}:
+	case h.publishQ <- p:
 	default:
 		// Other nodes catch up from PostgreSQL; events are best effort.
-		h.log.Warn("livechat: publish queue full, dropping", "channel", ch)
+		h.log.Warn("livechat: publish queue full, dropping", "channel", p.channel)
 	}
 }
 
@@ -129,7 +134,11 @@ func (h *Hub) publisher() {
 			return
 		case p := <-h.publishQ:
 			ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
-			if err := h.broker.Publish(ctx, p.channel, p.data); err != nil && h.ctx.Err() == nil {
+			err := h.broker.Publish(ctx, p.channel, p.data)
+			if errors.Is(err, broker.ErrTooLarge) && p.seq > 0 {
+				err = h.broker.Publish(ctx, p.channel, encodePayload(p.seq, nil))
+			}
+			if err != nil && h.ctx.Err() == nil {
 				h.log.Warn("livechat: publish failed; other nodes will catch up from PostgreSQL", "channel", p.channel, "err", err)
 			}
 			cancel()

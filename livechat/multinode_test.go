@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/doithoai/doithoai/internal/broker"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/localserver"
 	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -350,4 +352,70 @@ func mustSubscribers(t *testing.T, url, full string, n int64) {
 		}
 	}
 	t.Fatalf("subscribers of %s: %v (%v), want %d", full, got, err, n)
+}
+
+// Redis goes away: messages stored on one node still reach the other's
+// sockets through the broker's PostgreSQL NOTIFY fallback, with the
+// periodic check far too slow to be what delivers them, and a message too
+// large for NOTIFY goes as a pointer that the receiver fills from
+// PostgreSQL (issue 13).
+func TestRedisOutageFallsBackToPostgresNotify(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rs, err := localserver.StartRedis(context.Background(), dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			rs.Stop()
+		}
+	})
+	pool := testenv.NewDB(t)
+	opts := Options{RedisPrefix: "f:", SyncInterval: time.Hour}
+	fa, ra := mustFallbackBroker(t, rs.URL(), pool, "f:")
+	fb, rb := mustFallbackBroker(t, rs.URL(), pool, "f:")
+	a := MustStartTestNode(t, pool, fa, ra, opts)
+	b := MustStartTestNode(t, pool, fb, rb, opts)
+	room := MustLiveRoom(t, pool)
+	vb := MustDial(t, b, nil)
+	vb.join(room, 0)
+	mustSubscribers(t, rs.URL(), "f:"+channel(room), 1)
+	MustStore(t, a, room, "before")
+	vb.messages(room, 0, 1, 5*time.Second)
+
+	rs.Stop()
+	stopped = true
+	for i := 1; i <= 5; i++ {
+		MustStore(t, a, room, fmt.Sprint("during ", i))
+		vb.messages(room, int64(i), 1, 5*time.Second)
+	}
+	MustStore(t, a, room, strings.Repeat("dài ", 2000)) // 10,000 bytes: over NOTIFY's 8000
+	if got := vb.messages(room, 6, 1, 5*time.Second); len(got[0].Body) != 10000 {
+		t.Fatalf("the long message arrived with %d bytes, want 10000", len(got[0].Body))
+	}
+	if fa.ViaPostgres() < 6 {
+		t.Fatalf("%d publishes through PostgreSQL, want at least 6", fa.ViaPostgres())
+	}
+}
+
+// mustFallbackBroker is one node's Redis broker with the PostgreSQL
+// fallback, as cmd/doithoai wires it.
+func mustFallbackBroker(t *testing.T, url string, pool *pgxpool.Pool, prefix string) (*broker.Fallback, *redis.Client) {
+	t.Helper()
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(o)
+	pg := broker.NewPostgres(pool, prefix)
+	f := broker.NewFallback(broker.NewRedis(c, prefix), c, pg)
+	t.Cleanup(func() { f.Close(); c.Close() })
+	select {
+	case <-pg.Listening():
+	case <-time.After(10 * time.Second):
+		t.Fatal("PostgreSQL broker never listened")
+	}
+	return f, c
 }

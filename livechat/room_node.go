@@ -74,7 +74,7 @@ func (rm *room) setup(ctx context.Context) {
 	rm.mu.Lock()
 	rm.lastSeq = seq
 	rm.drainPendingLocked()
-	if len(rm.pending) > 0 {
+	if len(rm.pending) > 0 || rm.fillTarget > rm.lastSeq {
 		rm.startFillLocked(0)
 	}
 	rm.mu.Unlock()
@@ -143,6 +143,11 @@ func (rm *room) receive(seq int64, frame []byte) {
 	select {
 	case <-rm.ready:
 	default:
+		if len(frame) == 0 {
+			// A pointer before the baseline: fill up to it after setup.
+			rm.fillTarget = max(rm.fillTarget, seq)
+			return
+		}
 		// Baseline not known yet: keep it for setup.
 		if len(rm.pending) < maxPending {
 			rm.pending[seq] = frame
@@ -152,6 +157,8 @@ func (rm *room) receive(seq int64, frame []byte) {
 	switch {
 	case seq <= rm.lastSeq:
 		return // delivered already (our own publish, or a fill got it first)
+	case len(frame) == 0:
+		rm.startFillLocked(seq) // a pointer: read up to seq from PostgreSQL
 	case seq == rm.lastSeq+1:
 		rm.deliverLocked(seq, frame)
 		rm.drainPendingLocked()

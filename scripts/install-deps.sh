@@ -20,6 +20,8 @@ if [ "${1:-}" = "test" ]; then
   # Kamailio, the SIP edge in front of two hotline nodes (its base package
   # ships dispatcher, path, nathelper, registrar, usrloc, tm, sl, rr).
   have kamailio || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
+  # HAProxy in front of two nodes in the load-balancer test (cmd/doithoai).
+  have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -72,7 +72,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		if err := a.redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("redis does not answer: %w", err)
 		}
-		a.broker = broker.NewRedis(a.redis, redisPrefix)
+		// Redis fans out; while it is down, PostgreSQL NOTIFY does (issue 13).
+		a.broker = broker.NewFallback(broker.NewRedis(a.redis, redisPrefix), a.redis, broker.NewPostgres(a.pool, redisPrefix))
 		a.limiter = ratelimit.NewRedis(a.redis, redisPrefix)
 	} else {
 		a.broker = broker.NewMemory()

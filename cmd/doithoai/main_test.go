@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,12 @@ import (
 	"github.com/doithoai/doithoai/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childNodeEnv) != "" {
+		os.Exit(childNode()) // this binary started as a node by a test (lb_test.go)
+	}
+	testenv.Main(m)
+}
 
 // node is a running doithoai serve for one test.
 type node struct {

@@ -86,6 +86,11 @@ func run() error {
 	flag.IntVar(&c.perWorker, "per-worker", 10000, "sockets per generator process when -workers is 0")
 	flag.DurationVar(&c.gcWait, "gc-wait", 150*time.Second, "how long to wait for the node's next GC before reading idle memory (0: read at once)")
 	flag.StringVar(&nodeEnv, "node-env", "", "extra environment of the node, e.g. GOGC=50,GOMEMLIMIT=400MiB")
+	mode := flag.String("mode", "capacity", "capacity (idle memory, broadcast latency, throughput) or redis-outage (two nodes, cross-node delivery across a Redis stop and start: outage.go)")
+	var oc outageConfig
+	flag.DurationVar(&oc.phase, "outage-phase", 10*time.Second, "redis-outage: length of the phases before and after the outage")
+	flag.DurationVar(&oc.down, "outage-down", 10*time.Second, "redis-outage: how long Redis stays down")
+	flag.DurationVar(&oc.every, "outage-every", 50*time.Millisecond, "redis-outage: one answer per this interval")
 	flag.Parse()
 	c.viewers, c.subs = ints(viewers), ints(subs)
 	if nodeEnv != "" {
@@ -114,6 +119,9 @@ func run() error {
 		return err
 	}
 	defer pg.Stop()
+	if *mode == "redis-outage" {
+		return runOutage(ctx, c.bin, dir, pg, oc)
+	}
 	port, err := localserver.FreePort()
 	if err != nil {
 		return err

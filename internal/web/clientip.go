@@ -23,8 +23,10 @@ func ClientIP(r *http.Request) string {
 // Enable it (TRUST_PROXY) only behind a proxy that appends the header.
 func TrustProxy(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
+		// A proxy may add its own header line after the client's (HAProxy's
+		// option forwardfor does), so the last entry of the last line.
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
 			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
 				r.RemoteAddr = net.JoinHostPort(ip.String(), "0")
 			}

@@ -34,7 +34,7 @@
   // reconnect and resends lines not yet acknowledged (same client_id, so
   // the server stores them once). History comes in pages: after each one
   // that is not the last it joins again from the last seq seen, and after
-  // a rate_limited join it waits retry_after seconds first.
+  // a rate_limited or unavailable join it waits retry_after seconds first.
   function Socket(onFrame) {
     var self = this, delay = 500;
     self.rooms = {}; self.pending = {};
@@ -66,7 +66,7 @@
         }
         if (f.type === 'ack') delete self.pending[f.client_id];
         if (f.type === 'history' && f.more) { rejoin(f.room); return; }
-        if (f.type === 'error' && f.code === 'rate_limited' && f.room in self.rooms && !f.client_id) {
+        if (f.type === 'error' && (f.code === 'rate_limited' || f.code === 'unavailable') && f.room in self.rooms && !f.client_id) {
           setTimeout(function () { if (self.ws === ws) rejoin(f.room); }, (f.retry_after || 1) * 1000);
           return;
         }
