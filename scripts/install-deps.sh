@@ -17,6 +17,8 @@ if [ "${1:-}" = "test" ]; then
   # of the notification tests.
   [ -x /usr/sbin/bearerbox ] || need+=(kannel)
   [ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
+  # pgBackRest: continuous archiving, and the restore drill that proves it.
+  have pgbackrest || need+=(pgbackrest)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
