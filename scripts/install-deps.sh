@@ -19,6 +19,9 @@ if [ "${1:-}" = "test" ]; then
   [ -x /usr/lib/kannel/test/fakesmsc ] || need+=(kannel-extras)
   # pgBackRest: continuous archiving, and the restore drill that proves it.
   have pgbackrest || need+=(pgbackrest)
+  # systemd-analyze (the shipped units verify) and rsync (their files backup).
+  have systemd-analyze || need+=(systemd)
+  have rsync || need+=(rsync)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
