@@ -32,6 +32,11 @@ type Report struct {
 // missing; it is removed afterwards.
 func Check(ctx context.Context, t Tool, scratch, dbName string) (Report, error) {
 	var r Report
+	if scratch != "" { // bad input before any work: nothing of the caller's is touched
+		if err := emptyDir(scratch); err != nil {
+			return r, err
+		}
+	}
 	if err := t.Check(ctx); err != nil {
 		return r, err
 	}
@@ -47,9 +52,6 @@ func Check(ctx context.Context, t Tool, scratch, dbName string) (Report, error) 
 	}
 	if scratch == "" {
 		return r, nil
-	}
-	if err := emptyDir(scratch); err != nil {
-		return r, err
 	}
 	defer os.RemoveAll(scratch)
 	start := time.Now()
