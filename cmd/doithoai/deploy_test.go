@@ -40,9 +40,7 @@ func TestShippedSystemdUnitsVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := filepath.Base(src)
-		if strings.Contains(name, "@.") { // a template verifies as an instance
-			name = strings.Replace(name, "@.", "@full.", 1)
-		}
+		name = strings.Replace(name, "@.", "@full.", 1) // a template verifies as an instance
 		text := strings.ReplaceAll(string(b), "/usr/local/bin/doithoai", self)
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
