@@ -52,6 +52,9 @@ func run(ctx context.Context, cluster, dbName, work string, processMax int) erro
 		defer os.RemoveAll(tmp)
 		work = tmp
 	}
+	if err := os.MkdirAll(work, 0o750); err != nil {
+		return err
+	}
 	port, err := localserver.FreePort()
 	if err != nil {
 		return err
