@@ -109,6 +109,6 @@ func run(ctx context.Context, cluster, dbName, work string, processMax int) erro
 	last := r.Backups[len(r.Backups)-1]
 	fmt.Printf("questions: %d (database %s, cluster %.1f MB)\n", questions, size, float64(last.Size)/1e6)
 	fmt.Printf("full backup: %s, %.1f MB in the repository (zstd)\n", backupTook.Round(time.Second), float64(last.Repo)/1e6)
-	fmt.Printf("check + verify + restore + recovery + query: restore part %s\n", r.RestoreIn.Round(time.Second))
+	fmt.Printf("after check and verify, restore + recovery + server up + query: %s (%d moderation items)\n", r.RestoreIn.Round(time.Second), r.Items)
 	return nil
 }
