@@ -408,3 +408,15 @@ func untarFiles(t *testing.T, archive, dataDir string) {
 		t.Fatalf("untar: %v\n%s", err, out)
 	}
 }
+
+// `doithoai backup` without `check`, or with a flag it does not know,
+// says how to use it and runs nothing.
+func TestBackupCommandUsage(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"backup"}, {"backup", "restore"}, {"backup", "check", "--restore", "x"}} {
+		out, err := runCLI("", "", args...)
+		if err == nil || !strings.Contains(out+err.Error(), "backup check") {
+			t.Errorf("doithoai %s: %v %q, want a usage error naming `backup check`", strings.Join(args, " "), err, out)
+		}
+	}
+}
