@@ -22,6 +22,11 @@ if [ "${1:-}" = "test" ]; then
   have kamailio || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
   # HAProxy in front of two nodes in the load-balancer test (cmd/doithoai).
   have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+  # pgBackRest: continuous archiving, and the restore drill that proves it.
+  have pgbackrest || need+=(pgbackrest)
+  # systemd-analyze (the shipped units verify) and rsync (their files backup).
+  have systemd-analyze || need+=(systemd)
+  have rsync || need+=(rsync)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

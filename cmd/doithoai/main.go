@@ -5,6 +5,7 @@
 //	doithoai seed       add demo data (categories, hotline menu, demo staff)
 //	doithoai user create --role R --login L --password-stdin [--sip] [--name N]
 //	doithoai user sip-secret --login L
+//	doithoai backup check [--restore-to DIR]
 //
 // Configuration comes from the environment (see README.md).
 package main

@@ -22,6 +22,7 @@ commands:
                          --demo also a living demo: questions, replies, dialogues, calls, a chat, directives
   user create --role citizen|moderator|leader|admin --login L --password-stdin [--sip] [--name N]
   user sip-secret --login L   new SIP secret for an agent (printed once; the old one stops working)
+  backup check [--restore-to DIR]   prove the pgBackRest repository restorable (README, Backup and restore)
 
 configuration is read from the environment; see README.md`
 
@@ -36,6 +37,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
 		fmt.Fprintln(stdout, usage)
 		return nil
+	}
+	if cmd == "backup" {
+		return backupCommand(ctx, rest, getenv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("doithoai "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,6 +32,7 @@ type Postgres struct {
 	cmd  *exec.Cmd
 	cred *syscall.Credential
 	done chan error
+	stop sync.Once
 }
 
 // PostgresOptions controls StartPostgres.
@@ -40,6 +42,9 @@ type PostgresOptions struct {
 	Durable       bool   // false turns fsync off: fine for tests, faster by far
 	LogFile       string // server log; default Dir/postgres.log
 	SharedBuffers string // e.g. "32MB"; default 128MB
+	// Settings are extra "name=value" server settings (-c), e.g. the WAL
+	// archiving of the restore drill.
+	Settings []string
 }
 
 // BinDir finds the PostgreSQL server binaries (Debian keeps them out of PATH).
@@ -113,7 +118,7 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 		if !pickPort || attempt == 5 || !errors.Is(err, errPortTaken) {
 			return nil, err
 		}
-		s.done = make(chan error, 1)
+		s.done, s.stop = make(chan error, 1), sync.Once{}
 	}
 }
 
@@ -130,6 +135,9 @@ func (s *Postgres) start(ctx context.Context, bin, dataDir, sockDir string, o Po
 		"-c", "max_connections=300", "-c", "shared_buffers=" + o.sharedBuffers()}
 	if !o.Durable {
 		args = append(args, "-F", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, kv := range o.Settings { // last, so that they win
+		args = append(args, "-c", kv)
 	}
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
@@ -158,8 +166,11 @@ func (s *Postgres) URL(name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
 }
 
-// Stop shuts the server down fast and waits for it.
-func (s *Postgres) Stop() {
+// Stop shuts the server down fast and waits for it; calling it again
+// (an explicit stop, then a cleanup) does nothing.
+func (s *Postgres) Stop() { s.stop.Do(s.stopOnce) }
+
+func (s *Postgres) stopOnce() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
@@ -171,6 +182,16 @@ func (s *Postgres) Stop() {
 		<-s.done
 	}
 }
+
+// Credential is the unprivileged user the server runs as when we are root
+// (nil otherwise): tools that share its files, such as pgBackRest, run as it too.
+func (s *Postgres) Credential() *syscall.Credential { return s.cred }
+
+// DataDir is the cluster's data directory (PGDATA).
+func (s *Postgres) DataDir() string { return filepath.Join(s.Dir, "pg") }
+
+// SocketDir is the directory of the server's Unix socket.
+func (s *Postgres) SocketDir() string { return filepath.Join(s.Dir, "sock") }
 
 // Wait returns when the server process exits.
 func (s *Postgres) Wait() error { return <-s.done }
