@@ -47,6 +47,9 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 		"admin /admin/users": {`(f => { f.querySelector('#new-login').value = 'axe-agent-' + document.documentElement.lang;
 			f.querySelector('#new-password').value = 'correct horse battery'; f.querySelector('#new-sip').checked = true;
 			f.requestSubmit(); return true })(document.getElementById('user-new'))`, `#sip-secret`},
+		// A login already taken: the form comes back with its error.
+		"admin /admin/users?q=mod": {`(f => { f.querySelector('#new-login').value = 'modvien';
+			f.querySelector('#new-password').value = 'correct horse battery'; f.requestSubmit(); return true })(document.getElementById('user-new'))`, `#form-error`},
 	}
 	// An item someone else closed has no claim button and no answer form.
 	claim := [2]string{`(b => b ? (b.click(), true) : !!document.getElementById('answer'))(document.getElementById('claim'))`, `#answer`}
@@ -58,7 +61,7 @@ func TestBrowserStaffPagesAccessible(t *testing.T) {
 			item("chat_conversation"), item("live_question"), "/chat/console", fmt.Sprintf("/giao-luu/%d/dieu-phoi", past),
 			fmt.Sprintf("/giao-luu/%d/dieu-phoi", next), "/directives", "/directives?flash=done", "/hotline"}},
 		{"lanhdao", []string{"/dashboard", "/dashboard/print", "/dashboard/escalated", "/dashboard/escalated?flash=signed", forumItem,
-			fmt.Sprintf("/giao-luu/%d/tra-loi", past), fmt.Sprintf("/giao-luu/%d/tra-loi", next)}},
+			fmt.Sprintf("/giao-luu/%d/tra-loi", past), fmt.Sprintf("/giao-luu/%d/tra-loi", next), "/directives"}},
 		{"admin", []string{"/admin", "/admin/users", "/admin/users?q=mod", fmt.Sprintf("/admin/users/%d", user),
 			"/admin/categories", "/admin/departments", "/admin/departments?done=saved", "/admin/canned", "/admin/hotline/topics", "/admin/hotline/hours",
 			"/admin/hotline/languages", "/admin/hotline/prompts", "/admin/sla", "/admin/holidays", "/admin/retention",
