@@ -326,7 +326,7 @@
         if (!approved.querySelector('[data-id="' + d.question_id + '"]')) {
           var n = el('li', null, (f.author ? f.author + ': ' : '') + f.body + ' ');
           n.dataset.id = d.question_id;
-          [-1, 1].forEach(function (k) { var b = el('button', 'secondary', k < 0 ? '↑' : '↓'); b.type = 'button'; b.dataset.move = k; n.appendChild(b); });
+          [-1, 1].forEach(function (k) { var b = el('button', 'secondary', k < 0 ? '↑' : '↓'); b.type = 'button'; b.dataset.move = k; b.setAttribute('aria-label', T[k < 0 ? 'desk.up' : 'desk.down']); n.appendChild(b); });
           approved.appendChild(n);
         }
       } else if (f.kind === 'order') reorder(approved, d.question_ids || []);
