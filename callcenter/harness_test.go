@@ -133,6 +133,9 @@ func startTestServer(t *testing.T, cfg Config) *testServer {
 func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServer {
 	t.Helper()
 	store := NewMemoryStore()
+	if cfg.blobs == nil {
+		cfg.blobs = dirBlobs{root: cfg.DataDir}
+	}
 	var e *engine
 	var reg *prometheus.Registry
 	for attempt := 0; ; attempt++ {
