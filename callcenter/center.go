@@ -46,7 +46,9 @@ func New(d Deps) (*Center, error) {
 		d.Log = slog.Default()
 	}
 	cfg := d.Config.withDefaults()
-	cfg.blobs = d.Blobs
+	if d.Blobs != nil {
+		cfg.blobs = d.Blobs
+	}
 	if cfg.blobs == nil {
 		cfg.blobs = blob.NewPostgres(d.Pool)
 	}

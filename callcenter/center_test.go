@@ -98,6 +98,16 @@ func (pc *pgCenter) blob(t *testing.T, key string) []byte {
 // do runs an API request as login ("" for anonymous).
 func (pc *pgCenter) do(t *testing.T, login, method, path string, body []byte) *httptest.ResponseRecorder {
 	t.Helper()
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	if body != nil && method != http.MethodPut || bytes.HasPrefix(body, []byte("{")) {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return pc.serve(t, login, req)
+}
+
+// serve runs req through the hotline's routes as login ("" for anonymous).
+func (pc *pgCenter) serve(t *testing.T, login string, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
 	r := chi.NewRouter()
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -108,10 +118,6 @@ func (pc *pgCenter) do(t *testing.T, login, method, path string, body []byte) *h
 		})
 	})
 	r.Group(pc.Routes)
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	if body != nil && method != http.MethodPut || bytes.HasPrefix(body, []byte("{")) {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, req)
 	return w
