@@ -79,7 +79,6 @@ func (c *Center) Run(ctx context.Context) error {
 		return err
 	}
 	go c.runLateCallbacks(ctx)
-	go c.importOnStart(ctx) // recordings left under DATA_DIR by older versions
 	return c.engine.serve(ctx)
 }
 

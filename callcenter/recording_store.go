@@ -157,10 +157,11 @@ func importOne(ctx context.Context, store blob.Store, path, key string) error {
 	return os.Remove(path)
 }
 
-// importOnStart runs ImportRecordings once in the background; a failure is
-// logged and the files stay where they are (and are still served from
-// here) until the next start.
-func (c *Center) importOnStart(ctx context.Context) {
+// ImportOnStart runs ImportRecordings over the node's DATA_DIR; every node
+// calls it once at start (HTTP-only nodes too). A failure is logged and
+// the files stay where they are (still served from this node) until the
+// next start.
+func (c *Center) ImportOnStart(ctx context.Context) {
 	if c.cfg.DataDir == "" {
 		return
 	}
