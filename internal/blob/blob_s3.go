@@ -61,14 +61,19 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) error
 	}
 	// Exactly size bytes: a short reader fails the upload (minio-go sends
 	// Content-Length), a long one is caught here.
+	// Parts of 64 MiB: a recording (at most ~58 MB) is one PUT, the
+	// simplest request every S3-compatible server gets right.
 	cr := &countReader{r: r}
-	info, err := s.c.PutObject(ctx, s.bucket, key, cr, size, minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	_, err := s.c.PutObject(ctx, s.bucket, key, cr, size, minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: 64 << 20})
 	if err != nil {
 		return fmt.Errorf("blob.Put %s: %w", key, err)
 	}
-	if info.Size != size || cr.n != size {
+	// What the server says it holds, not what the client sent: a server
+	// that stored the upload's framing with it is caught here.
+	st, err := s.c.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil || st.Size != size || cr.n != size {
 		_ = s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, key, minio.RemoveObjectOptions{})
-		return fmt.Errorf("blob.Put %s: stored %d of %d bytes", key, info.Size, size)
+		return fmt.Errorf("blob.Put %s: stored %d of %d bytes (sent %d): %v", key, st.Size, size, cr.n, err)
 	}
 	if n, _ := r.Read(make([]byte, 1)); n > 0 {
 		_ = s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, key, minio.RemoveObjectOptions{})

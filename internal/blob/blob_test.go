@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // stores gives each contract test both implementations over real servers:
 // PostgreSQL (a database of the test's own) and devs3 (a separate process).
-func stores(t *testing.T) map[string]blob.Store {
+func stores(t testing.TB) map[string]blob.Store {
 	t.Helper()
 	s3, err := blob.NewS3(context.Background(), testenv.S3(t))
 	if err != nil {
