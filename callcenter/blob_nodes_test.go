@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -192,5 +193,64 @@ func TestImportRecordings(t *testing.T) {
 	}
 	if n, err := ImportRecordings(ctx, filepath.Join(t.TempDir(), "none"), a.cfg.blobs); err != nil || n != 0 {
 		t.Errorf("ImportRecordings of a missing DATA_DIR: %d, %v", n, err)
+	}
+}
+
+// downBlobs is a blob store that is down: every call fails.
+type downBlobs struct{}
+
+var errStoreDown = errors.New("blob store down")
+
+func (downBlobs) Put(context.Context, string, io.Reader, int64) error { return errStoreDown }
+func (downBlobs) Get(context.Context, string) (blob.Reader, blob.Info, error) {
+	return nil, blob.Info{}, errStoreDown
+}
+func (downBlobs) Stat(context.Context, string) (blob.Info, error) { return blob.Info{}, errStoreDown }
+func (downBlobs) Delete(context.Context, string) error            { return errStoreDown }
+
+// TestVoicemailKeptWhenBlobStoreFails: with the store down at the end of
+// the call, the caller's message is not lost: the ticket is made and the
+// recording stays on this node's disk at its key's path (no spool left),
+// from where ImportRecordings moves it once a store answers.
+func TestVoicemailKeptWhenBlobStoreFails(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.blobs = downBlobs{}
+	ts := startTestServer(t, cfg)
+	st := ts.recordSteps()
+	p := newPhone(t, "0912345000")
+	p.mustCall(ts.addr, "1022", "udp")
+	p.press("13")
+	st.wait(t, p, "queue:no_agents")
+	p.press("1")
+	st.wait(t, p, "record")
+	p.sendAudio(tone(440, 1, 8000))
+	ts.waitRecorded(t, time.Second)
+	p.sendAudio(nil)
+	p.press("#")
+	if !p.waitHangup(10 * time.Second) {
+		t.Fatal("no hang-up after the ticket number")
+	}
+	tickets, _ := ts.store.Snapshot()
+	if len(tickets) != 1 || tickets[0].RecordingPath == "" {
+		t.Fatalf("tickets %+v, want one with its recording", tickets)
+	}
+	rel := tickets[0].RecordingPath
+	files := recordingFiles(t, cfg.DataDir)
+	if len(files) != 1 || files[0] != filepath.Join(cfg.DataDir, filepath.FromSlash(rel)) {
+		t.Fatalf("DATA_DIR holds %v, want the recording at %s", files, rel)
+	}
+	kept, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if samples, err := DecodeWAV(kept); err != nil || len(samples) < sampleRate*9/10 {
+		t.Fatalf("kept recording: %d samples, %v", len(samples), err)
+	}
+	store := dirBlobs{root: t.TempDir()}
+	if n, err := ImportRecordings(context.Background(), cfg.DataDir, store); err != nil || n != 1 {
+		t.Fatalf("ImportRecordings: %d, %v", n, err)
+	}
+	if got, err := blob.ReadAll(context.Background(), store, rel, 1<<20); err != nil || !bytes.Equal(got, kept) {
+		t.Errorf("moved recording: %d bytes, %v", len(got), err)
 	}
 }
