@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/doithoai/doithoai/internal/blob"
 )
@@ -70,6 +71,25 @@ func (d dirBlobs) Stat(ctx context.Context, key string) (blob.Info, error) {
 		r.Close()
 	}
 	return info, err
+}
+
+func (d dirBlobs) List(_ context.Context, prefix string) ([]blob.Info, error) {
+	var infos []blob.Info
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || strings.HasPrefix(e.Name(), ".put-") {
+			return err
+		}
+		rel, _ := filepath.Rel(d.root, p)
+		if key := filepath.ToSlash(rel); strings.HasPrefix(key, prefix) {
+			st, err := e.Info()
+			if err != nil {
+				return err
+			}
+			infos = append(infos, blob.Info{Key: key, Size: st.Size(), Modified: st.ModTime()})
+		}
+		return nil
+	})
+	return infos, err
 }
 
 func (d dirBlobs) Delete(_ context.Context, key string) error {

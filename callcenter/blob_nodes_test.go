@@ -205,8 +205,9 @@ func (downBlobs) Put(context.Context, string, io.Reader, int64) error { return e
 func (downBlobs) Get(context.Context, string) (blob.Reader, blob.Info, error) {
 	return nil, blob.Info{}, errStoreDown
 }
-func (downBlobs) Stat(context.Context, string) (blob.Info, error) { return blob.Info{}, errStoreDown }
-func (downBlobs) Delete(context.Context, string) error            { return errStoreDown }
+func (downBlobs) Stat(context.Context, string) (blob.Info, error)   { return blob.Info{}, errStoreDown }
+func (downBlobs) Delete(context.Context, string) error              { return errStoreDown }
+func (downBlobs) List(context.Context, string) ([]blob.Info, error) { return nil, errStoreDown }
 
 // TestVoicemailKeptWhenBlobStoreFails: with the store down at the end of
 // the call, the caller's message is not lost: the ticket is made and the
@@ -252,5 +253,39 @@ func TestVoicemailKeptWhenBlobStoreFails(t *testing.T) {
 	}
 	if got, err := blob.ReadAll(context.Background(), store, rel, 1<<20); err != nil || !bytes.Equal(got, kept) {
 		t.Errorf("moved recording: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestRetentionSweepsOrphanRecordings: a recording stored over an hour ago
+// that no row names (the node died between its Put and the ticket's
+// commit) is deleted by the hourly retention run; a fresh one (its ticket
+// may be on its way) and a named one stay.
+func TestRetentionSweepsOrphanRecordings(t *testing.T) {
+	pc := startPGCenter(t)
+	ctx := context.Background()
+	day := time.Now().Format("2006/01/02")
+	orphan, fresh, named := "recordings/hotline/"+day+"/orphan.wav", "recordings/hotline/"+day+"/fresh.wav", "recordings/hotline/"+day+"/named.wav"
+	answer := "recordings/answers/" + time.Now().Format("2006/01") + "/9-orphan.wav"
+	wav := EncodeWAV(tone(440, 0.5, 8000))
+	for _, k := range []string{orphan, fresh, named, answer} {
+		if err := pc.cfg.blobs.Put(ctx, k, bytes.NewReader(wav), int64(len(wav))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "named", Caller: "+84912000666", Hotline: "1022", Language: "vi", Topic: "other",
+		RecordingPath: named, Duration: time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), ReceivedAt: time.Now(), IVRPath: []string{"record"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.pool.Exec(ctx, `UPDATE blobs SET created_at = now() - interval '2 hours' WHERE key <> $1`, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.PurgePersonalData(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for k, kept := range map[string]bool{orphan: false, answer: false, fresh: true, named: true} {
+		_, err := pc.cfg.blobs.Stat(ctx, k)
+		if kept && err != nil || !kept && !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s: %v, want kept=%t", k, err, kept)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/blob"
+	"github.com/jackc/pgx/v5"
 )
 
 // Recordings (voicemail, operator calls, live questions) and moderators'
@@ -174,4 +175,70 @@ func (c *Center) ImportOnStart(ctx context.Context) {
 	if n > 0 {
 		c.log.Info("hotline: recordings moved from DATA_DIR into the blob store", "moved", n, "took", time.Since(start))
 	}
+}
+
+// orphanAge: a stored recording this old that no row names never will be
+// (a ticket is made within seconds of its recording's Put).
+const orphanAge = time.Hour
+
+// sweepOrphans deletes recent recordings no row names: what a crash
+// between the store's Put and the ticket's commit leaves (the failures a
+// call sees itself are undone at once), so that such a recording does not
+// outlive the retention that would have deleted it with its ticket. Only
+// the last three days' keys (answers: this month's and last) are listed,
+// so the hourly run stays small.
+func (c *Center) sweepOrphans(ctx context.Context, now time.Time) (int, error) {
+	var prefixes []string
+	seen := map[string]bool{}
+	for d := range 3 {
+		day := now.AddDate(0, 0, -d)
+		for _, p := range []string{"recordings/hotline/" + day.Format("2006/01/02") + "/", "recordings/answers/" + day.Format("2006/01") + "/",
+			"recordings/answers/" + day.AddDate(0, -1, 0).Format("2006/01") + "/"} {
+			if !seen[p] {
+				seen[p] = true
+				prefixes = append(prefixes, p)
+			}
+		}
+	}
+	var n int
+	for _, p := range prefixes {
+		infos, err := c.cfg.blobs.List(ctx, p)
+		if err != nil {
+			return n, fmt.Errorf("callcenter.sweepOrphans: %w", err)
+		}
+		var keys []string
+		for _, in := range infos {
+			if now.Sub(in.Modified) >= orphanAge {
+				keys = append(keys, in.Key)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		orphans, err := c.store.unnamedRecordings(ctx, keys)
+		if err != nil {
+			return n, fmt.Errorf("callcenter.sweepOrphans: %w", err)
+		}
+		for _, k := range orphans {
+			if err := c.cfg.blobs.Delete(ctx, k); err != nil {
+				return n, fmt.Errorf("callcenter.sweepOrphans: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// unnamedRecordings returns the keys no ticket, spoken answer or live
+// question names.
+func (s *Store) unnamedRecordings(ctx context.Context, keys []string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT k FROM unnest($1::text[]) k
+		EXCEPT (SELECT recording_path FROM hotline_tickets WHERE recording_path = ANY($1)
+		        UNION SELECT answer_audio_path FROM hotline_tickets WHERE answer_audio_path = ANY($1)
+		        UNION SELECT recording_path FROM hotline_live_questions WHERE recording_path = ANY($1))`, keys)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

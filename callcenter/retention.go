@@ -58,5 +58,12 @@ func (c *Center) PurgePersonalData(ctx context.Context, before time.Time) (int, 
 	if err != nil {
 		return 0, err
 	}
+	orphans, err := c.sweepOrphans(ctx, time.Now()) // recording_store.go
+	if err != nil {
+		return 0, err
+	}
+	if orphans > 0 {
+		c.log.Info("hotline: recordings no ticket names deleted", "count", orphans)
+	}
 	return len(olds) + live, nil
 }

@@ -31,7 +31,13 @@ type Store interface {
 	Stat(ctx context.Context, key string) (Info, error)
 	// Delete removes the blob; a key that holds none is not an error.
 	Delete(ctx context.Context, key string) error
+	// List returns the blobs whose key starts with prefix, in key order,
+	// at most ListMax of them (for sweeps over a day's keys).
+	List(ctx context.Context, prefix string) ([]Info, error)
 }
+
+// ListMax bounds what one List returns.
+const ListMax = 10000
 
 // Reader reads one blob from any offset.
 type Reader interface {

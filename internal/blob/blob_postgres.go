@@ -192,4 +192,17 @@ func (s *Postgres) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// List reads the blobs table under prefix.
+func (s *Postgres) List(ctx context.Context, prefix string) ([]Info, error) {
+	rows, err := s.pool.Query(ctx, `SELECT key, size, created_at FROM blobs WHERE starts_with(key, $1) ORDER BY key LIMIT $2`, prefix, ListMax)
+	if err != nil {
+		return nil, fmt.Errorf("blob.List %s: %w", prefix, err)
+	}
+	infos, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Info])
+	if err != nil {
+		return nil, fmt.Errorf("blob.List %s: %w", prefix, err)
+	}
+	return infos, nil
+}
+
 var _ Store = (*Postgres)(nil)

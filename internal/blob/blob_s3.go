@@ -124,6 +124,23 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// List lists the bucket under prefix.
+func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops minio-go's listing goroutine when we stop early
+	var infos []Info
+	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("blob.List %s: %w", prefix, o.Err)
+		}
+		infos = append(infos, Info{Key: o.Key, Size: o.Size, Modified: o.LastModified})
+		if len(infos) == ListMax {
+			break
+		}
+	}
+	return infos, nil
+}
+
 func s3Err(op, key string, err error) error {
 	resp := minio.ToErrorResponse(err)
 	if resp.Code == "NoSuchKey" || resp.StatusCode == http.StatusNotFound && resp.Code != "NoSuchBucket" {

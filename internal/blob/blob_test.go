@@ -115,6 +115,20 @@ func TestContract(t *testing.T) {
 			if _, err := blob.ReadAll(ctx, s, key, 3); err == nil {
 				t.Error("ReadAll over its limit did not fail")
 			}
+			// List by prefix, in key order; other prefixes stay out.
+			for _, k := range []string{"recordings/hotline/2026/12/01/x.wav", "recordings/hotline/2026/12/02/b.wav", "recordings/answers/2026/12/1.wav"} {
+				if err := s.Put(ctx, k, bytes.NewReader(small), int64(len(small))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			infos, err := s.List(ctx, "recordings/hotline/2026/12/02/")
+			if err != nil || len(infos) != 2 || infos[0].Key != key || infos[1].Key != "recordings/hotline/2026/12/02/b.wav" || infos[1].Size != int64(len(small)) {
+				t.Errorf("List: %+v, %v", infos, err)
+			}
+			if infos, err := s.List(ctx, "nothing/"); err != nil || len(infos) != 0 {
+				t.Errorf("List of an empty prefix: %+v, %v", infos, err)
+			}
+
 			if err := s.Delete(ctx, key); err != nil {
 				t.Fatal(err)
 			}
