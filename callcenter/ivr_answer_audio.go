@@ -72,8 +72,7 @@ func (c *Center) handleAnswerAudioUpdate(w http.ResponseWriter, r *http.Request)
 		return fmt.Errorf("callcenter.answerAudio: %w", err)
 	}
 	old, err := c.store.SetAnswerAudio(r.Context(), id, u.ID, rel, length)
-	if err != nil {
-		_ = c.cfg.blobs.Delete(context.WithoutCancel(r.Context()), rel) // no row names it
+	if err != nil { // the blob stays (the error may hide a commit); unnamed, retention's sweep deletes it
 		return err
 	}
 	if old != "" && old != rel {

@@ -150,14 +150,12 @@ func (c *call) askLive(ctx context.Context, ld liveDialogue, sess moderation.Liv
 			Language: c.lang, Topic: liveTopic, RecordingPath: rec.rel, Duration: rec.duration(), Consent: consent,
 			ConsentAt: consentAt, IVRPath: q.IVRPath, ReceivedAt: e.now()})
 		if terr != nil {
-			rec.unstore(sctx)
 			return fmt.Errorf("callcenter.askLive: ticket: %w", terr)
 		}
 		c.cdr.TicketID = &t.ID
 		code, err, thanks = t.Number, nil, PromptTicketNumber
 	}
-	if err != nil {
-		rec.unstore(sctx)
+	if err != nil { // the recording stays; if no row names it, retention's sweep deletes it
 		return fmt.Errorf("callcenter.askLive: %w", err)
 	}
 	e.metrics.tickets.Inc()

@@ -170,9 +170,8 @@ func (c *call) operatorTicket(agentLogin string, mix *callMixer, bridgedAt time.
 	}
 	t, err := e.store.CreateTicket(ctx, nt)
 	if t.ID == 0 {
-		if nt.RecordingPath != "" {
-			mix.rec.unstore(ctx) // no ticket will ever name it
-		}
+		// The recording stays (the error may hide a commit that happened);
+		// if no row names it, retention's sweep deletes it.
 		return fmt.Errorf("create operator call ticket: %w", err)
 	}
 	// The ticket exists; an error now is the on-phone answer not yet given

@@ -85,7 +85,8 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 	}
 	t, err := e.store.CreateTicket(sctx, nt)
 	if err != nil {
-		rec.unstore(sctx) // no ticket will ever name it
+		// The recording stays: the error may hide a commit that happened.
+		// One no row names is deleted by the retention run's sweep.
 		return fmt.Errorf("create ticket: %w", err)
 	}
 	e.metrics.tickets.Inc()
@@ -279,13 +280,6 @@ func syncDir(dir string) error {
 func (r *recording) discard() {
 	_ = r.close()
 	os.Remove(r.tmp)
-}
-
-// unstore removes a stored recording no row will name (its ticket failed).
-func (r *recording) unstore(ctx context.Context) {
-	if err := deleteRecording(ctx, r.cfg, r.rel); err != nil {
-		r.log.Warn("hotline: removing an unnamed recording failed", "key", r.rel, "err", err)
-	}
 }
 
 func safeName(s string) string {
