@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -131,28 +129,12 @@ func (c *Center) handleLiveRecording(w http.ResponseWriter, r *http.Request) err
 	if rel == "" {
 		return apperr.NotFoundf("the recording is no longer kept")
 	}
-	f, err := os.Open(filepath.Join(c.cfg.DataDir, filepath.FromSlash(rel)))
-	if errors.Is(err, os.ErrNotExist) {
-		return apperr.NotFoundf("the recording is no longer kept")
-	}
-	if err != nil {
-		return fmt.Errorf("callcenter.handleLiveRecording: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("callcenter.handleLiveRecording: %w", err)
-	}
-	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `inline; filename="live-question-`+strconv.FormatInt(id, 10)+`.wav"`)
-	http.ServeContent(w, r, "", st.ModTime(), f)
-	return nil
+	return c.serveAudio(w, r, rel, "live-question-"+strconv.FormatInt(id, 10)+".wav", "the recording is no longer kept")
 }
 
 // purgeLiveQuestions is PurgePersonalData for questions asked by phone in
 // a live dialogue: once older than before and without an open callback,
-// the recording file goes, then the caller's number (on the question and
+// the recording goes (from the blob store), then the caller's number (on the question and
 // on its closed callback tasks).
 func (c *Center) purgeLiveQuestions(ctx context.Context, before time.Time) (int, error) {
 	rows, err := c.store.pool.Query(ctx, `
@@ -172,10 +154,9 @@ func (c *Center) purgeLiveQuestions(ctx context.Context, before time.Time) (int,
 		return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
 	}
 	for _, o := range olds {
-		if o.Path != "" { // the file first, as for tickets
-			if err := os.Remove(filepath.Join(c.cfg.DataDir, filepath.FromSlash(o.Path))); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
-			}
+		// the recording first, as for tickets
+		if err := deleteRecording(ctx, c.cfg, o.Path); err != nil {
+			return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)
 		}
 		if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_live_questions SET recording_path = '', caller = '' WHERE id = $1`, o.ID); err != nil {
 			return 0, fmt.Errorf("callcenter.purgeLiveQuestions: %w", err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/blob"
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +21,7 @@ type Deps struct {
 	Moderation *moderation.Service   // tickets are enqueued here; answers come back as callbacks
 	Log        *slog.Logger          //
 	Metrics    prometheus.Registerer // the node's registry; nil: not exported
+	Blobs      blob.Store            // recordings and spoken answers; nil: PostgreSQL (the blobs table)
 }
 
 // Center is the hotline: the SIP engine plus its HTTP API.
@@ -44,6 +46,12 @@ func New(d Deps) (*Center, error) {
 		d.Log = slog.Default()
 	}
 	cfg := d.Config.withDefaults()
+	if d.Blobs != nil {
+		cfg.blobs = d.Blobs
+	}
+	if cfg.blobs == nil {
+		cfg.blobs = blob.NewPostgres(d.Pool)
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

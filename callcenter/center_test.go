@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/blob"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/testenv"
 	"github.com/doithoai/doithoai/moderation"
@@ -86,8 +85,28 @@ func startPGCenterWith(t *testing.T, edit func(*Config), setup ...func(*pgxpool.
 	return pc
 }
 
+// blob reads a recording from the hotline's blob store (PostgreSQL here).
+func (pc *pgCenter) blob(t *testing.T, key string) []byte {
+	t.Helper()
+	b, err := blob.ReadAll(context.Background(), pc.cfg.blobs, key, 64<<20)
+	if err != nil {
+		t.Fatalf("blob %s: %v", key, err)
+	}
+	return b
+}
+
 // do runs an API request as login ("" for anonymous).
 func (pc *pgCenter) do(t *testing.T, login, method, path string, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	if body != nil && method != http.MethodPut || bytes.HasPrefix(body, []byte("{")) {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return pc.serve(t, login, req)
+}
+
+// serve runs req through the hotline's routes as login ("" for anonymous).
+func (pc *pgCenter) serve(t *testing.T, login string, req *http.Request) *httptest.ResponseRecorder {
 	t.Helper()
 	r := chi.NewRouter()
 	r.Use(func(next http.Handler) http.Handler {
@@ -99,10 +118,6 @@ func (pc *pgCenter) do(t *testing.T, login, method, path string, body []byte) *h
 		})
 	})
 	r.Group(pc.Routes)
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	if body != nil && method != http.MethodPut || bytes.HasPrefix(body, []byte("{")) {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, req)
 	return w
@@ -164,7 +179,7 @@ func TestHotlineWithPostgres(t *testing.T) {
 
 	// Recording: moderators listen; leaders and anonymous users may not.
 	w := pc.do(t, "lan", "GET", recordingURL(ticketID), nil)
-	want, _ := os.ReadFile(filepath.Join(pc.cfg.DataDir, recPath))
+	want := pc.blob(t, recPath)
 	if w.Code != 200 || w.Header().Get("Content-Type") != "audio/wav" || !bytes.Equal(w.Body.Bytes(), want) || len(want) < 8000 {
 		t.Errorf("recording: %d %s, %d bytes (file %d)", w.Code, w.Header().Get("Content-Type"), w.Body.Len(), len(want))
 	}

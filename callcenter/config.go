@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doithoai/doithoai/internal/blob"
 )
 
 // Config is the hotline's configuration, read once by ConfigFromEnv (or
@@ -20,10 +22,14 @@ type Config struct {
 	HotlineNumbers []string   // request-URI users we answer (HOTLINE_NUMBERS)
 	StaffNumbers   []string   // the staff line for recording prompts (HOTLINE_STAFF_NUMBERS); empty: none
 	StaffPIN       string     // staff line without SIP credentials (HOTLINE_STAFF_PIN); empty: digest only
-	DataDir        string     // recordings go under DataDir/recordings/hotline
+	DataDir        string     // recordings are spooled here while a call records them, then kept in the blob store
 	PromptsDir     string     // overrides for the embedded prompts; empty: DataDir/prompts
 
 	RTPPortMin, RTPPortMax int // even ports from this range; 0/0: kernel's choice
+
+	// blobs keeps recordings and spoken answers where every node reads
+	// them; New sets it from Deps.Blobs (PostgreSQL by default).
+	blobs blob.Store
 
 	MaxCalls         int            // concurrent calls; more are answered 486
 	MaxCallsPerIP    int            // concurrent calls from one source IP; more are answered 486

@@ -1,10 +1,7 @@
 package callcenter
 
 import (
-	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -44,24 +41,7 @@ func (c *Center) handleRecording(w http.ResponseWriter, r *http.Request) error {
 	if t.RecordingPath == "" { // deleted by the retention job
 		return apperr.NotFoundf("the recording is no longer kept")
 	}
-	path := filepath.Join(c.cfg.DataDir, filepath.FromSlash(t.RecordingPath))
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return apperr.NotFoundf("the recording is no longer kept")
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `inline; filename="hotline-`+t.Number+`.wav"`)
-	http.ServeContent(w, r, "", st.ModTime(), f)
-	return nil
+	return c.serveAudio(w, r, t.RecordingPath, "hotline-"+t.Number+".wav", "the recording is no longer kept")
 }
 
 // handleTicketView serves GET /api/v1/hotline/tickets/{id}.

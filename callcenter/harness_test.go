@@ -139,6 +139,9 @@ func startTestServerAt(t *testing.T, cfg Config, now func() time.Time) *testServ
 func startTestServerWith(t *testing.T, cfg Config, with func(*engineDeps)) *testServer {
 	t.Helper()
 	store := NewMemoryStore()
+	if cfg.blobs == nil {
+		cfg.blobs = dirBlobs{root: cfg.DataDir}
+	}
 	var e *engine
 	var reg *prometheus.Registry
 	for attempt := 0; ; attempt++ {

@@ -1,13 +1,13 @@
 package callcenter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -19,7 +19,7 @@ import (
 
 // A moderator's spoken answer to a hotline ticket: recorded in the
 // console (static/answer-audio.js records the microphone and uploads an
-// 8 kHz mono 16-bit WAV), kept under DATA_DIR like the callers'
+// 8 kHz mono 16-bit WAV), kept in the blob store like the callers'
 // recordings, and played to a caller who asks the ticket's status by
 // phone (ivr_status.go).
 
@@ -32,7 +32,7 @@ func answerAudioURL(id int64) string {
 
 // handleAnswerAudioUpdate serves PUT /api/v1/hotline/tickets/{id}/answer-audio
 // (moderators and admins) with a WAV body: validated (format, length, not
-// silent), fsynced to disk, and only then named on the ticket; a bad
+// silent), stored durably in the blob store, and only then named on the ticket; a bad
 // upload is a 400 and leaves nothing behind.
 func (c *Center) handleAnswerAudioUpdate(w http.ResponseWriter, r *http.Request) error {
 	u := actor(r)
@@ -67,18 +67,17 @@ func (c *Center) handleAnswerAudioUpdate(w http.ResponseWriter, r *http.Request)
 	now := time.Now()
 	rel := filepath.ToSlash(filepath.Join("recordings", "answers", now.Format("2006"), now.Format("01"),
 		strconv.FormatInt(id, 10)+"-"+now.Format("20060102150405")+"-"+strconv.FormatUint(rand.Uint64N(1<<32), 36)+".wav"))
-	path := filepath.Join(c.cfg.DataDir, filepath.FromSlash(rel))
-	if err := writeDurable(path, EncodeWAV(samples)); err != nil {
+	wav := EncodeWAV(samples)
+	if err := c.cfg.blobs.Put(r.Context(), rel, bytes.NewReader(wav), int64(len(wav))); err != nil {
 		return fmt.Errorf("callcenter.answerAudio: %w", err)
 	}
 	old, err := c.store.SetAnswerAudio(r.Context(), id, u.ID, rel, length)
-	if err != nil {
-		os.Remove(path) // no row names it
+	if err != nil { // the blob stays (the error may hide a commit); unnamed, retention's sweep deletes it
 		return err
 	}
 	if old != "" && old != rel {
-		// The row names the new file; the old one is nobody's now.
-		if err := os.Remove(filepath.Join(c.cfg.DataDir, filepath.FromSlash(old))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		// The row names the new recording; the old one is nobody's now.
+		if err := deleteRecording(r.Context(), c.cfg, old); err != nil {
 			c.log.Warn("hotline: removing a replaced spoken answer failed", "path", old, "err", err)
 		}
 	}
@@ -103,22 +102,7 @@ func (c *Center) handleAnswerAudio(w http.ResponseWriter, r *http.Request) error
 	if rel == "" {
 		return apperr.NotFoundf("no spoken answer was recorded for this ticket")
 	}
-	f, err := os.Open(filepath.Join(c.cfg.DataDir, filepath.FromSlash(rel)))
-	if errors.Is(err, os.ErrNotExist) {
-		return apperr.NotFoundf("the spoken answer is no longer kept")
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", st.ModTime(), f)
-	return nil
+	return c.serveAudio(w, r, rel, "", "the spoken answer is no longer kept")
 }
 
 // SetAnswerAudio names rel as ticket id's spoken answer and returns the
@@ -151,24 +135,6 @@ func (s *Store) AnswerAudio(ctx context.Context, id int64) (string, error) {
 	return rel, nil
 }
 
-// writeDurable writes data to path (creating its directory) so that it
-// survives a crash before anything refers to it: the file is fsynced and
-// renamed into place, then the directory is fsynced.
-func writeDurable(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	if err := writeFileSync(path, data); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 func peak(s []int16) int {
 	var m int
 	for _, v := range s {
@@ -179,26 +145,4 @@ func peak(s []int16) int {
 		m = max(m, a)
 	}
 	return m
-}
-
-// writeFileSync writes data to a temporary file, fsyncs it and renames it
-// into place, so readers never see a half-written file.
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

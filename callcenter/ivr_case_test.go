@@ -3,8 +3,8 @@ package callcenter
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
+	"errors"
+	"github.com/doithoai/doithoai/internal/blob"
 	"slices"
 	"strconv"
 	"strings"
@@ -307,8 +307,9 @@ func TestAnswerAudioUpload(t *testing.T) {
 	if rel, _ := pc.store.AnswerAudio(ctx, tk.ID); rel != "" {
 		t.Errorf("after bad uploads the ticket names %q", rel)
 	}
-	if files, _ := filepath.Glob(filepath.Join(pc.cfg.DataDir, "recordings", "answers", "*", "*", "*")); len(files) != 0 {
-		t.Errorf("bad uploads left files: %v", files)
+	var blobs int
+	if err := pc.pool.QueryRow(ctx, `SELECT count(*) FROM blobs WHERE key LIKE 'recordings/answers/%'`).Scan(&blobs); err != nil || blobs != 0 {
+		t.Errorf("bad uploads left %d blobs (%v)", blobs, err)
 	}
 	if w := pc.do(t, "lan", "GET", url, nil); w.Code != 404 {
 		t.Errorf("answer audio before any upload: %d, want 404", w.Code)
@@ -324,9 +325,8 @@ func TestAnswerAudioUpload(t *testing.T) {
 	if err != nil || rel == "" {
 		t.Fatalf("ticket's answer audio after upload: %q %v", rel, err)
 	}
-	onDisk, err := os.ReadFile(filepath.Join(pc.cfg.DataDir, filepath.FromSlash(rel)))
-	if err != nil || !bytes.Equal(onDisk, good) {
-		t.Errorf("stored file (%v) differs from the upload", err)
+	if stored := pc.blob(t, rel); !bytes.Equal(stored, good) {
+		t.Errorf("stored blob (%d bytes) differs from the upload (%d)", len(stored), len(good))
 	}
 	if w := pc.do(t, "lan", "GET", url, nil); w.Code != 200 || w.Header().Get("Content-Type") != "audio/wav" || !bytes.Equal(w.Body.Bytes(), good) {
 		t.Errorf("GET answer audio: %d %s, %d bytes", w.Code, w.Header().Get("Content-Type"), w.Body.Len())
@@ -341,8 +341,8 @@ func TestAnswerAudioUpload(t *testing.T) {
 	if w := pc.do(t, "lan", "PUT", url, EncodeWAV(tone(900, 1, 8000))); w.Code != 200 {
 		t.Fatalf("second upload: %d %s", w.Code, w.Body)
 	}
-	if _, err := os.Stat(filepath.Join(pc.cfg.DataDir, filepath.FromSlash(rel))); !os.IsNotExist(err) {
-		t.Errorf("the replaced recording is still on disk (%v)", err)
+	if _, err := pc.cfg.blobs.Stat(ctx, rel); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("the replaced recording is still stored (%v)", err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
@@ -118,30 +117,30 @@ func (c *call) askLive(ctx context.Context, ld liveDialogue, sess moderation.Liv
 	}
 	c.flushDigits()
 	c.path("live_record")
-	rec, err := startRecording(e.cfg.DataDir, c.callID, e.now())
+	rec, err := startRecording(e.cfg, c.callID, e.now())
 	if err != nil {
 		return fmt.Errorf("callcenter.askLive: start recording: %w", err)
 	}
 	c.rtp.setSink(rec.write)
 	endedBy := c.recordUntilDone(ctx)
 	c.rtp.setSink(nil)
-	// fsynced and renamed before any row names it
-	if err := rec.finish(); err != nil {
-		return fmt.Errorf("callcenter.askLive: finish recording: %w", err)
-	}
 	c.path("live_record_end:" + endedBy)
 	if rec.duration() < e.cfg.VoicemailMin {
-		os.Remove(rec.path)
+		rec.discard()
 		c.path("record_too_short")
 		return c.goodbye(ctx, ctx.Err())
+	}
+	// The caller may be gone already; the question is stored regardless.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	// in the blob store before any row names it
+	if err := rec.finish(sctx); err != nil {
+		return fmt.Errorf("callcenter.askLive: finish recording: %w", err)
 	}
 
 	q := NewLiveQuestion{SessionID: sess.ID, CallID: c.callID, Caller: c.caller, Hotline: c.hotline, Language: c.lang,
 		RecordingPath: rec.rel, Duration: rec.duration(), Consent: consent, ConsentAt: consentAt, Notify: notify,
 		IVRPath: append([]string(nil), c.cdr.IVRPath...)}
-	// The caller may be gone already; the question is stored regardless.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	code, err := ld.CreateLiveQuestion(sctx, q)
 	thanks := PromptLiveThanks
 	if errors.Is(err, errSessionOff) {
@@ -156,7 +155,7 @@ func (c *call) askLive(ctx context.Context, ld liveDialogue, sess moderation.Liv
 		c.cdr.TicketID = &t.ID
 		code, err, thanks = t.Number, nil, PromptTicketNumber
 	}
-	if err != nil {
+	if err != nil { // the recording stays; if no row names it, retention's sweep deletes it
 		return fmt.Errorf("callcenter.askLive: %w", err)
 	}
 	e.metrics.tickets.Inc()

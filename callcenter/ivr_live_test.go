@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/doithoai/doithoai/internal/blob"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -164,14 +166,14 @@ func TestLiveQuestionByPhone(t *testing.T) {
 		it.Status != moderation.StatusPending || len(it.TrackingCode) != 12 {
 		t.Fatalf("item = %+v", it)
 	}
-	// The recording is complete on disk, holds the caller's voice, and
-	// moderators (only) can play it.
-	samples, err := readWAVFile(filepath.Join(pc.cfg.DataDir, recPath))
+	// The recording is complete in the blob store, holds the caller's
+	// voice, and moderators (only) can play it.
+	want := pc.blob(t, recPath)
+	samples, err := DecodeWAV(want)
 	if err != nil || len(samples) < sampleRate*7/10 || rms(samples) < 1000 {
 		t.Fatalf("recording: %d samples, rms %.0f, %v", len(samples), rms(samples), err)
 	}
 	w := pc.do(t, "lan", "GET", it.RecordingURL, nil)
-	want, _ := os.ReadFile(filepath.Join(pc.cfg.DataDir, recPath))
 	if w.Code != 200 || w.Header().Get("Content-Type") != "audio/wav" || !bytes.Equal(w.Body.Bytes(), want) {
 		t.Errorf("recording GET: %d %s, %d bytes", w.Code, w.Header().Get("Content-Type"), w.Body.Len())
 	}
@@ -337,7 +339,7 @@ func TestLiveQuestionSessionEndedMeanwhile(t *testing.T) {
 	if err := pc.pool.QueryRow(ctx, `SELECT topic, recording_path FROM hotline_tickets`).Scan(&topic, &recPath); err != nil {
 		t.Fatal(err)
 	}
-	if samples, err := readWAVFile(filepath.Join(pc.cfg.DataDir, recPath)); topic != liveTopic || err != nil || len(samples) < sampleRate/2 {
+	if samples, err := DecodeWAV(pc.blob(t, recPath)); topic != liveTopic || err != nil || len(samples) < sampleRate/2 {
 		t.Errorf("ticket topic %q, recording %d samples, %v", topic, len(samples), err)
 	}
 }
@@ -350,9 +352,8 @@ func TestLiveQuestionRetention(t *testing.T) {
 	ctx := context.Background()
 	ss := scheduleSession(t, pc, lc, -time.Minute)
 	rel := "recordings/hotline/live-test.wav"
-	abs := filepath.Join(pc.cfg.DataDir, rel)
-	os.MkdirAll(filepath.Dir(abs), 0o750)
-	if err := os.WriteFile(abs, EncodeWAV(tone(440, 1, 8000)), 0o640); err != nil {
+	wav := EncodeWAV(tone(440, 1, 8000))
+	if err := pc.cfg.blobs.Put(ctx, rel, bytes.NewReader(wav), int64(len(wav))); err != nil {
 		t.Fatal(err)
 	}
 	code, err := pc.store.CreateLiveQuestion(ctx, NewLiveQuestion{SessionID: ss.ID, CallID: "c-ret", Caller: "+84912000888", Hotline: "1022",
@@ -377,7 +378,7 @@ func TestLiveQuestionRetention(t *testing.T) {
 	if _, err := pc.PurgePersonalData(ctx, later); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(abs); err != nil {
+	if _, err := pc.cfg.blobs.Stat(ctx, rel); err != nil {
 		t.Fatalf("recording purged while its callback is open: %v", err)
 	}
 	var cbID int64
@@ -391,7 +392,7 @@ func TestLiveQuestionRetention(t *testing.T) {
 	var caller, path, cbCaller string
 	pc.pool.QueryRow(ctx, `SELECT caller, recording_path FROM hotline_live_questions`).Scan(&caller, &path)
 	pc.pool.QueryRow(ctx, `SELECT caller FROM hotline_callbacks WHERE id = $1`, cbID).Scan(&cbCaller)
-	if _, err := os.Stat(abs); !os.IsNotExist(err) || caller != "" || path != "" || cbCaller != "" {
+	if _, err := pc.cfg.blobs.Stat(ctx, rel); !errors.Is(err, blob.ErrNotFound) || caller != "" || path != "" || cbCaller != "" {
 		t.Errorf("after purge: file %v, caller %q, path %q, callback caller %q", err, caller, path, cbCaller)
 	}
 }

@@ -2,8 +2,9 @@ package callcenter
 
 import (
 	"context"
+	"errors"
+	"github.com/doithoai/doithoai/internal/blob"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
@@ -178,9 +179,11 @@ func (c *call) answerAudio(rel string) []int16 {
 	if rel == "" {
 		return nil
 	}
-	samples, err := readWAVFile(filepath.Join(c.e.cfg.DataDir, filepath.FromSlash(rel)))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	samples, err := readAudio(ctx, c.e.cfg, rel)
 	if err != nil {
-		if !os.IsNotExist(err) {
+		if !errors.Is(err, blob.ErrNotFound) && !os.IsNotExist(err) {
 			c.e.log.Error("hotline: spoken answer unreadable", "call", c.callID, "path", rel, "err", err)
 		}
 		return nil

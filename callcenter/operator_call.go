@@ -3,7 +3,6 @@ package callcenter
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -113,12 +112,12 @@ func (m *callMixer) flushLocked(n int) {
 	m.rec.write(out)
 }
 
-// finish writes what is pending and completes the file on disk.
-func (m *callMixer) finish() error {
+// finish writes what is pending and puts the recording in the store.
+func (m *callMixer) finish(ctx context.Context) error {
 	m.mu.Lock()
 	m.flushLocked(max(len(m.a), len(m.b)))
 	m.mu.Unlock()
-	return m.rec.finish()
+	return m.rec.finish(ctx)
 }
 
 // startCallRecording begins recording the bridged call if the caller
@@ -128,7 +127,7 @@ func (c *call) startCallRecording() *callMixer {
 	if c.consent == "" {
 		return nil
 	}
-	rec, err := startRecording(e.cfg.DataDir, c.callID, e.now())
+	rec, err := startRecording(e.cfg, c.callID, e.now())
 	if err != nil {
 		e.log.Error("hotline: cannot record the operator call", "call", c.callID, "err", err)
 		return nil
@@ -139,7 +138,8 @@ func (c *call) startCallRecording() *callMixer {
 
 // operatorTicket turns the ended bridged call into a ticket with what the
 // operator wrote on the desk. The recording, if any, is complete on disk
-// first. It runs after the caller may be gone, so it has its own context.
+// first (in the blob store). It runs after the caller may be gone, so it
+// has its own context.
 func (c *call) operatorTicket(agentLogin string, mix *callMixer, bridgedAt time.Time) error {
 	e := c.e
 	nt := NewTicket{
@@ -158,21 +158,20 @@ func (c *call) operatorTicket(agentLogin string, mix *callMixer, bridgedAt time.
 		Notify:     c.notify,
 		CaseCode:   c.caseCode,
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
 	if mix != nil {
-		if err := mix.finish(); err != nil {
+		if err := mix.finish(ctx); err != nil {
 			e.log.Error("hotline: finishing the operator call's recording failed; ticket without it", "call", c.callID, "err", err)
 		} else {
 			nt.RecordingPath = mix.rec.rel
 			nt.Duration = mix.rec.duration()
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
 	t, err := e.store.CreateTicket(ctx, nt)
 	if t.ID == 0 {
-		if nt.RecordingPath != "" {
-			os.Remove(mix.rec.path) // no ticket will ever point at it
-		}
+		// The recording stays (the error may hide a commit that happened);
+		// if no row names it, retention's sweep deletes it.
 		return fmt.Errorf("create operator call ticket: %w", err)
 	}
 	// The ticket exists; an error now is the on-phone answer not yet given

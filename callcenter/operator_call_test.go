@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -161,11 +160,7 @@ func TestOperatorCallTicketWithSummary(t *testing.T) {
 	if it.RecordingURL != recordingURL(tk.ID) || tk.RecordingPath == "" {
 		t.Fatalf("no recording: url %q path %q", it.RecordingURL, tk.RecordingPath)
 	}
-	data, err := os.ReadFile(filepath.Join(pc.cfg.DataDir, tk.RecordingPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm, err := DecodeWAV(data)
+	pcm, err := DecodeWAV(pc.blob(t, tk.RecordingPath))
 	if err != nil {
 		t.Fatalf("recording is not a valid WAV: %v", err)
 	}
@@ -267,8 +262,9 @@ func TestOperatorCallWithoutConsent(t *testing.T) {
 		t.Errorf("recording of an unrecorded call: %d, want 404", w.Code)
 	}
 	matches, _ := filepath.Glob(filepath.Join(pc.cfg.DataDir, "recordings", "hotline", "*", "*", "*", "*"))
-	if len(matches) != 0 {
-		t.Errorf("files recorded without consent: %v", matches)
+	var blobs int
+	if err := pc.pool.QueryRow(context.Background(), `SELECT count(*) FROM blobs`).Scan(&blobs); err != nil || len(matches) != 0 || blobs != 0 {
+		t.Errorf("recorded without consent: files %v, %d blobs (%v)", matches, blobs, err)
 	}
 }
 
@@ -359,7 +355,8 @@ func TestHangupInQueueLeavesCallback(t *testing.T) {
 // counts as silence once the other is ahead, so the track keeps the call's
 // length; the length limit stops the recording.
 func TestCallMixer(t *testing.T) {
-	rec, err := startRecording(t.TempDir(), "mix", time.Now())
+	dir := t.TempDir()
+	rec, err := startRecording(Config{DataDir: dir, blobs: dirBlobs{root: dir}}, "mix", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,10 +371,10 @@ func TestCallMixer(t *testing.T) {
 	for range 100 { // 2 s more of caller audio: the limit cuts it
 		m.fromCaller(caller[:frameSamples])
 	}
-	if err := m.finish(); err != nil {
+	if err := m.finish(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	pcm, err := readWAVFile(rec.path)
+	pcm, err := readWAVFile(filepath.Join(dir, rec.rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,14 @@ package callcenter
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // PurgePersonalData deletes what the hotline keeps about callers once it is
-// older than before: the recording files of tickets whose callback is not
+// older than before: the recordings (in the blob store) of tickets whose callback is not
 // still open, and the caller numbers of those tickets and of old call
 // records. Ticket rows, durations and IVR paths stay for the statistics.
 // Safe to run on every node at once: each step is idempotent.
@@ -37,13 +34,10 @@ func (c *Center) PurgePersonalData(ctx context.Context, before time.Time) (int, 
 		return 0, err
 	}
 	for _, o := range olds {
-		// The file goes first: a crash in between leaves a row pointing at
-		// nothing (the download answers 404), never a file nobody tracks.
-		if o.path != "" {
-			err := os.Remove(filepath.Join(c.cfg.DataDir, filepath.FromSlash(o.path)))
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return 0, err
-			}
+		// The blob goes first: a crash in between leaves a row pointing at
+		// nothing (the download answers 404), never a blob nobody tracks.
+		if err := deleteRecording(ctx, c.cfg, o.path); err != nil {
+			return 0, fmt.Errorf("callcenter.PurgePersonalData: %w", err)
 		}
 		if _, err := c.store.pool.Exec(ctx, `UPDATE hotline_tickets SET recording_path = '', caller = '' WHERE id = $1`, o.id); err != nil {
 			return 0, err
@@ -63,6 +57,13 @@ func (c *Center) PurgePersonalData(ctx context.Context, before time.Time) (int, 
 	live, err := c.purgeLiveQuestions(ctx, before) // callback_live.go
 	if err != nil {
 		return 0, err
+	}
+	orphans, err := c.sweepOrphans(ctx, time.Now()) // recording_store.go
+	if err != nil {
+		return 0, err
+	}
+	if orphans > 0 {
+		c.log.Info("hotline: recordings no ticket names deleted", "count", orphans)
 	}
 	return len(olds) + live, nil
 }

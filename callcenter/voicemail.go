@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 
 // voicemail asks for consent, records the caller's question and turns it
 // into a ticket whose number is read back. A recording that is cut short by
-// hang-up, RTP loss or shutdown still becomes a ticket once it is on disk.
+// hang-up, RTP loss or shutdown still becomes a ticket once it is stored.
 func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) error {
 	e := c.e
 	consent, consentAt := c.consent, c.consentAt // given before the agent queue
@@ -38,7 +39,7 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 	}
 	c.flushDigits()
 	c.path("record")
-	rec, err := startRecording(e.cfg.DataDir, c.callID, e.now())
+	rec, err := startRecording(e.cfg, c.callID, e.now())
 	if err != nil {
 		return fmt.Errorf("start recording: %w", err)
 	}
@@ -48,14 +49,17 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 	}
 	endedBy := c.recordUntilDone(ctx)
 	c.rtp.setSink(nil)
-	if err := rec.finish(); err != nil {
-		return fmt.Errorf("finish recording: %w", err)
-	}
 	c.path("record_end:" + endedBy)
 	if rec.duration() < e.cfg.VoicemailMin {
-		os.Remove(rec.path)
+		rec.discard()
 		c.path("record_too_short")
 		return c.goodbye(ctx, ctx.Err())
+	}
+	// The caller may be gone already; the ticket is made regardless.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := rec.finish(sctx); err != nil {
+		return fmt.Errorf("finish recording: %w", err)
 	}
 
 	nt := NewTicket{
@@ -79,11 +83,10 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		due := e.hours.get().NextOpening(e.now())
 		nt.CallbackDue = &due
 	}
-	// The caller may be gone already; the ticket is made regardless.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	t, err := e.store.CreateTicket(sctx, nt)
 	if err != nil {
+		// The recording stays: the error may hide a commit that happened.
+		// One no row names is deleted by the retention run's sweep.
 		return fmt.Errorf("create ticket: %w", err)
 	}
 	e.metrics.tickets.Inc()
@@ -166,11 +169,15 @@ func (c *call) recordUntilDone(ctx context.Context) string {
 	}
 }
 
-// recording is a voicemail being written. write runs on the RTP receive
-// goroutine, finish on the call goroutine; mu orders them.
+// recording is a voicemail being written: spooled to a file under
+// DATA_DIR while the call lasts, then put in the blob store under rel.
+// write runs on the RTP receive goroutine, finish on the call goroutine;
+// mu orders them.
 type recording struct {
-	path, rel string // absolute and relative to DATA_DIR
-	tmp       string
+	rel string // the blob key, which the ticket row names
+	tmp string // the spool file
+	cfg Config // blobs and DATA_DIR
+	log *slog.Logger
 
 	mu      sync.Mutex
 	w       *wavFileWriter
@@ -178,14 +185,14 @@ type recording struct {
 	err     error
 }
 
-func startRecording(dataDir, callID string, now time.Time) (*recording, error) {
+func startRecording(cfg Config, callID string, now time.Time) (*recording, error) {
 	rel := filepath.Join("recordings", "hotline", now.Format("2006"), now.Format("01"), now.Format("02"),
 		now.Format("150405")+"-"+safeName(callID)+"-"+strconv.FormatUint(rand.Uint64N(1<<32), 36)+".wav")
-	path := filepath.Join(dataDir, rel)
+	path := filepath.Join(cfg.DataDir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, err
 	}
-	r := &recording{path: path, rel: filepath.ToSlash(rel), tmp: path + ".part"}
+	r := &recording{rel: filepath.ToSlash(rel), tmp: path + ".part", cfg: cfg, log: slog.Default()}
 	w, err := createWAVFile(r.tmp)
 	if err != nil {
 		return nil, err
@@ -210,34 +217,69 @@ func (r *recording) duration() time.Duration {
 	return time.Duration(r.samples) * time.Second / sampleRate
 }
 
-// finish completes the WAV header, fsyncs the file and moves it to its
-// final name, then fsyncs the directory: after this the recording survives
-// a crash, and only then may a ticket refer to it.
-func (r *recording) finish() error {
+// close ends the spool file: the WAV header completed, the file fsynced.
+func (r *recording) close() error {
 	r.mu.Lock()
 	w := r.w
 	r.w = nil
 	err := r.err
 	r.mu.Unlock()
 	if w == nil {
-		return errors.New("recording already finished")
+		return nil // closed already (discard after a failed finish)
 	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
+	return err
+}
+
+// finish completes the spool file and puts it in the blob store; when it
+// returns nil the recording is durable where every node reads it, and
+// only then may a ticket name it. The spool file goes once it is stored.
+// Should the store fail, nothing the caller said is lost: the file is kept
+// on this node's disk at its key's path, played from here, and moved into
+// the store by ImportRecordings at the node's next start.
+func (r *recording) finish(ctx context.Context) error {
+	if err := r.close(); err != nil {
 		os.Remove(r.tmp)
 		return err
 	}
-	if err := os.Rename(r.tmp, r.path); err != nil {
+	f, err := os.Open(r.tmp)
+	if err != nil {
 		return err
 	}
-	d, err := os.Open(filepath.Dir(r.path))
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := r.cfg.blobs.Put(ctx, r.rel, f, st.Size()); err != nil {
+		final := strings.TrimSuffix(r.tmp, ".part")
+		if rerr := os.Rename(r.tmp, final); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if serr := syncDir(filepath.Dir(final)); serr != nil {
+			return errors.Join(err, serr)
+		}
+		r.log.Error("hotline: the blob store failed; recording kept on this node until its next start moves it", "key", r.rel, "err", err)
+		return nil
+	}
+	return os.Remove(r.tmp)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// discard drops a recording that will not be kept (too short).
+func (r *recording) discard() {
+	_ = r.close()
+	os.Remove(r.tmp)
 }
 
 func safeName(s string) string {

@@ -39,7 +39,7 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if err := a.wireLivechat(ctx); err != nil {
 		return err
 	}
-	if err := a.wireCallcenter(); err != nil {
+	if err := a.wireCallcenter(ctx); err != nil {
 		return err
 	}
 	a.wireAdmin()

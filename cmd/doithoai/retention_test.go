@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/forum"
+	"github.com/doithoai/doithoai/internal/blob"
 	"github.com/doithoai/doithoai/internal/config"
 	"github.com/doithoai/doithoai/internal/testenv"
 	"github.com/doithoai/doithoai/moderation"
@@ -55,6 +58,12 @@ func TestRetentionDeletesPersonalData(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dataDir, rel), []byte("RIFF....WAVE"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The recording is in the blob store (PostgreSQL by default); the file
+	// is an older version's copy not yet imported: both must go.
+	blobs := blob.NewPostgres(a.pool)
+	if err := blobs.Put(ctx, rel, strings.NewReader("RIFF....WAVE"), 12); err != nil {
+		t.Fatal(err)
+	}
 	ticket, err := a.hotline.Store().CreateTicket(ctx, callcenter.NewTicket{CallID: "c1", Caller: "0977000333", Hotline: "1022", Language: "vi",
 		Topic: "other", RecordingPath: rel, Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
 	if err != nil {
@@ -84,6 +93,9 @@ func TestRetentionDeletesPersonalData(t *testing.T) {
 
 	if _, err := os.Stat(filepath.Join(dataDir, rel)); !os.IsNotExist(err) {
 		t.Fatalf("recording still on disk: %v", err)
+	}
+	if _, err := blobs.Stat(ctx, rel); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("recording still in the blob store: %v", err)
 	}
 	var caller, path string
 	if err := a.pool.QueryRow(ctx, `SELECT caller, recording_path FROM hotline_tickets WHERE id = $1`, ticket.ID).Scan(&caller, &path); err != nil || caller != "" || path != "" {

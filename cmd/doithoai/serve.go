@@ -130,6 +130,7 @@ func (a *app) startBackground(ctx context.Context, g *errgroup.Group) {
 		// finishes recordings; a port it cannot open stops the node.
 		g.Go(func() error { return a.hotline.Run(ctx) })
 	}
+	g.Go(func() error { a.hotline.ImportOnStart(ctx); return nil }) // recordings older versions left in DATA_DIR
 	g.Go(func() error { a.moderationEvents.Run(ctx); return nil })
 	g.Go(func() error { a.livechat.RunAcceptWatch(ctx); return nil })
 	g.Go(func() error { a.moderation.RunJanitor(ctx, 15*time.Second); return nil })

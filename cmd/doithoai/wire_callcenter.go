@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/doithoai/doithoai/callcenter"
@@ -11,7 +12,7 @@ import (
 // to the queue; answers come back as callback tasks). The core settings
 // come from the node's configuration, the HOTLINE_* and RTP_* ones from
 // callcenter.ConfigFromEnv.
-func (a *app) wireCallcenter() error {
+func (a *app) wireCallcenter(ctx context.Context) error {
 	getenv := a.cfg.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -34,7 +35,11 @@ func (a *app) wireCallcenter() error {
 			hcfg.Hours.Holidays[day] = true
 		}
 	}
-	if a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry}); err != nil {
+	blobs, err := a.openBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	if a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry, Blobs: blobs}); err != nil {
 		return err
 	}
 	return a.catalog.Add(callcenter.Messages)

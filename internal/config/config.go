@@ -61,6 +61,10 @@ type Config struct {
 	// this long is offered the offline question form.
 	ChatAcceptWait time.Duration
 
+	// Blobs: where recordings and spoken answers are kept for every node.
+	BlobStore string   // BLOB_STORE: postgres (default) or s3
+	S3        S3Config // S3_* settings, used when BlobStore is s3
+
 	// Getenv is the environment Load read, kept for domains that parse
 	// their own settings (the hotline's HOTLINE_* and RTP_* variables).
 	Getenv func(string) string
@@ -82,7 +86,19 @@ func Default() Config {
 		EscalateEvery:  time.Minute,
 		ChatAcceptWait: 3 * time.Minute,
 		MetricsAddr:    "127.0.0.1:9090",
+		BlobStore:      "postgres",
+		S3:             S3Config{UseTLS: true},
 	}
+}
+
+// S3Config is an S3-compatible object store (AWS, MinIO, SeaweedFS, Ceph…).
+type S3Config struct {
+	Endpoint  string // S3_ENDPOINT: host:port, no scheme
+	Bucket    string // S3_BUCKET: created at start if missing
+	AccessKey string // S3_ACCESS_KEY
+	SecretKey string // S3_SECRET_KEY
+	Region    string // S3_REGION; empty: the server's default
+	UseTLS    bool   // S3_USE_TLS: https (default true)
 }
 
 // Load reads the configuration from getenv over the defaults and validates it.
@@ -134,6 +150,14 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SMTP_URL", &c.SMTPURL)
 	str("MAIL_FROM", &c.MailFrom)
 	str("SMS_INBOUND_TOKEN", &c.SMSInboundToken)
+	str("BLOB_STORE", &c.BlobStore)
+	c.BlobStore = strings.ToLower(c.BlobStore)
+	str("S3_ENDPOINT", &c.S3.Endpoint)
+	str("S3_BUCKET", &c.S3.Bucket)
+	str("S3_ACCESS_KEY", &c.S3.AccessKey)
+	str("S3_SECRET_KEY", &c.S3.SecretKey)
+	str("S3_REGION", &c.S3.Region)
+	boolean("S3_USE_TLS", &c.S3.UseTLS)
 	dur("ESCALATE_EVERY", &c.EscalateEvery)
 	dur("CHAT_ACCEPT_WAIT", &c.ChatAcceptWait)
 	boolean("SECURE_COOKIES", &c.SecureCookies)
@@ -192,6 +216,17 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: want host:port, e.g. :8080", key, addr))
 		}
+	}
+	switch c.BlobStore {
+	case "postgres":
+	case "s3":
+		if c.S3.Endpoint == "" || c.S3.Bucket == "" || c.S3.AccessKey == "" || c.S3.SecretKey == "" {
+			errs = append(errs, errors.New("BLOB_STORE=s3 needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY"))
+		} else if strings.Contains(c.S3.Endpoint, "://") || strings.Contains(c.S3.Endpoint, "/") {
+			errs = append(errs, fmt.Errorf("S3_ENDPOINT=%q: want host:port without a scheme (S3_USE_TLS picks https)", c.S3.Endpoint))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("BLOB_STORE=%q: want postgres or s3", c.BlobStore))
 	}
 	if len(c.HotlineNumbers) == 0 {
 		errs = append(errs, errors.New("HOTLINE_NUMBERS: at least one number"))

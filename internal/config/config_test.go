@@ -101,3 +101,26 @@ func TestLinkBaseWithoutBaseURL(t *testing.T) {
 		t.Error("a BASE_URL without scheme accepted")
 	}
 }
+
+func TestBlobStoreSettings(t *testing.T) {
+	t.Parallel()
+	if c, err := load(map[string]string{}); err != nil || c.BlobStore != "postgres" || !c.S3.UseTLS {
+		t.Errorf("default: %q tls %t %v, want postgres", c.BlobStore, c.S3.UseTLS, err)
+	}
+	s3 := map[string]string{"BLOB_STORE": "S3", "S3_ENDPOINT": "s3.local:9000", "S3_BUCKET": "rec", "S3_ACCESS_KEY": "k",
+		"S3_SECRET_KEY": "s", "S3_REGION": "vn-1", "S3_USE_TLS": "false"}
+	c, err := load(s3)
+	if err != nil || c.BlobStore != "s3" || c.S3 != (S3Config{Endpoint: "s3.local:9000", Bucket: "rec", AccessKey: "k", SecretKey: "s", Region: "vn-1"}) {
+		t.Errorf("s3: %+v %v", c.S3, err)
+	}
+	for name, env := range map[string]map[string]string{
+		"unknown store":     {"BLOB_STORE": "disk"},
+		"s3 without bucket": {"BLOB_STORE": "s3", "S3_ENDPOINT": "h:1", "S3_ACCESS_KEY": "k", "S3_SECRET_KEY": "s"},
+		"endpoint as a URL": {"BLOB_STORE": "s3", "S3_ENDPOINT": "https://h:1", "S3_BUCKET": "b", "S3_ACCESS_KEY": "k", "S3_SECRET_KEY": "s"},
+		"tls not a boolean": {"S3_USE_TLS": "maybe"},
+	} {
+		if _, err := load(env); err == nil || !strings.Contains(err.Error(), "S3") && !strings.Contains(err.Error(), "BLOB_STORE") {
+			t.Errorf("%s accepted: %v", name, err)
+		}
+	}
+}
