@@ -8,6 +8,7 @@ import (
 	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/forum"
 	"github.com/doithoai/doithoai/internal/auth"
+	"github.com/doithoai/doithoai/internal/blob"
 	"github.com/doithoai/doithoai/internal/broker"
 	"github.com/doithoai/doithoai/internal/config"
 	"github.com/doithoai/doithoai/internal/db"
@@ -44,6 +45,7 @@ type app struct {
 	notify   *notifyDomain
 	livechat *livechat.Service
 	hotline  *callcenter.Center
+	blobs    blob.Store // recordings and spoken answers (BLOB_STORE)
 
 	forum         *forum.Service
 	forumHandlers *forum.Handlers

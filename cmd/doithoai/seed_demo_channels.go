@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -122,11 +122,10 @@ func (d *demo) hotline(ctx context.Context) error {
 			pcm = append(pcm, prompts.Get("vi", name)...)
 		}
 		rel := filepath.ToSlash(filepath.Join("recordings", "hotline", "demo", fmt.Sprintf("demo-%d.wav", i+1)))
-		path := filepath.Join(d.a.cfg.DataDir, rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, callcenter.EncodeWAV(pcm), 0o640); err != nil {
+		// In the blob store, where the hotline keeps every recording: any
+		// node plays it, and a backup of PostgreSQL holds it.
+		wav := callcenter.EncodeWAV(pcm)
+		if err := d.a.blobs.Put(ctx, rel, bytes.NewReader(wav), int64(len(wav))); err != nil {
 			return err
 		}
 		now := time.Now().Add(-time.Duration(i+1) * 3 * time.Hour)

@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/doithoai/doithoai/internal/blob"
 	"github.com/doithoai/doithoai/internal/testenv"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// mustSeedDemo runs `doithoai seed --demo` against dbURL, recordings under dataDir.
+// mustSeedDemo runs `doithoai seed --demo` against dbURL with DATA_DIR dataDir.
 func mustSeedDemo(t *testing.T, dbURL, dataDir string) {
 	t.Helper()
 	env := map[string]string{"DATABASE_URL": dbURL, "DATA_DIR": dataDir, "DISABLE_SIP": "true", "LOG_LEVEL": "warn"}
@@ -82,7 +81,7 @@ func TestSeedDemo(t *testing.T) {
 	if orphans != 0 || escalated < 2 || overdueOpen < 2 {
 		t.Errorf("questions without a queue item %d (want 0), escalated items %d, overdue open items %d (want ≥ 2 each)", orphans, escalated, overdueOpen)
 	}
-	// The recordings are real WAV files where the tickets say.
+	// The recordings are real WAV files in the blob store, under the tickets' keys.
 	rows, err := pool.Query(ctx, `SELECT recording_path FROM hotline_tickets`)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +92,7 @@ func TestSeedDemo(t *testing.T) {
 		if err := rows.Scan(&rel); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(filepath.Join(dataDir, rel))
+		b, err := blob.ReadAll(ctx, blob.NewPostgres(pool), rel, 1<<24)
 		if err != nil {
 			t.Fatal(err)
 		}

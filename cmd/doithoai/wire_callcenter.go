@@ -35,11 +35,10 @@ func (a *app) wireCallcenter(ctx context.Context) error {
 			hcfg.Hours.Holidays[day] = true
 		}
 	}
-	blobs, err := a.openBlobs(ctx)
-	if err != nil {
+	if a.blobs, err = a.openBlobs(ctx); err != nil {
 		return err
 	}
-	if a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry, Blobs: blobs}); err != nil {
+	if a.hotline, err = callcenter.New(callcenter.Deps{Config: hcfg, Pool: a.pool, Moderation: a.moderation, Log: a.log, Metrics: a.metrics.Registry, Blobs: a.blobs}); err != nil {
 		return err
 	}
 	return a.catalog.Add(callcenter.Messages)
