@@ -19,6 +19,7 @@ import (
 
 	"github.com/doithoai/doithoai/callcenter"
 	"github.com/doithoai/doithoai/internal/backup"
+	"github.com/doithoai/doithoai/internal/blob"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/localserver"
 	"github.com/doithoai/doithoai/internal/testenv"
@@ -42,9 +43,10 @@ const drillStanza = "drill"
 // data goes in through the real services (questions and an answer,
 // hotline tickets with recordings, an offline chat question, their audit
 // entries), a full backup is taken, more is written, a point in time is
-// noted and the recordings are archived (tar), more is written after it;
-// then the cluster and DATA_DIR are destroyed, restored to that point with
-// pgBackRest (PITR) and the tar, and a node started on them serves exactly
+// noted, more is written after it; then the cluster and DATA_DIR are
+// destroyed, restored to that point with pgBackRest (PITR) alone — the
+// recordings are in the database's blob store — and a node started on it
+// serves exactly
 // what existed at the point: every item and audit entry, every recording
 // byte for byte and decodable, nothing written after it.
 func TestRestoreDrill(t *testing.T) {
@@ -71,10 +73,6 @@ func TestRestoreDrill(t *testing.T) {
 		before = append(before, d.writeSome(t, n, m, "b")...) // only in the WAL
 		snap = d.snapshot(t, ctx, dbURL)
 		target = d.now(t, ctx, dbURL)
-		// The files step: recordings are written once and never changed,
-		// so an archive taken at or after the point holds every one the
-		// database refers to at the point.
-		tarFiles(t, d.dataDir, filepath.Join(d.dir, "files.tar"))
 		after = d.writeSome(t, n, m, "c")
 		// check switches the WAL segment and waits until it is archived:
 		// the writes after the point are in the repository too.
@@ -99,7 +97,6 @@ func TestRestoreDrill(t *testing.T) {
 
 	start := time.Now()
 	d.restore(t, ctx, target)
-	untarFiles(t, filepath.Join(d.dir, "files.tar"), d.dataDir)
 	t.Logf("restored to %s in %s", target.Format(time.RFC3339Nano), time.Since(start).Round(time.Millisecond))
 
 	if got := d.snapshot(t, ctx, dbURL); !got.equal(snap) {
@@ -245,18 +242,16 @@ func (d *drill) writeSome(t *testing.T, n *node, m *client, tag string) []string
 	act(t, m, itemID, "claim", map[string]any{})
 	act(t, m, itemID, "answer", map[string]any{"body": "Trả lời diễn tập " + tag + ": nộp hồ sơ tại bộ phận một cửa."})
 
-	// The recording as the hotline leaves it: complete under DATA_DIR
-	// before the ticket exists. One second of a tone, distinct per tag.
+	// The recording as the hotline leaves it: complete in the blob store
+	// (PostgreSQL by default) before the ticket exists. One second of a
+	// tone, distinct per tag.
 	samples := make([]int16, 8000)
 	for i := range samples {
 		samples[i] = int16((i * (int(tag[0]) * 37)) % 20000)
 	}
 	wav := callcenter.EncodeWAV(samples)
 	rel := "recordings/drill-" + tag + ".wav"
-	if err := os.MkdirAll(filepath.Join(d.dataDir, "recordings"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(d.dataDir, rel), wav, 0o644); err != nil {
+	if err := blob.NewPostgres(pool).Put(ctx, rel, bytes.NewReader(wav), int64(len(wav))); err != nil {
 		t.Fatal(err)
 	}
 	store := callcenter.NewStore(pool, moderation.NewService(pool, time.Minute, testenv.Logger(t)))
@@ -392,22 +387,6 @@ func (d *drill) restore(t *testing.T, ctx context.Context, target time.Time) {
 	}
 }
 
-func tarFiles(t *testing.T, dataDir, archive string) {
-	t.Helper()
-	if out, err := exec.Command("tar", "-C", dataDir, "-cf", archive, "recordings").CombinedOutput(); err != nil {
-		t.Fatalf("tar: %v\n%s", err, out)
-	}
-}
-
-func untarFiles(t *testing.T, archive, dataDir string) {
-	t.Helper()
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("tar", "-C", dataDir, "-xf", archive).CombinedOutput(); err != nil {
-		t.Fatalf("untar: %v\n%s", err, out)
-	}
-}
 
 // `doithoai backup` without `check`, or with a flag it does not know,
 // says how to use it and runs nothing.
