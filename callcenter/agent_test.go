@@ -56,6 +56,10 @@ func newAgentPhone(t *testing.T, login string, answer bool) *phone {
 		t.Fatal(err)
 	}
 	p.listenPort = l.LocalAddr().(*net.UDPAddr).Port
+	// PCMA, the second codec offered, so the bridge must transcode. Set once:
+	// an agent may answer a second call (from another node) while the first
+	// one's send loop reads it.
+	p.codec = PCMA
 	go p.srv.ServeUDP(l)
 	t.Cleanup(func() { l.Close() })
 	p.invites = make(chan *sipgo.DialogServerSession, 4)
@@ -77,8 +81,11 @@ func newAgentPhone(t *testing.T, login string, answer bool) *phone {
 			dlg.Respond(488, "Not Acceptable Here", nil)
 			return
 		}
+		if !slices.ContainsFunc(md.Codecs, func(c Codec) bool { return c.PayloadType == p.codec.PayloadType }) {
+			dlg.Respond(488, "Not Acceptable Here", nil)
+			return
+		}
 		p.remote.Store(&md.Addr)
-		p.codec = md.Codecs[len(md.Codecs)-1] // pick PCMA: the bridge must transcode
 		mu <- struct{}{}
 		cache[dlg.ID] = dlg
 		<-mu
