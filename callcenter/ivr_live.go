@@ -116,27 +116,13 @@ func (c *call) askLive(ctx context.Context, ld liveDialogue, sess moderation.Liv
 		return err
 	}
 	c.flushDigits()
-	c.path("live_record")
-	rec, err := startRecording(e.cfg, c.callID, e.now())
-	if err != nil {
-		return fmt.Errorf("callcenter.askLive: start recording: %w", err)
-	}
-	c.rtp.setSink(rec.write)
-	endedBy := c.recordUntilDone(ctx)
-	c.rtp.setSink(nil)
-	c.path("live_record_end:" + endedBy)
-	if rec.duration() < e.cfg.VoicemailMin {
-		rec.discard()
-		c.path("record_too_short")
-		return c.goodbye(ctx, ctx.Err())
+	rec, err := c.recordCaller(ctx, "live_record")
+	if err != nil || rec == nil {
+		return err
 	}
 	// The caller may be gone already; the question is stored regardless.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	// in the blob store before any row names it
-	if err := rec.finish(sctx); err != nil {
-		return fmt.Errorf("callcenter.askLive: finish recording: %w", err)
-	}
 
 	q := NewLiveQuestion{SessionID: sess.ID, CallID: c.callID, Caller: c.caller, Hotline: c.hotline, Language: c.lang,
 		RecordingPath: rec.rel, Duration: rec.duration(), Consent: consent, ConsentAt: consentAt, Notify: notify,

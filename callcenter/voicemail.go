@@ -16,6 +16,39 @@ import (
 	"github.com/doithoai/doithoai/moderation"
 )
 
+// recordCaller records what the caller says after the beep until #, the
+// length limit or hang-up, and returns it complete in the blob store (the
+// caller may be gone by then: what they said is kept). A recording shorter
+// than HOTLINE_VOICEMAIL_MIN is dropped with a goodbye: nil, and the
+// goodbye's error. step names the call record's steps ("record" →
+// "record_end:#").
+func (c *call) recordCaller(ctx context.Context, step string) (*recording, error) {
+	e := c.e
+	c.path(step)
+	rec, err := startRecording(e.cfg, c.callID, e.now())
+	if err != nil {
+		return nil, fmt.Errorf("start recording: %w", err)
+	}
+	c.rtp.setSink(rec.write)
+	if e.onRecording != nil {
+		e.onRecording(rec)
+	}
+	endedBy := c.recordUntilDone(ctx)
+	c.rtp.setSink(nil)
+	c.path(step + "_end:" + endedBy)
+	if rec.duration() < e.cfg.VoicemailMin {
+		rec.discard()
+		c.path("record_too_short")
+		return nil, c.goodbye(ctx, ctx.Err())
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := rec.finish(sctx); err != nil { // in the blob store before any row names it
+		return nil, fmt.Errorf("finish recording: %w", err)
+	}
+	return rec, nil
+}
+
 // voicemail asks for consent, records the caller's question and turns it
 // into a ticket whose number is read back. A recording that is cut short by
 // hang-up, RTP loss or shutdown still becomes a ticket once it is stored.
@@ -38,29 +71,13 @@ func (c *call) voicemail(ctx context.Context, topic TopicOption, open bool) erro
 		return err
 	}
 	c.flushDigits()
-	c.path("record")
-	rec, err := startRecording(e.cfg, c.callID, e.now())
-	if err != nil {
-		return fmt.Errorf("start recording: %w", err)
-	}
-	c.rtp.setSink(rec.write)
-	if e.onRecording != nil {
-		e.onRecording(rec)
-	}
-	endedBy := c.recordUntilDone(ctx)
-	c.rtp.setSink(nil)
-	c.path("record_end:" + endedBy)
-	if rec.duration() < e.cfg.VoicemailMin {
-		rec.discard()
-		c.path("record_too_short")
-		return c.goodbye(ctx, ctx.Err())
+	rec, err := c.recordCaller(ctx, "record")
+	if err != nil || rec == nil {
+		return err
 	}
 	// The caller may be gone already; the ticket is made regardless.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := rec.finish(sctx); err != nil {
-		return fmt.Errorf("finish recording: %w", err)
-	}
 
 	nt := NewTicket{
 		CallID:        c.callID,

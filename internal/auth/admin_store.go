@@ -151,22 +151,9 @@ func (s *Store) AdminUpdateUser(ctx context.Context, audit AuditFunc, actor *ide
 // AdminCreateUser creates the account n (validated as CreateUser does)
 // with its audit entry in the same transaction.
 func (s *Store) AdminCreateUser(ctx context.Context, audit AuditFunc, actor *identity.User, n NewUser) (*User, error) {
-	if err := n.Validate(); err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(n.Password)
+	hash, phone, email, ha1, err := n.columns()
 	if err != nil {
 		return nil, err
-	}
-	var phone, email, ha1 *string
-	if IsPhone(n.Login) {
-		phone = &n.Login
-	} else if IsEmail(n.Login) {
-		email = &n.Login
-	}
-	if n.SIP {
-		h := SIPHA1(n.Login, n.SIPSecret)
-		ha1 = &h
 	}
 	var u *User
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {

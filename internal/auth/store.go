@@ -33,17 +33,15 @@ func scanUser(row pgx.Row) (*User, error) {
 	return &u, err
 }
 
-// CreateUser stores a validated new account. A login that exists (case
-// insensitive) is a Conflict.
-func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+// columns validates n and derives what its row stores: the password hash,
+// the login as phone or e-mail, and the SIP digest HA1 when it is an agent.
+func (n NewUser) columns() (hash string, phone, email, ha1 *string, err error) {
 	if err := n.Validate(); err != nil {
-		return nil, err
+		return "", nil, nil, nil, err
 	}
-	hash, err := HashPassword(n.Password)
-	if err != nil {
-		return nil, err
+	if hash, err = HashPassword(n.Password); err != nil {
+		return "", nil, nil, nil, err
 	}
-	var phone, email, ha1 *string
 	if IsPhone(n.Login) {
 		phone = &n.Login
 	} else if IsEmail(n.Login) {
@@ -52,6 +50,16 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	if n.SIP {
 		h := SIPHA1(n.Login, n.SIPSecret)
 		ha1 = &h
+	}
+	return hash, phone, email, ha1, nil
+}
+
+// CreateUser stores a validated new account. A login that exists (case
+// insensitive) is a Conflict.
+func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+	hash, phone, email, ha1, err := n.columns()
+	if err != nil {
+		return nil, err
 	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `
 		INSERT INTO users (login, role, display_name, phone, email, password_hash, sip_agent, sip_ha1)
