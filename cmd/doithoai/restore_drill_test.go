@@ -387,7 +387,6 @@ func (d *drill) restore(t *testing.T, ctx context.Context, target time.Time) {
 	}
 }
 
-
 // `doithoai backup` without `check`, or with a flag it does not know,
 // says how to use it and runs nothing.
 func TestBackupCommandUsage(t *testing.T) {
