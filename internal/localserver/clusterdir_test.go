@@ -14,8 +14,16 @@ import (
 // on the next run (the demo data is kept).
 func TestClusterDirUnreachableParent(t *testing.T) {
 	// Not under the temp directory (makeTraversable opens those): next to
-	// the test, like a checkout in a home directory.
-	parent, err := os.MkdirTemp(".", "home-")
+	// the test, like a checkout in a home directory, or in /var/tmp when
+	// the checkout itself is under the temp directory (a clone in /tmp).
+	base, _ := filepath.Abs(".")
+	if tmp := filepath.Clean(os.TempDir()); strings.HasPrefix(base, tmp+string(filepath.Separator)) {
+		base = "/var/tmp"
+		if strings.HasPrefix(base, tmp+string(filepath.Separator)) || base == tmp {
+			t.Fatalf("no directory outside the temp directory %s to play a home directory in", tmp)
+		}
+	}
+	parent, err := os.MkdirTemp(base, "home-")
 	if err != nil {
 		t.Fatal(err)
 	}
