@@ -2,6 +2,7 @@ package callcenter
 
 import (
 	"bytes"
+	"github.com/jackc/pgx/v5"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -109,6 +110,24 @@ func TestAdminPromptsPage(t *testing.T) {
 	if after, _ := pc.store.PromptsVersion(t.Context()); after != before {
 		t.Error("a refused upload changed the prompts")
 	}
+	// The upload is in the admin audit log, by the admin; the refused ones are not.
+	if got := adminAudits(t, pc, "hotline.prompt"); len(got) != 1 || got[0] != "admin hotline_prompt:hmn/greeting" {
+		t.Errorf("prompt audit entries %q, want the one upload by admin", got)
+	}
+}
+
+// adminAudits lists "actor target" of the admin audit entries of action.
+func adminAudits(t *testing.T, pc *pgCenter, action string) []string {
+	t.Helper()
+	rows, err := pc.pool.Query(t.Context(), `SELECT actor_login || ' ' || target FROM admin_audit WHERE action = $1 ORDER BY id`, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 func TestAdminLanguagesPage(t *testing.T) {
@@ -145,6 +164,14 @@ func TestAdminLanguagesPage(t *testing.T) {
 	}
 	if _, ok := pc.languages(t)["gia"]; ok {
 		t.Error("a refused language was stored")
+	}
+	// Both changes audited, with what was there before; the refused one not.
+	if got := adminAudits(t, pc, "hotline.language"); len(got) != 2 || got[0] != "admin hotline_language:nun" || got[1] != got[0] {
+		t.Errorf("language audit entries %q, want the add and the edit by admin", got)
+	}
+	var before []byte
+	if err := pc.pool.QueryRow(t.Context(), `SELECT before::text FROM admin_audit WHERE action = 'hotline.language' ORDER BY id DESC LIMIT 1`).Scan(&before); err != nil || !strings.Contains(string(before), "Tiếng Nùng") {
+		t.Errorf("the edit's audit entry keeps %s (%v), want the old name", before, err)
 	}
 }
 

@@ -66,9 +66,8 @@ func (c *Center) handleLanguagePut(w http.ResponseWriter, r *http.Request) error
 }
 
 func (c *Center) putLanguage(r *http.Request, code string, u LanguageUpdate) (Language, error) {
-	l, err := c.store.PutLanguage(r.Context(), code, u, actor(r).ID)
+	l, err := c.store.PutLanguage(r.Context(), code, u, actor(r)) // audited in its transaction
 	if err == nil {
-		// Admin actions are logged: moderation's audit log is per item.
 		c.log.Info("hotline language saved", "admin", actor(r).Login, "code", l.Code, "name", l.Name, "menu_key", l.MenuKey, "active", l.Active)
 	}
 	return l, err
@@ -101,7 +100,7 @@ func (c *Center) savePrompt(r *http.Request, code, name string, wav []byte) erro
 	if err != nil {
 		return err
 	}
-	if err := c.engine.prompts.Save(r.Context(), code, name, samples, SourceUpload, actor(r).ID); err != nil {
+	if err := c.engine.prompts.Save(r.Context(), code, name, samples, SourceUpload, actor(r)); err != nil {
 		return err
 	}
 	c.log.Info("hotline prompt uploaded", "admin", actor(r).Login, "lang", code, "prompt", name, "seconds", float64(len(samples))/sampleRate)

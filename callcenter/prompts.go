@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
 )
 
 // Prompt names. Each language directory holds one WAV per name; digits are
@@ -284,14 +285,14 @@ var ErrNoPromptStore = errors.New("callcenter: prompts cannot be saved without a
 // Save stores samples (8 kHz mono) as lang's prompt name in the database
 // and reloads, so the next call on any node plays it. name must be one of
 // PromptNames; an unknown language is the store's NotFound.
-func (p *Prompts) Save(ctx context.Context, lang, name string, samples []int16, source string, actorID int64) error {
+func (p *Prompts) Save(ctx context.Context, lang, name string, samples []int16, source string, actor *identity.User) error {
 	if p.src == nil {
 		return ErrNoPromptStore
 	}
 	if !validLanguageCode(lang) || !slices.Contains(PromptNames(), name) {
 		return apperr.Invalidf("bad_prompt_name", "unknown prompt %q/%q", lang, name)
 	}
-	err := p.src.SavePrompt(ctx, StoredPrompt{Language: lang, Name: name, WAV: EncodeWAV(samples), Source: source}, actorID)
+	err := p.src.SavePrompt(ctx, StoredPrompt{Language: lang, Name: name, WAV: EncodeWAV(samples), Source: source}, actor)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func TestPromptsLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := tone(700, 0.3, 9000)
-	if err := p.Save(ctx, "hmn", PromptGreeting, rec, SourcePhone, 0); err != nil {
+	if err := p.Save(ctx, "hmn", PromptGreeting, rec, SourcePhone, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := p.Get("hmn", PromptGreeting); len(got) != len(rec) {
@@ -96,11 +96,11 @@ func TestPromptsLayers(t *testing.T) {
 	}
 
 	for _, bad := range [][2]string{{"vi", "../x"}, {"../vi", PromptGreeting}, {"vi", "not_a_prompt"}} {
-		if err := p.Save(ctx, bad[0], bad[1], rec, SourceUpload, 0); apperr.As(err).Kind != apperr.Invalid {
+		if err := p.Save(ctx, bad[0], bad[1], rec, SourceUpload, nil); apperr.As(err).Kind != apperr.Invalid {
 			t.Errorf("Save(%q, %q): %v, want Invalid", bad[0], bad[1], err)
 		}
 	}
-	if err := p.Save(ctx, "xx", PromptGreeting, rec, SourceUpload, 0); apperr.As(err).Kind != apperr.NotFound {
+	if err := p.Save(ctx, "xx", PromptGreeting, rec, SourceUpload, nil); apperr.As(err).Kind != apperr.NotFound {
 		t.Errorf("Save to an unknown language: %v, want NotFound", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "vi", "bad.wav"), []byte("RIFFxxxxWAVE"), 0o644); err != nil {
@@ -110,7 +110,7 @@ func TestPromptsLayers(t *testing.T) {
 		t.Fatal("bad WAV in prompts dir accepted")
 	}
 	noDB, _ := LoadPrompts("", "vi", nil, nil)
-	if err := noDB.Save(ctx, "vi", PromptGreeting, rec, SourceUpload, 0); !errors.Is(err, ErrNoPromptStore) {
+	if err := noDB.Save(ctx, "vi", PromptGreeting, rec, SourceUpload, nil); !errors.Is(err, ErrNoPromptStore) {
 		t.Errorf("Save without a database: %v", err)
 	}
 }

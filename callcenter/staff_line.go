@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -197,7 +198,7 @@ func (c *call) staffRecord(ctx context.Context, lang Language, name string) (boo
 			continue
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = e.prompts.Save(sctx, lang.Code, name, samples, SourcePhone, c.staffUserID(sctx))
+		err = e.prompts.Save(sctx, lang.Code, name, samples, SourcePhone, &identity.User{ID: c.staffUserID(sctx), Login: c.staffName()})
 		cancel()
 		if err != nil {
 			return false, err

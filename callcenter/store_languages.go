@@ -8,6 +8,8 @@ import (
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/identity"
+	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -36,8 +38,9 @@ type promptStore interface {
 	// at the start of each call and reload only then.
 	PromptsVersion(ctx context.Context) (string, error)
 	StoredPrompts(ctx context.Context) ([]StoredPrompt, error)
-	// SavePrompt stores wav (already converted) for an existing language.
-	SavePrompt(ctx context.Context, p StoredPrompt, actorID int64) error
+	// SavePrompt stores wav (already converted) for an existing language,
+	// with the admin audit entry of actor (nil: none) in its transaction.
+	SavePrompt(ctx context.Context, p StoredPrompt, actor *identity.User) error
 }
 
 // Languages returns every configured language, by menu key.
@@ -56,16 +59,31 @@ func (s *Store) Languages(ctx context.Context) ([]Language, error) {
 
 // PutLanguage adds or changes the language code. A key taken by another
 // language is a Conflict.
-func (s *Store) PutLanguage(ctx context.Context, code string, u LanguageUpdate, actorID int64) (Language, error) {
+func (s *Store) PutLanguage(ctx context.Context, code string, u LanguageUpdate, actor *identity.User) (Language, error) {
 	l, err := u.validate(code)
 	if err != nil {
 		return l, err
 	}
-	err = s.pool.QueryRow(ctx, `
-		INSERT INTO hotline_languages (code, name, menu_key, active, updated_by) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (code) DO UPDATE SET name = excluded.name, menu_key = excluded.menu_key,
-			active = excluded.active, updated_by = excluded.updated_by, updated_at = now()
-		RETURNING updated_at`, l.Code, l.Name, l.MenuKey, l.Active, nullID(actorID)).Scan(&l.UpdatedAt)
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var before *Language
+		var old Language
+		err := tx.QueryRow(ctx, `SELECT code, name, menu_key, active FROM hotline_languages WHERE code = $1 FOR UPDATE`,
+			l.Code).Scan(&old.Code, &old.Name, &old.MenuKey, &old.Active)
+		if err == nil {
+			before = &old
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO hotline_languages (code, name, menu_key, active, updated_by) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, menu_key = excluded.menu_key,
+				active = excluded.active, updated_by = excluded.updated_by, updated_at = now()
+			RETURNING updated_at`, l.Code, l.Name, l.MenuKey, l.Active, nullID(actorID(actor))).Scan(&l.UpdatedAt); err != nil {
+			return err
+		}
+		after := Language{Code: l.Code, Name: l.Name, MenuKey: l.MenuKey, Active: l.Active}
+		return moderation.AdminAudit(ctx, tx, actor, "hotline.language", "hotline_language:"+l.Code, before, after)
+	})
 	if db.IsUniqueViolation(err, "hotline_languages_menu_key_key") {
 		return l, apperr.Conflictf("menu_key_taken", "key %s belongs to another language; change that one first", l.MenuKey)
 	}
@@ -101,20 +119,36 @@ func (s *Store) StoredPrompts(ctx context.Context) ([]StoredPrompt, error) {
 }
 
 // SavePrompt implements promptStore; an unknown language is NotFound.
-func (s *Store) SavePrompt(ctx context.Context, p StoredPrompt, actorID int64) error {
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO hotline_prompts (language, name, wav, source, updated_by)
-		SELECT code, $2, $3, $4, $5 FROM hotline_languages WHERE code = $1
-		ON CONFLICT (language, name) DO UPDATE SET wav = excluded.wav, source = excluded.source,
-			updated_by = excluded.updated_by, updated_at = clock_timestamp()`,
-		p.Language, p.Name, p.WAV, p.Source, nullID(actorID))
-	if err != nil {
+func (s *Store) SavePrompt(ctx context.Context, p StoredPrompt, actor *identity.User) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO hotline_prompts (language, name, wav, source, updated_by)
+			SELECT code, $2, $3, $4, $5 FROM hotline_languages WHERE code = $1
+			ON CONFLICT (language, name) DO UPDATE SET wav = excluded.wav, source = excluded.source,
+				updated_by = excluded.updated_by, updated_at = clock_timestamp()`,
+			p.Language, p.Name, p.WAV, p.Source, nullID(actorID(actor)))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.NotFoundf("no language %q: add it first", p.Language)
+		}
+		// The audit keeps what changed, not the audio (it is in the row).
+		after := map[string]any{"source": p.Source, "bytes": len(p.WAV)}
+		return moderation.AdminAudit(ctx, tx, actor, "hotline.prompt", "hotline_prompt:"+p.Language+"/"+p.Name, nil, after)
+	})
+	if err != nil && apperr.As(err).Kind != apperr.NotFound {
 		return fmt.Errorf("callcenter.SavePrompt: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return apperr.NotFoundf("no language %q: add it first", p.Language)
+	return err
+}
+
+// actorID is the account id of actor, 0 for none.
+func actorID(actor *identity.User) int64 {
+	if actor == nil {
+		return 0
 	}
-	return nil
+	return actor.ID
 }
 
 // UserIDByLogin returns the id of the staff member login (0 if unknown),

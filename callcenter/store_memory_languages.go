@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/identity"
 )
 
 // memoryLanguages is MemoryStore's copy of hotline_languages and
@@ -68,7 +69,7 @@ func (m *MemoryStore) StoredPrompts(ctx context.Context) ([]StoredPrompt, error)
 	return out, nil
 }
 
-func (m *MemoryStore) SavePrompt(ctx context.Context, p StoredPrompt, actorID int64) error {
+func (m *MemoryStore) SavePrompt(ctx context.Context, p StoredPrompt, actor *identity.User) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.initLanguages()
