@@ -20,7 +20,11 @@ func (s *Service) ScheduleSession(ctx context.Context, admin *identity.User, n N
 	if err := n.Validate(); err != nil {
 		return Session{}, err
 	}
-	return s.store.CreateSession(ctx, n, admin.ID)
+	// Scheduling is an admin action: in the admin audit log, in the same
+	// transaction as the session.
+	return s.store.createSession(ctx, n, admin.ID, func(ctx context.Context, tx pgx.Tx, id int64) error {
+		return moderation.AdminAudit(ctx, tx, admin, "live_session.schedule", fmt.Sprintf("live_session:%d", id), nil, n)
+	})
 }
 
 // SubmitQuestion stores a citizen's question and puts it in the moderation

@@ -62,6 +62,12 @@ func (s *Store) FindSessions(ctx context.Context, limit int) ([]Session, error) 
 // CreateSession schedules a session; every leader login must be a leader
 // (or admin) account.
 func (s *Store) CreateSession(ctx context.Context, n NewSession, createdBy int64) (Session, error) {
+	return s.createSession(ctx, n, createdBy, nil)
+}
+
+// createSession is CreateSession with audit (may be nil) called inside its
+// transaction once the session has its id.
+func (s *Store) createSession(ctx context.Context, n NewSession, createdBy int64, audit func(ctx context.Context, tx pgx.Tx, id int64) error) (Session, error) {
 	var id int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var ids []int64
@@ -85,6 +91,11 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession, createdBy int64
 		}
 		for _, uid := range ids {
 			if _, err := tx.Exec(ctx, `INSERT INTO live_session_leaders (session_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, uid); err != nil {
+				return err
+			}
+		}
+		if audit != nil {
+			if err := audit(ctx, tx, id); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/jackc/pgx/v5"
 )
 
 // A live session end to end: an admin schedules it, an anonymous citizen
@@ -39,6 +40,17 @@ func TestLivechatLiveSessionThroughModeration(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Scheduling is audited like every admin action; the refused attempt is not.
+	conn, err := pgx.Connect(ctx, n.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audits []string
+	rows, _ := conn.Query(ctx, `SELECT actor_login || ' ' || target FROM admin_audit WHERE action = 'live_session.schedule'`)
+	if audits, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(audits) != 1 || audits[0] != fmt.Sprintf("admin1 live_session:%d", ss.ID) {
+		t.Errorf("schedule audit entries %q (%v), want one by admin1 for session %d", audits, err, ss.ID)
+	}
+	conn.Close(ctx)
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(n.URL, "http")+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
