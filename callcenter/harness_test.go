@@ -285,6 +285,16 @@ func (p *phone) offer() []byte {
 // call dials number at addr over transport and waits for the answer; extra
 // headers (a From of the test's own, say) go into the INVITE.
 func (p *phone) call(addr, number, transport string, extra ...sip.Header) (*sip.Response, error) {
+	return p.callWith(addr, number, transport, sipgo.AnswerOptions{}, extra...)
+}
+
+// callAs dials number with SIP credentials (answering a 401 with digest).
+func (p *phone) callAs(addr, number, login, password string) (*sip.Response, error) {
+	return p.callWith(addr, number, "", sipgo.AnswerOptions{Username: login, Password: password})
+}
+
+// callWith is call answering challenges as answer says.
+func (p *phone) callWith(addr, number, transport string, answer sipgo.AnswerOptions, extra ...sip.Header) (*sip.Response, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	var portN int
 	fmt.Sscan(port, &portN)
@@ -299,7 +309,7 @@ func (p *phone) call(addr, number, transport string, extra ...sip.Header) (*sip.
 		return nil, err
 	}
 	p.dlg = dlg
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	if err := dlg.WaitAnswer(ctx, answer); err != nil {
 		return dlg.InviteResponse, err
 	}
 	md, err := parseSDP(dlg.InviteResponse.Body())

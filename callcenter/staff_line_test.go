@@ -2,44 +2,9 @@ package callcenter
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"testing"
 	"time"
-
-	"github.com/emiago/sipgo"
-	"github.com/emiago/sipgo/sip"
 )
-
-// callAs dials number with SIP credentials (answering a 401 with digest).
-func (p *phone) callAs(addr, number, login, password string) (*sip.Response, error) {
-	host, port, _ := net.SplitHostPort(addr)
-	var portN int
-	fmt.Sscan(port, &portN)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	dlg, err := p.dc.Invite(ctx, sip.Uri{Scheme: "sip", User: number, Host: host, Port: portN}, p.offer(), sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		return nil, err
-	}
-	p.dlg = dlg
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{Username: login, Password: password}); err != nil {
-		return dlg.InviteResponse, err
-	}
-	md, err := parseSDP(dlg.InviteResponse.Body())
-	if err != nil {
-		return dlg.InviteResponse, err
-	}
-	p.remote.Store(&md.Addr)
-	p.codec = md.Codecs[0]
-	if err := dlg.Ack(ctx); err != nil {
-		return dlg.InviteResponse, err
-	}
-	p.wg.Add(2)
-	go p.sendLoop()
-	go p.recvLoop()
-	return dlg.InviteResponse, nil
-}
 
 func toPCM(x []float64) []int16 {
 	out := make([]int16, len(x))
