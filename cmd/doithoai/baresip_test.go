@@ -95,11 +95,10 @@ func writeTone(t *testing.T, dir string) string {
 	return path
 }
 
-// TestBaresipAgentAndCaller: a real softphone registers as an agent with
-// digest auth and its SIP secret (one with the web password does not), and a second one calls the
-// hotline and is answered with audio it can decode.
-func TestBaresipAgentAndCaller(t *testing.T) {
-	t.Parallel()
+// startHotlineNode starts a node whose hotline answers on a free loopback
+// port at any hour, for the softphone tests.
+func startHotlineNode(t *testing.T) (*node, int) {
+	t.Helper()
 	port, err := localserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +108,15 @@ func TestBaresipAgentAndCaller(t *testing.T) {
 		env["SIP_ADDR"] = fmt.Sprintf("127.0.0.1:%d", port)
 		env["HOTLINE_HOURS"] = "always"
 	}))
+	return n, port
+}
+
+// TestBaresipAgentAndCaller: a real softphone registers as an agent with
+// digest auth and its SIP secret (one with the web password does not), and a second one calls the
+// hotline and is answered with audio it can decode.
+func TestBaresipAgentAndCaller(t *testing.T) {
+	t.Parallel()
+	n, port := startHotlineNode(t)
 	MustRun(t, n.DBURL, "", "seed")
 	secret := mustCreateAgent(t, n, "agentlan", "agent-password")
 	mustCreateAgent(t, n, "agentbad", "agent-password")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/callcenter"
-	"github.com/doithoai/doithoai/internal/localserver"
 )
 
 // TestBaresipHearsMinorityLanguagePrompt: a province whose hotline speaks
@@ -20,15 +19,7 @@ import (
 // after the greeting that H'Mông lacks and plays in Vietnamese.
 func TestBaresipHearsMinorityLanguagePrompt(t *testing.T) {
 	t.Parallel()
-	port, err := localserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := MustStartNode(t, "", withEnvFunc(func(env map[string]string) {
-		env["DISABLE_SIP"] = "false"
-		env["SIP_ADDR"] = fmt.Sprintf("127.0.0.1:%d", port)
-		env["HOTLINE_HOURS"] = "always"
-	}))
+	n, port := startHotlineNode(t)
 	MustRun(t, n.DBURL, "", "seed")
 	MustCreateUser(t, n, "admin", "admin1", "admin-password")
 	a := newClient(t, n)
