@@ -240,6 +240,7 @@ func TestBehindHAProxyANodeKillLosesNothing(t *testing.T) {
 
 	chat := newLBChat(t, lb, conv.Room, http.Header{"X-Conversation-Token": {conv.Token}})
 	const lines = 40
+	var atKill int64 // pages answered when the node was killed
 	for i := 1; i <= lines; i++ {
 		id := fmt.Sprintf("l%d", i)
 		chat.say(id, fmt.Sprintf("dòng %d", i))
@@ -250,10 +251,16 @@ func TestBehindHAProxyANodeKillLosesNothing(t *testing.T) {
 				t.Fatalf("the socket's node %q is not one of ours", chat.servedBy)
 			}
 			victim.kill()
+			atKill = pages.Load()
 			t.Logf("killed %s after sending line %d", chat.servedBy, i)
 		}
 		chat.awaitAck(id)
 	}
+	// The pages go on until enough were asked after the kill too: a fast
+	// chat may finish before the page loop has made many.
+	waitFor(t, "page requests after the kill", 20*time.Second, func() bool {
+		return pages.Load() >= 20 && pages.Load() >= atKill+10
+	})
 	close(stop)
 	wg.Wait()
 	if pages.Load() < 20 || failed.Load() != 0 {
