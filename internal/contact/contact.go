@@ -62,8 +62,11 @@ func Phone(s string) (string, error) {
 		// Vietnamese numbers: 9 digits after 84 (mobile and landline since
 		// 2018); 10 for a few old landlines, which we still keep.
 		// +84 0912… written with the trunk zero
+		// once. A subscriber number never starts with 0 itself, so a second
+		// zero is refused rather than trimmed again: trimming only one would
+		// make "840000000000" and its own result "+84000000000" disagree.
 		rest := strings.TrimPrefix(d[len(DefaultCountry):], "0")
-		if len(rest) < 9 || len(rest) > 10 {
+		if len(rest) < 9 || len(rest) > 10 || rest[0] == '0' {
 			return "", ErrBadPhone
 		}
 		d = DefaultCountry + rest
