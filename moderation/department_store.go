@@ -1,0 +1,28 @@
+package moderation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// FindDepartments lists departments.
+func (s *Store) FindDepartments(ctx context.Context) ([]Department, error) {
+	rows, err := s.pool.Query(ctx, `SELECT slug, name, handles_complaints FROM departments ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Department])
+}
+
+// ComplaintDepartment returns the department that handles complaints and
+// denunciations, if one is configured.
+func ComplaintDepartment(ctx context.Context, tx pgx.Tx) (string, error) {
+	var slug string
+	err := tx.QueryRow(ctx, `SELECT slug FROM departments WHERE handles_complaints ORDER BY slug LIMIT 1`).Scan(&slug)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return slug, err
+}
