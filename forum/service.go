@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -72,15 +71,7 @@ func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
 			now := time.Now()
 			consent = &now
 		}
-		var id int64
-		err := tx.QueryRow(ctx, `
-			INSERT INTO forum_questions (category_id, author_id, author_name, contact, title, slug, body, body_html, kind, visibility,
-				province, district, commune, language, status, tracking_code, consent_at, published_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-				CASE WHEN $15 = 'published' THEN now() END)
-			RETURNING id`,
-			cat.ID, n.AuthorID, n.Name, n.Contact, n.Title, vntext.Slug(n.Title), n.Body, RenderMarkdown(n.Body), n.Kind, n.Visibility,
-			n.Province, n.District, n.Commune, n.Language, status, code, consent).Scan(&id)
+		id, err := insertQuestion(ctx, tx, cat, n, status, code, consent)
 		if err != nil {
 			return err
 		}
@@ -104,7 +95,7 @@ func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
 			return err
 		}
 		if it.TrackingCode != code { // the queue picked a fresh code after a collision
-			_, err = tx.Exec(ctx, `UPDATE forum_questions SET tracking_code = $2 WHERE id = $1`, id, it.TrackingCode)
+			err = setTrackingCode(ctx, tx, id, it.TrackingCode)
 		}
 		return err
 	})
@@ -180,10 +171,7 @@ func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Repl
 			now := time.Now()
 			consent = &now
 		}
-		if err := tx.QueryRow(ctx, `
-			INSERT INTO forum_replies (question_id, author_id, author_name, body, body_html, status, consent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
-			questionID, n.AuthorID, n.Name, n.Body, r.BodyHTML, status, consent).Scan(&r.ID, &r.CreatedAt); err != nil {
+		if err := insertReply(ctx, tx, &r, n.AuthorID, consent); err != nil {
 			return err
 		}
 		_, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
@@ -205,29 +193,13 @@ func (s *Service) Vote(ctx context.Context, questionID int64, voter string, also
 		sum := sha256.Sum256([]byte(v))
 		return hex.EncodeToString(sum[:16])
 	}
-	key := hash(voter)
-	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var public bool
-		err := tx.QueryRow(ctx, `SELECT `+strings.ReplaceAll(publicCond, "q.", "")+` FROM forum_questions WHERE id = $1`, questionID).Scan(&public)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !public) {
-			return apperr.NotFoundf("no such question")
-		} else if err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO forum_votes (question_id, voter) VALUES ($1, $2) ON CONFLICT DO NOTHING`, questionID, key)
-		if err != nil {
-			return err
-		}
-		added = tag.RowsAffected() == 1
-		for _, other := range alsoAs {
-			if _, err := tx.Exec(ctx, `INSERT INTO forum_votes (question_id, voter) VALUES ($1, $2) ON CONFLICT DO NOTHING`, questionID, hash(other)); err != nil {
-				return err
-			}
-		}
-		if added {
-			return tx.QueryRow(ctx, `UPDATE forum_questions SET votes = votes + 1 WHERE id = $1 RETURNING votes`, questionID).Scan(&votes)
-		}
-		return tx.QueryRow(ctx, `SELECT votes FROM forum_questions WHERE id = $1`, questionID).Scan(&votes)
+	also := make([]string, len(alsoAs))
+	for i, other := range alsoAs {
+		also[i] = hash(other)
+	}
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		votes, added, err = recordVote(ctx, tx, questionID, hash(voter), also)
+		return err
 	})
 	return votes, added, err
 }
@@ -252,18 +224,17 @@ func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, 
 		return 0, apperr.NotFoundf("no such question")
 	}
 	var id int64
-	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
 		content := q.Body
 		if replyID != nil {
-			if err := tx.QueryRow(ctx, `SELECT body FROM forum_replies WHERE id = $1 AND question_id = $2 AND status = 'published'`, *replyID, questionID).Scan(&content); err != nil {
-				return apperr.NotFoundf("no such reply")
+			if content, err = findReportedReply(ctx, tx, questionID, *replyID); err != nil {
+				return err
 			}
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO forum_reports (question_id, reply_id, reporter_id, reason) VALUES ($1, $2, $3, $4) RETURNING id`,
-			questionID, replyID, reporter, reason).Scan(&id); err != nil {
+		if id, err = insertReport(ctx, tx, questionID, replyID, reporter, reason); err != nil {
 			return err
 		}
-		_, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
+		_, err = s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceReport, Ref: strconv.FormatInt(id, 10), Title: q.Title,
 			Content: "Báo cáo / Report: " + reason + "\n\n---\n" + content, Kind: moderation.KindReport, CitizenID: reporter,
 			Category: q.Category.Slug, Province: q.Province, Language: q.Language, URL: q.Path(),
@@ -298,15 +269,10 @@ func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *ident
 		citizen = &viewer.ID
 	}
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE forum_questions SET status = 'published', reopen_count = reopen_count + 1, reopen_reason = $2, updated_at = now()
-			WHERE id = $1 AND status = 'answered' AND reopen_count = 0`, q.ID, reason)
-		if err != nil {
+		if err := reopenQuestion(ctx, tx, q.ID, reason); err != nil {
 			return err
 		}
-		if tag.RowsAffected() != 1 {
-			return apperr.Conflictf("reopened_once", "a question can be reopened only once")
-		}
-		_, err = s.queue.Reopen(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), citizen, reason)
+		_, err := s.queue.Reopen(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), citizen, reason)
 		return err
 	})
 	if err != nil {
