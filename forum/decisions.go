@@ -103,7 +103,8 @@ func (d decisions) report(ctx context.Context, tx pgx.Tx, dec moderation.Decisio
 // a.QuestionID, or of a new, published question in a.Category (title and
 // body from the channel's question, no author: the asker's name stays in
 // the channel). The question's queue item is answered with it.
-func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (moderation.PublishedAnswer, error) {
+func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (_ moderation.PublishedAnswer, err error) {
+	defer apperr.Wrap(&err, "forum.Service.PublishAnswer(%d)", a.QuestionID)
 	if strings.TrimSpace(a.Answer) == "" {
 		return moderation.PublishedAnswer{}, apperr.Invalidf("answer_required", "there is no answer to publish")
 	}
@@ -153,7 +154,7 @@ func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.Ans
 	if err := markAnswered(ctx, tx, q.ID); err != nil {
 		return moderation.PublishedAnswer{}, err
 	}
-	err := s.queue.AnsweredInChannel(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), a.ActorID, a.Answer)
+	err = s.queue.AnsweredInChannel(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), a.ActorID, a.Answer)
 	if err != nil && apperr.KindOf(err) != apperr.NotFound { // an old question may have no item
 		return moderation.PublishedAnswer{}, err
 	}
@@ -161,7 +162,8 @@ func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.Ans
 }
 
 // AnswerCategories implements moderation.AnswerPublisher.
-func (s *Service) AnswerCategories(ctx context.Context) ([]moderation.AnswerCategory, error) {
+func (s *Service) AnswerCategories(ctx context.Context) (_ []moderation.AnswerCategory, err error) {
+	defer apperr.Wrap(&err, "forum.Service.AnswerCategories")
 	cats, err := s.Store.FindCategories(ctx)
 	if err != nil {
 		return nil, err

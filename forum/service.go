@@ -47,7 +47,8 @@ func NewService(pool *pgxpool.Pool, queue *moderation.Service, log *slog.Logger)
 // Ask stores a question and its queue item in one transaction. In a
 // pre-moderated category the question waits hidden; in a post-moderated one
 // it is public at once and the item waits for an answer.
-func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
+func (s *Service) Ask(ctx context.Context, n NewQuestion) (_ Question, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Ask(%q)", n.Category)
 	if err := n.Validate(); err != nil {
 		return Question{}, err
 	}
@@ -138,7 +139,8 @@ type NewReply struct {
 
 // Reply stores a citizen's reply on a public question and queues it,
 // moderated as the question's category says.
-func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Reply, error) {
+func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (_ Reply, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Reply(%d)", questionID)
 	n.Body, n.Name = strings.TrimSpace(n.Body), strings.TrimSpace(n.Name)
 	switch l := utf8.RuneCountInString(n.Body); {
 	case !utf8.ValidString(n.Body) || !utf8.ValidString(n.Name):
@@ -189,6 +191,7 @@ func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Repl
 // of alsoAs (other keys of the same voter), so that the voter coming back
 // under one of them is not counted again.
 func (s *Service) Vote(ctx context.Context, questionID int64, voter string, alsoAs ...string) (votes int, added bool, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Vote(%d)", questionID)
 	hash := func(v string) string {
 		sum := sha256.Sum256([]byte(v))
 		return hex.EncodeToString(sum[:16])
@@ -205,7 +208,8 @@ func (s *Service) Vote(ctx context.Context, questionID int64, voter string, also
 }
 
 // Report flags a question (or one of its replies) for moderators.
-func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, reason string, reporter *int64) (int64, error) {
+func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, reason string, reporter *int64) (_ int64, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Report(%d)", questionID)
 	reason = strings.TrimSpace(reason)
 	if !utf8.ValidString(reason) {
 		return 0, fieldErr("reason", "invalid_utf8", "text is not valid UTF-8")
@@ -247,7 +251,8 @@ func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, 
 
 // Reopen lets the asker (by tracking code or as author) reopen an answered
 // question once, with a reason, within ReopenWindow of the answer.
-func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *identity.User) (Question, error) {
+func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *identity.User) (_ Question, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Reopen")
 	reason = strings.TrimSpace(reason)
 	if reason == "" || !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > 2000 {
 		return Question{}, fieldErr("reason", "reason_required", "say why the answer does not settle the question")

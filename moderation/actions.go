@@ -89,7 +89,8 @@ func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bo
 // an item someone else holds, or that you do not hold, is a Conflict. The
 // channel's handler runs in the same transaction, so a decision reaches
 // the channel exactly when it is recorded.
-func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action string, in ActionInput) (Item, error) {
+func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action string, in ActionInput) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Act(%d, %q)", id, action)
 	if err := s.allowed(actor, action); err != nil {
 		return Item{}, err
 	}
@@ -101,7 +102,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 		return Item{}, apperr.Invalidf("deadline_past", "a directive's deadline must be in the future")
 	}
 	var out Item
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		it, err := findItem(ctx, tx, `i.id = $1 FOR UPDATE OF i`, id)
 		if err != nil {
 			return err

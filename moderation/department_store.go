@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
 // FindDepartments lists departments.
-func (s *Store) FindDepartments(ctx context.Context) ([]Department, error) {
+func (s *Store) FindDepartments(ctx context.Context) (_ []Department, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindDepartments")
 	rows, err := s.pool.Query(ctx, `SELECT slug, name, handles_complaints FROM departments ORDER BY name`)
 	if err != nil {
 		return nil, err

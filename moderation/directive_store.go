@@ -3,11 +3,13 @@ package moderation
 import (
 	"context"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
 // FindDirectives lists an item's directives, oldest first.
-func (s *Store) FindDirectives(ctx context.Context, itemID int64) ([]Directive, error) {
+func (s *Store) FindDirectives(ctx context.Context, itemID int64) (_ []Directive, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindDirectives(%d)", itemID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT d.id, d.item_id, u.login, coalesce(nullif(u.display_name, ''), u.login), d.note, coalesce(d.department, ''),
 			to_char(d.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), d.status,
