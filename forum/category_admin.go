@@ -85,7 +85,7 @@ func (s *Store) CreateCategory(ctx context.Context, actor *identity.User, c Admi
 }
 
 // UpdateCategory changes category c.ID (its slug, part of public URLs,
-// stays), with its audit entry.
+// stays), with its audit entry. NotFound when there is no category c.ID.
 func (s *Store) UpdateCategory(ctx context.Context, actor *identity.User, c AdminCategory) (err error) {
 	defer apperr.Wrap(&err, "forum.Store.UpdateCategory(%d)", c.ID)
 	if err := c.Validate(false); err != nil {

@@ -102,7 +102,9 @@ func (d decisions) report(ctx context.Context, tx pgx.Tx, dec moderation.Decisio
 // transaction: a's answer becomes the official answer of forum question
 // a.QuestionID, or of a new, published question in a.Category (title and
 // body from the channel's question, no author: the asker's name stays in
-// the channel). The question's queue item is answered with it.
+// the channel). The question's queue item is answered with it. NotFound
+// when there is no question a.QuestionID, Conflict ("not_public") when it
+// is not public, Invalid for no answer or an unknown category.
 func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (_ moderation.PublishedAnswer, err error) {
 	defer apperr.Wrap(&err, "forum.Service.PublishAnswer(%d)", a.QuestionID)
 	if strings.TrimSpace(a.Answer) == "" {

@@ -46,7 +46,8 @@ func NewService(pool *pgxpool.Pool, queue *moderation.Service, log *slog.Logger)
 
 // Ask stores a question and its queue item in one transaction. In a
 // pre-moderated category the question waits hidden; in a post-moderated one
-// it is public at once and the item waits for an answer.
+// it is public at once and the item waits for an answer. Invalid for bad
+// input (an unknown category too), which stores nothing.
 func (s *Service) Ask(ctx context.Context, n NewQuestion) (_ Question, err error) {
 	defer apperr.Wrap(&err, "forum.Service.Ask(%q)", n.Category)
 	if err := n.Validate(); err != nil {
@@ -138,7 +139,8 @@ type NewReply struct {
 }
 
 // Reply stores a citizen's reply on a public question and queues it,
-// moderated as the question's category says.
+// moderated as the question's category says. NotFound when there is no
+// question; Conflict ("closed") when it is not public or is closed.
 func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (_ Reply, err error) {
 	defer apperr.Wrap(&err, "forum.Service.Reply(%d)", questionID)
 	n.Body, n.Name = strings.TrimSpace(n.Body), strings.TrimSpace(n.Name)
@@ -189,7 +191,8 @@ func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (_ Re
 // Vote records "I have this question too" once per voter; it reports
 // whether the vote was new. The vote is also recorded, uncounted, as each
 // of alsoAs (other keys of the same voter), so that the voter coming back
-// under one of them is not counted again.
+// under one of them is not counted again. NotFound when the question is
+// not public.
 func (s *Service) Vote(ctx context.Context, questionID int64, voter string, alsoAs ...string) (votes int, added bool, err error) {
 	defer apperr.Wrap(&err, "forum.Service.Vote(%d)", questionID)
 	hash := func(v string) string {
@@ -207,7 +210,8 @@ func (s *Service) Vote(ctx context.Context, questionID int64, voter string, also
 	return votes, added, err
 }
 
-// Report flags a question (or one of its replies) for moderators.
+// Report flags a question (or one of its replies) for moderators. NotFound
+// when the question is not public or the reply not published on it.
 func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, reason string, reporter *int64) (_ int64, err error) {
 	defer apperr.Wrap(&err, "forum.Service.Report(%d)", questionID)
 	reason = strings.TrimSpace(reason)
@@ -251,6 +255,9 @@ func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, 
 
 // Reopen lets the asker (by tracking code or as author) reopen an answered
 // question once, with a reason, within ReopenWindow of the answer.
+// NotFound when no question has code; Conflict when it is not answered
+// ("not_answered"), was reopened ("reopened_once") or it is too late
+// ("reopen_too_late").
 func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *identity.User) (_ Question, err error) {
 	defer apperr.Wrap(&err, "forum.Service.Reopen")
 	reason = strings.TrimSpace(reason)

@@ -12,7 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Store is the forum's storage.
+// Store is the forum's storage. A Find of one row returns a NotFound
+// apperr when there is none; a list returns no error for no rows. Public
+// methods wrap their errors with the operation (apperr.Wrap).
 type Store struct {
 	pool    *pgxpool.Pool
 	lexemes *lexemeCache
@@ -55,13 +57,14 @@ func findQuestion(ctx context.Context, dbq db.Querier, where string, args ...any
 }
 
 // FindQuestionByID returns a question whatever its status; callers decide
-// who may see it.
+// who may see it. NotFound when there is no question id.
 func (s *Store) FindQuestionByID(ctx context.Context, id int64) (_ Question, err error) {
 	defer apperr.Wrap(&err, "forum.Store.FindQuestionByID(%d)", id)
 	return findQuestion(ctx, s.pool, `q.id = $1`, id)
 }
 
-// FindQuestionByCode returns the question of a tracking code.
+// FindQuestionByCode returns the question of a tracking code; NotFound
+// when no question has it.
 func (s *Store) FindQuestionByCode(ctx context.Context, code string) (_ Question, err error) {
 	defer apperr.Wrap(&err, "forum.Store.FindQuestionByCode")
 	return findQuestion(ctx, s.pool, `q.tracking_code = $1`, code)
@@ -128,7 +131,7 @@ func (s *Store) FindCategories(ctx context.Context) (_ []Category, err error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Category])
 }
 
-// FindCategoryBySlug returns one category.
+// FindCategoryBySlug returns one category; NotFound when none has slug.
 func (s *Store) FindCategoryBySlug(ctx context.Context, slug string) (_ Category, err error) {
 	defer apperr.Wrap(&err, "forum.Store.FindCategoryBySlug(%q)", slug)
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, name_en, description, moderation FROM forum_categories WHERE slug = $1`, slug)
@@ -157,7 +160,8 @@ func (s *Store) FindReplies(ctx context.Context, questionID int64) (_ []Reply, e
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Reply])
 }
 
-// FindOfficialAnswer returns the latest official answer, if any.
+// FindOfficialAnswer returns the latest official answer, nil (and no
+// error) when there is none.
 func (s *Store) FindOfficialAnswer(ctx context.Context, questionID int64) (_ *Reply, err error) {
 	defer apperr.Wrap(&err, "forum.Store.FindOfficialAnswer(%d)", questionID)
 	rows, err := s.pool.Query(ctx, `

@@ -86,9 +86,11 @@ func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bo
 }
 
 // Act performs action on item id for actor. Claiming is a lease: acting on
-// an item someone else holds, or that you do not hold, is a Conflict. The
-// channel's handler runs in the same transaction, so a decision reaches
-// the channel exactly when it is recorded.
+// an item someone else holds, or that you do not hold, is a Conflict, and
+// so is an action the item's state does not allow; NotFound when there is
+// no item id or no such action. The channel's handler runs in the same
+// transaction, so a decision reaches the channel exactly when it is
+// recorded.
 func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action string, in ActionInput) (_ Item, err error) {
 	defer apperr.Wrap(&err, "moderation.Service.Act(%d, %q)", id, action)
 	if err := s.allowed(actor, action); err != nil {

@@ -30,7 +30,7 @@ func (d *Department) Validate(isNew bool) error {
 	return nil
 }
 
-// FindDepartment returns the department with slug.
+// FindDepartment returns the department with slug; NotFound when none.
 func (s *Store) FindDepartment(ctx context.Context, slug string) (_ Department, err error) {
 	defer apperr.Wrap(&err, "moderation.Store.FindDepartment(%q)", slug)
 	return findDepartment(ctx, s.pool, slug, false)
@@ -68,7 +68,8 @@ func (s *Store) CreateDepartment(ctx context.Context, actor *identity.User, d De
 	})
 }
 
-// UpdateDepartment changes the name and the complaints flag of d.Slug.
+// UpdateDepartment changes the name and the complaints flag of d.Slug;
+// NotFound when there is no such department.
 func (s *Store) UpdateDepartment(ctx context.Context, actor *identity.User, d Department) (err error) {
 	defer apperr.Wrap(&err, "moderation.Store.UpdateDepartment(%q)", d.Slug)
 	if err := d.Validate(false); err != nil {
@@ -133,7 +134,7 @@ func (s *Store) AdminCreateCannedAnswer(ctx context.Context, actor *identity.Use
 	return c, err
 }
 
-// UpdateCannedAnswer replaces canned answer c.ID.
+// UpdateCannedAnswer replaces canned answer c.ID; NotFound when none.
 func (s *Store) UpdateCannedAnswer(ctx context.Context, actor *identity.User, c CannedAnswer) (err error) {
 	defer apperr.Wrap(&err, "moderation.Store.UpdateCannedAnswer(%d)", c.ID)
 	if err := c.Validate(); err != nil {
@@ -152,7 +153,7 @@ func (s *Store) UpdateCannedAnswer(ctx context.Context, actor *identity.User, c 
 	})
 }
 
-// DeleteCannedAnswer removes canned answer id.
+// DeleteCannedAnswer removes canned answer id; NotFound when none.
 func (s *Store) DeleteCannedAnswer(ctx context.Context, actor *identity.User, id int64) (err error) {
 	defer apperr.Wrap(&err, "moderation.Store.DeleteCannedAnswer(%d)", id)
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {

@@ -17,7 +17,7 @@ func (s *Store) FindCannedAnswers(ctx context.Context) (_ []CannedAnswer, err er
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[CannedAnswer])
 }
 
-// CreateCannedAnswer adds one.
+// CreateCannedAnswer adds one; Invalid without a title or a body.
 func (s *Store) CreateCannedAnswer(ctx context.Context, c CannedAnswer) (_ CannedAnswer, err error) {
 	defer apperr.Wrap(&err, "moderation.Store.CreateCannedAnswer")
 	if c.Title == "" || c.Body == "" {

@@ -11,6 +11,7 @@ import (
 // was answered in the channel itself (a leader answering a live-session
 // question on the air): the item becomes answered with the answer text and
 // the audit log says who answered. An item already closed is left alone.
+// NotFound when the channel has no item for ref.
 func (s *Service) AnsweredInChannel(ctx context.Context, tx pgx.Tx, src Source, ref string, actorID int64, body string) (err error) {
 	defer apperr.Wrap(&err, "moderation.Service.AnsweredInChannel(%s, %q)", src, ref)
 	it, err := findItem(ctx, tx, `i.source = $1 AND i.ref = $2 FOR UPDATE OF i`, string(src), ref)

@@ -31,7 +31,8 @@ func cleanNote(note string) (string, error) {
 
 // CompleteDirective marks directive id done, by a moderator, leader or
 // admin, with an optional note on what was done. The item's audit log gets
-// "directive_done". A directive already done is a Conflict.
+// "directive_done". A directive already done is a Conflict; NotFound when
+// there is no directive id.
 func (s *Service) CompleteDirective(ctx context.Context, actor *identity.User, id int64, note string) (_ Directive, err error) {
 	defer apperr.Wrap(&err, "moderation.Service.CompleteDirective(%d)", id)
 	if actor == nil {

@@ -74,6 +74,7 @@ func (s *Service) LiveSessionNow(ctx context.Context) (_ LiveSessionNow, _ bool,
 
 // AcceptPhoneQuestion hands a phone question to the live session inside
 // tx. The item is marked for a callback (and for SMS when q.Notify).
+// Conflict ("no_live_session") when no live dialogue is on.
 func (s *Service) AcceptPhoneQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, q PhoneQuestion) (_ Item, err error) {
 	defer apperr.Wrap(&err, "moderation.Service.AcceptPhoneQuestion(%d)", sessionID)
 	if s.live == nil {

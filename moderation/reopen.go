@@ -9,6 +9,8 @@ import (
 
 // Reopen puts an answered item back in the queue at the citizen's request
 // (inside the channel's transaction), unassigned and with a fresh due time.
+// NotFound when the channel has no item for ref; Conflict ("bad_state")
+// when the item is not answered.
 func (s *Service) Reopen(ctx context.Context, tx pgx.Tx, src Source, ref string, citizenID *int64, reason string) (_ Item, err error) {
 	defer apperr.Wrap(&err, "moderation.Service.Reopen(%s, %q)", src, ref)
 	it, err := findItem(ctx, tx, `i.source = $1 AND i.ref = $2 FOR UPDATE OF i`, string(src), ref)

@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Store is the queue's storage.
+// Store is the queue's storage. A Find of one row returns a NotFound
+// apperr when there is none; a list returns no error for no rows. Public
+// methods wrap their errors with the operation (apperr.Wrap).
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -62,19 +64,21 @@ func findItem(ctx context.Context, q db.Querier, where string, args ...any) (Ite
 	return it, err
 }
 
-// FindItemByID returns one item.
+// FindItemByID returns one item; NotFound when there is no item id.
 func (s *Store) FindItemByID(ctx context.Context, id int64) (_ Item, err error) {
 	defer apperr.Wrap(&err, "moderation.Store.FindItemByID(%d)", id)
 	return findItem(ctx, s.pool, `i.id = $1`, id)
 }
 
-// FindItemByTrackingCode returns the item a citizen's code points to.
+// FindItemByTrackingCode returns the item a citizen's code points to;
+// NotFound when no item has the code.
 func (s *Store) FindItemByTrackingCode(ctx context.Context, code string) (_ Item, err error) {
 	defer apperr.Wrap(&err, "moderation.Store.FindItemByTrackingCode")
 	return findItem(ctx, s.pool, `i.tracking_code = $1`, NormalizeCode(code))
 }
 
-// FindItemBySource returns the item of a channel's thing.
+// FindItemBySource returns the item of a channel's thing; NotFound when
+// the channel has no item for ref.
 func (s *Store) FindItemBySource(ctx context.Context, src Source, ref string) (_ Item, err error) {
 	defer apperr.Wrap(&err, "moderation.Store.FindItemBySource(%s, %q)", src, ref)
 	return findItem(ctx, s.pool, `i.source = $1 AND i.ref = $2`, string(src), ref)
