@@ -18,9 +18,10 @@ import (
 // languages as they are (another page edits those), under a row lock so
 // two admins' saves do not undo each other. The whole menu is validated;
 // the admin audit entry is written in the same transaction.
-func (s *Store) SaveTopics(ctx context.Context, actor *identity.User, topics []TopicOption, defaultTopic string) (Menu, error) {
+func (s *Store) SaveTopics(ctx context.Context, actor *identity.User, topics []TopicOption, defaultTopic string) (_ Menu, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SaveTopics")
 	var m Menu
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var raw []byte
 		err := tx.QueryRow(ctx, `SELECT menu FROM hotline_menus WHERE id = 1 FOR UPDATE`).Scan(&raw)
 		switch {
@@ -59,7 +60,8 @@ func (s *Store) SaveTopics(ctx context.Context, actor *identity.User, topics []T
 
 // SaveHours stores the admins' business hours (empty: back to
 // HOTLINE_HOURS) with the audit entry; spec must have parsed already.
-func (s *Store) SaveHours(ctx context.Context, actor *identity.User, spec string) error {
+func (s *Store) SaveHours(ctx context.Context, actor *identity.User, spec string) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SaveHours")
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		return moderation.SaveSetting(ctx, tx, actor, moderation.SettingHotlineHours, spec)
 	})
@@ -67,7 +69,8 @@ func (s *Store) SaveHours(ctx context.Context, actor *identity.User, spec string
 
 // SaveMenuAs is SaveMenu for an admin, with the admin audit entry (the
 // menu before and after) in the same transaction.
-func (s *Store) SaveMenuAs(ctx context.Context, m Menu, actor *identity.User) error {
+func (s *Store) SaveMenuAs(ctx context.Context, m Menu, actor *identity.User) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SaveMenuAs")
 	if err := m.Validate(); err != nil {
 		return apperr.Invalidf("invalid_menu", "%s", strings.TrimPrefix(err.Error(), ErrInvalidMenu.Error()+": "))
 	}

@@ -99,7 +99,8 @@ const callbackFrom = ` FROM hotline_callbacks c LEFT JOIN hotline_tickets t ON t
 	LEFT JOIN hotline_live_questions lq ON lq.item_id = c.item_id `
 
 // FindCallbacks lists callbacks with status ("" for all), due first.
-func (s *Store) FindCallbacks(ctx context.Context, status string, limit int) ([]Callback, error) {
+func (s *Store) FindCallbacks(ctx context.Context, status string, limit int) (_ []Callback, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.FindCallbacks(%q)", status)
 	rows, err := s.pool.Query(ctx, `SELECT `+callbackColumns+callbackFrom+`
 		WHERE ($1 = '' OR c.status = $1) ORDER BY c.status = 'open' DESC, c.due_at, c.id LIMIT $2`, status, limit)
 	if err != nil {
@@ -114,7 +115,8 @@ func (s *Store) FindCallbacks(ctx context.Context, status string, limit int) ([]
 
 // MarkCallbackDone closes an open callback (a "done" attempt); a second
 // call is a Conflict.
-func (s *Store) MarkCallbackDone(ctx context.Context, id, actorID int64, note string) (Callback, error) {
+func (s *Store) MarkCallbackDone(ctx context.Context, id, actorID int64, note string) (_ Callback, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.MarkCallbackDone(%d)", id)
 	cb, err := s.RecordCallbackAttempt(ctx, id, actorID, AttemptDone, note, 0)
 	if apperr.KindOf(err) == apperr.Conflict {
 		if found, ferr := s.FindCallback(ctx, id); ferr == nil {

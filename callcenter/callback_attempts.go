@@ -50,7 +50,8 @@ const maxAttemptNote = 2000
 // answer by SMS if they chose notifications, otherwise the moderators get
 // a note on the item. A task that is not open is a Conflict, and nothing
 // is recorded.
-func (s *Store) RecordCallbackAttempt(ctx context.Context, id, actorID int64, outcome, note string, maxAttempts int) (Callback, error) {
+func (s *Store) RecordCallbackAttempt(ctx context.Context, id, actorID int64, outcome, note string, maxAttempts int) (_ Callback, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.RecordCallbackAttempt(%d, %q)", id, outcome)
 	note = strings.TrimSpace(note)
 	switch {
 	case !validOutcome(outcome):
@@ -60,7 +61,7 @@ func (s *Store) RecordCallbackAttempt(ctx context.Context, id, actorID int64, ou
 	case utf8.RuneCountInString(note) > maxAttemptNote:
 		return Callback{}, apperr.Invalidf("note_too_long", "the note is longer than %d characters", maxAttemptNote)
 	}
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var status, answer string
 		var attempts int
 		var itemID *int64
@@ -117,7 +118,8 @@ func (s *Store) RecordCallbackAttempt(ctx context.Context, id, actorID int64, ou
 }
 
 // FindCallback returns one task with its attempts.
-func (s *Store) FindCallback(ctx context.Context, id int64) (Callback, error) {
+func (s *Store) FindCallback(ctx context.Context, id int64) (_ Callback, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.FindCallback(%d)", id)
 	rows, err := s.pool.Query(ctx, `SELECT `+callbackColumns+callbackFrom+`WHERE c.id = $1`, id)
 	if err != nil {
 		return Callback{}, err

@@ -27,7 +27,8 @@ func liveRecordingURL(id int64) string {
 }
 
 // LiveSessionNow is the live dialogue on the air, through moderation.
-func (s *Store) LiveSessionNow(ctx context.Context) (moderation.LiveSessionNow, bool, error) {
+func (s *Store) LiveSessionNow(ctx context.Context) (_ moderation.LiveSessionNow, _ bool, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.LiveSessionNow")
 	return s.mod.LiveSessionNow(ctx)
 }
 
@@ -35,9 +36,10 @@ func (s *Store) LiveSessionNow(ctx context.Context) (moderation.LiveSessionNow, 
 // transaction, hands it to the live session through moderation; it returns
 // the item's tracking code. errSessionOff: the session left the air
 // (nothing was stored).
-func (s *Store) CreateLiveQuestion(ctx context.Context, q NewLiveQuestion) (string, error) {
+func (s *Store) CreateLiveQuestion(ctx context.Context, q NewLiveQuestion) (_ string, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.CreateLiveQuestion")
 	var code string
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO hotline_live_questions (call_id, caller, hotline, language, session_id, recording_path,

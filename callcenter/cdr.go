@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -18,7 +19,8 @@ type CDRFilter struct {
 }
 
 // FindCDRs lists calls newest first, with the total matching count.
-func (s *Store) FindCDRs(ctx context.Context, f CDRFilter) ([]CDR, int, error) {
+func (s *Store) FindCDRs(ctx context.Context, f CDRFilter) (_ []CDR, _ int, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.FindCDRs")
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }

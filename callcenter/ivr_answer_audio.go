@@ -107,9 +107,10 @@ func (c *Center) handleAnswerAudio(w http.ResponseWriter, r *http.Request) error
 
 // SetAnswerAudio names rel as ticket id's spoken answer and returns the
 // path it replaces ("" for none).
-func (s *Store) SetAnswerAudio(ctx context.Context, id, actorID int64, rel string, length time.Duration) (string, error) {
+func (s *Store) SetAnswerAudio(ctx context.Context, id, actorID int64, rel string, length time.Duration) (_ string, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SetAnswerAudio(%d)", id)
 	var old string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		UPDATE hotline_tickets t SET answer_audio_path = $2, answer_audio_ms = $3, answer_audio_by = $4, answer_audio_at = now()
 		FROM (SELECT id, answer_audio_path FROM hotline_tickets WHERE id = $1 FOR UPDATE) o
 		WHERE t.id = o.id RETURNING o.answer_audio_path`, id, rel, length.Milliseconds(), nullID(actorID)).Scan(&old)
@@ -123,9 +124,10 @@ func (s *Store) SetAnswerAudio(ctx context.Context, id, actorID int64, rel strin
 }
 
 // AnswerAudio returns ticket id's spoken answer path ("" for none).
-func (s *Store) AnswerAudio(ctx context.Context, id int64) (string, error) {
+func (s *Store) AnswerAudio(ctx context.Context, id int64) (_ string, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.AnswerAudio(%d)", id)
 	var rel string
-	err := s.pool.QueryRow(ctx, `SELECT answer_audio_path FROM hotline_tickets WHERE id = $1`, id).Scan(&rel)
+	err = s.pool.QueryRow(ctx, `SELECT answer_audio_path FROM hotline_tickets WHERE id = $1`, id).Scan(&rel)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", apperr.NotFoundf("no such hotline ticket")
 	}

@@ -147,11 +147,12 @@ func callTicketContent(t NewTicket, summary string) string {
 // call it updates the ticket and its item (an "amend" audit entry), and an
 // answer is given through the moderation service. An empty field leaves
 // what was saved before.
-func (s *Store) SaveCallNote(ctx context.Context, callID string, actor *identity.User, summary, answer string) error {
+func (s *Store) SaveCallNote(ctx context.Context, callID string, actor *identity.User, summary, answer string) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SaveCallNote(%q)", callID)
 	var ticketID, itemID *int64
 	var t NewTicket
 	var oldAnswer string
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockCall(ctx, tx, callID); err != nil {
 			return err
 		}
@@ -199,14 +200,16 @@ func (s *Store) SaveCallNote(ctx context.Context, callID string, actor *identity
 
 // CallKnown reports whether an operator-answered call callID has a ticket
 // (the desk accepts notes only for live calls and such tickets).
-func (s *Store) CallKnown(ctx context.Context, callID string) (bool, error) {
+func (s *Store) CallKnown(ctx context.Context, callID string) (_ bool, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.CallKnown(%q)", callID)
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM hotline_tickets WHERE call_id = $1 AND agent <> '')`, callID).Scan(&ok)
+	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM hotline_tickets WHERE call_id = $1 AND agent <> '')`, callID).Scan(&ok)
 	return ok, err
 }
 
 // CallNote returns what was written so far about a live call.
 func (s *Store) CallNote(ctx context.Context, callID string) (summary, answer string, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.CallNote(%q)", callID)
 	err = s.pool.QueryRow(ctx, `SELECT summary, answer FROM hotline_call_notes WHERE call_id = $1`, callID).Scan(&summary, &answer)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = nil
@@ -230,7 +233,8 @@ type OperatorCall struct {
 
 // FindOperatorCalls lists the tickets of operator-answered calls made
 // since since, newest first.
-func (s *Store) FindOperatorCalls(ctx context.Context, since time.Time, limit int) ([]OperatorCall, error) {
+func (s *Store) FindOperatorCalls(ctx context.Context, since time.Time, limit int) (_ []OperatorCall, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.FindOperatorCalls")
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, coalesce(number, ''), call_id, agent, caller, language, topic, summary, phone_answer, created_at
 		FROM hotline_tickets WHERE agent <> '' AND created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT $2`, since, limit)
@@ -241,11 +245,12 @@ func (s *Store) FindOperatorCalls(ctx context.Context, since time.Time, limit in
 }
 
 // CreateAbandonedCallback implements callStore.
-func (s *Store) CreateAbandonedCallback(ctx context.Context, a AbandonedCall) error {
+func (s *Store) CreateAbandonedCallback(ctx context.Context, a AbandonedCall) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.CreateAbandonedCallback")
 	if a.Caller == "" {
 		return apperr.Invalidf("no_caller", "an abandoned call without a number cannot be called back")
 	}
-	_, err := s.pool.Exec(ctx, `
+	_, err = s.pool.Exec(ctx, `
 		INSERT INTO hotline_callbacks (kind, call_id, caller, language, topic, answer, due_at, created_at)
 		VALUES ('abandoned', $1, $2, $3, $4, '', $5, $6)`, a.CallID, a.Caller, a.Language, a.Topic, a.Due, a.At)
 	return err

@@ -44,7 +44,8 @@ type promptStore interface {
 }
 
 // Languages returns every configured language, by menu key.
-func (s *Store) Languages(ctx context.Context) ([]Language, error) {
+func (s *Store) Languages(ctx context.Context) (_ []Language, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.Languages")
 	rows, _ := s.pool.Query(ctx, `SELECT code, name, menu_key, active, updated_at FROM hotline_languages ORDER BY menu_key`)
 	langs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Language, error) {
 		var l Language
@@ -59,7 +60,8 @@ func (s *Store) Languages(ctx context.Context) ([]Language, error) {
 
 // PutLanguage adds or changes the language code. A key taken by another
 // language is a Conflict.
-func (s *Store) PutLanguage(ctx context.Context, code string, u LanguageUpdate, actor *identity.User) (Language, error) {
+func (s *Store) PutLanguage(ctx context.Context, code string, u LanguageUpdate, actor *identity.User) (_ Language, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.PutLanguage(%q)", code)
 	l, err := u.validate(code)
 	if err != nil {
 		return l, err
@@ -94,10 +96,11 @@ func (s *Store) PutLanguage(ctx context.Context, code string, u LanguageUpdate, 
 }
 
 // PromptsVersion implements promptStore.
-func (s *Store) PromptsVersion(ctx context.Context) (string, error) {
+func (s *Store) PromptsVersion(ctx context.Context) (_ string, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.PromptsVersion")
 	var n int64
 	var last time.Time
-	err := s.pool.QueryRow(ctx, `SELECT count(*), coalesce(max(updated_at), 'epoch') FROM hotline_prompts`).Scan(&n, &last)
+	err = s.pool.QueryRow(ctx, `SELECT count(*), coalesce(max(updated_at), 'epoch') FROM hotline_prompts`).Scan(&n, &last)
 	if err != nil {
 		return "", fmt.Errorf("callcenter.PromptsVersion: %w", err)
 	}
@@ -105,7 +108,8 @@ func (s *Store) PromptsVersion(ctx context.Context) (string, error) {
 }
 
 // StoredPrompts implements promptStore.
-func (s *Store) StoredPrompts(ctx context.Context) ([]StoredPrompt, error) {
+func (s *Store) StoredPrompts(ctx context.Context) (_ []StoredPrompt, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.StoredPrompts")
 	rows, _ := s.pool.Query(ctx, `SELECT language, name, wav, source, updated_at FROM hotline_prompts`)
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredPrompt, error) {
 		var p StoredPrompt
@@ -119,8 +123,9 @@ func (s *Store) StoredPrompts(ctx context.Context) ([]StoredPrompt, error) {
 }
 
 // SavePrompt implements promptStore; an unknown language is NotFound.
-func (s *Store) SavePrompt(ctx context.Context, p StoredPrompt, actor *identity.User) error {
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) SavePrompt(ctx context.Context, p StoredPrompt, actor *identity.User) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SavePrompt")
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO hotline_prompts (language, name, wav, source, updated_by)
 			SELECT code, $2, $3, $4, $5 FROM hotline_languages WHERE code = $1
@@ -153,9 +158,10 @@ func actorID(actor *identity.User) int64 {
 
 // UserIDByLogin returns the id of the staff member login (0 if unknown),
 // so a prompt recorded on the staff line names who recorded it.
-func (s *Store) UserIDByLogin(ctx context.Context, login string) (int64, error) {
+func (s *Store) UserIDByLogin(ctx context.Context, login string) (_ int64, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.UserIDByLogin(%q)", login)
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM users WHERE login = $1`, login).Scan(&id)
+	err = s.pool.QueryRow(ctx, `SELECT id FROM users WHERE login = $1`, login).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}

@@ -29,9 +29,10 @@ func NewStore(pool *pgxpool.Pool, mod *moderation.Service) *Store {
 }
 
 // Menu returns the saved IVR menu, or DefaultMenu if none was saved.
-func (s *Store) Menu(ctx context.Context) (Menu, error) {
+func (s *Store) Menu(ctx context.Context) (_ Menu, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.Menu")
 	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT menu FROM hotline_menus WHERE id = 1`).Scan(&raw)
+	err = s.pool.QueryRow(ctx, `SELECT menu FROM hotline_menus WHERE id = 1`).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return DefaultMenu(), nil
 	}
@@ -46,7 +47,8 @@ func (s *Store) Menu(ctx context.Context) (Menu, error) {
 }
 
 // SaveMenu validates and stores the menu; actorID is the admin.
-func (s *Store) SaveMenu(ctx context.Context, m Menu, actorID int64) error {
+func (s *Store) SaveMenu(ctx context.Context, m Menu, actorID int64) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SaveMenu")
 	if err := m.Validate(); err != nil {
 		return apperr.Invalidf("invalid_menu", "%s", strings.TrimPrefix(err.Error(), ErrInvalidMenu.Error()+": "))
 	}
@@ -73,12 +75,13 @@ func Seed(ctx context.Context, tx pgx.Tx) error {
 
 // CreateTicket stores the ticket and enqueues its moderation item in one
 // transaction; the ticket number is the item's tracking code.
-func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (Ticket, error) {
+func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (_ Ticket, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.CreateTicket")
 	if t.Agent != "" {
 		return s.createCallTicket(ctx, t)
 	}
 	var out Ticket
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO hotline_tickets (call_id, caller, hotline, language, topic, category, recording_path,
 				duration_ms, consent, consent_at, ivr_path, out_of_hours, callback_due, created_at, notify)
@@ -153,8 +156,9 @@ func recordingURL(id int64) string {
 }
 
 // SaveCDR stores a call detail record.
-func (s *Store) SaveCDR(ctx context.Context, c CDR) error {
-	_, err := s.pool.Exec(ctx, `
+func (s *Store) SaveCDR(ctx context.Context, c CDR) (err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.SaveCDR")
+	_, err = s.pool.Exec(ctx, `
 		INSERT INTO hotline_calls (call_id, caller, hotline, transport, started_at, answered_at, ended_at, outcome,
 			hangup_cause, language, topic, ivr_path, out_of_hours, agent, queue_wait_ms, ticket_id,
 			rtp_received, rtp_lost, rtp_sent)
@@ -169,9 +173,10 @@ func (s *Store) SaveCDR(ctx context.Context, c CDR) error {
 // agents (`doithoai user create --sip`) who have a SIP secret (`doithoai
 // user sip-secret`) and are not disabled. Leaders and citizens never are,
 // whatever their row says: an agent's phone shows callers' numbers.
-func (s *Store) AgentHA1(ctx context.Context, login string) (string, bool, error) {
+func (s *Store) AgentHA1(ctx context.Context, login string) (_ string, _ bool, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.AgentHA1(%q)", login)
 	var ha1 string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT sip_ha1 FROM users
 		WHERE lower(login) = lower($1) AND sip_agent AND sip_ha1 IS NOT NULL AND NOT disabled
 		  AND role IN ('moderator', 'admin')`, login).Scan(&ha1)
@@ -198,7 +203,8 @@ type TicketRecord struct {
 }
 
 // FindTicketByID returns one ticket or an apperr NotFound.
-func (s *Store) FindTicketByID(ctx context.Context, id int64) (TicketRecord, error) {
+func (s *Store) FindTicketByID(ctx context.Context, id int64) (_ TicketRecord, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.FindTicketByID(%d)", id)
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, coalesce(number, ''), item_id, caller, language, topic, recording_path, duration_ms,
 			consent, out_of_hours, callback_due, created_at

@@ -39,7 +39,8 @@ func (s CaseStatus) Answered() bool {
 // so the phone is no faster a way to sweep codes than the web. A code
 // that fails CheckCode is Invalid and costs nothing; an unknown one is
 // NotFound and counts as a miss.
-func (s *Store) CaseStatus(ctx context.Context, who, code string) (CaseStatus, error) {
+func (s *Store) CaseStatus(ctx context.Context, who, code string) (_ CaseStatus, err error) {
+	defer apperr.Wrap(&err, "callcenter.Store.CaseStatus")
 	it, err := s.mod.Track(ctx, who, code)
 	if err != nil {
 		return CaseStatus{}, err

@@ -54,7 +54,8 @@ func (c *AdminCategory) Validate(isNew bool) error {
 const adminCategoryColumns = `id, slug, name, name_en, description, moderation, position`
 
 // FindAdminCategories lists every category in display order.
-func (s *Store) FindAdminCategories(ctx context.Context) ([]AdminCategory, error) {
+func (s *Store) FindAdminCategories(ctx context.Context) (_ []AdminCategory, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindAdminCategories")
 	rows, err := s.pool.Query(ctx, `SELECT `+adminCategoryColumns+` FROM forum_categories ORDER BY position, name`)
 	if err != nil {
 		return nil, fmt.Errorf("forum.FindAdminCategories: %w", err)
@@ -63,11 +64,12 @@ func (s *Store) FindAdminCategories(ctx context.Context) ([]AdminCategory, error
 }
 
 // CreateCategory adds c (a slug taken is a Conflict) with its audit entry.
-func (s *Store) CreateCategory(ctx context.Context, actor *identity.User, c AdminCategory) (AdminCategory, error) {
+func (s *Store) CreateCategory(ctx context.Context, actor *identity.User, c AdminCategory) (_ AdminCategory, err error) {
+	defer apperr.Wrap(&err, "forum.Store.CreateCategory(%q)", c.Slug)
 	if err := c.Validate(true); err != nil {
 		return c, err
 	}
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO forum_categories (slug, name, name_en, description, moderation, position)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING RETURNING id`,
 			c.Slug, c.Name, c.NameEN, c.Description, c.Moderation, c.Position).Scan(&c.ID)
@@ -83,8 +85,9 @@ func (s *Store) CreateCategory(ctx context.Context, actor *identity.User, c Admi
 }
 
 // UpdateCategory changes category c.ID (its slug, part of public URLs,
-// stays), with its audit entry.
-func (s *Store) UpdateCategory(ctx context.Context, actor *identity.User, c AdminCategory) error {
+// stays), with its audit entry. NotFound when there is no category c.ID.
+func (s *Store) UpdateCategory(ctx context.Context, actor *identity.User, c AdminCategory) (err error) {
+	defer apperr.Wrap(&err, "forum.Store.UpdateCategory(%d)", c.ID)
 	if err := c.Validate(false); err != nil {
 		return err
 	}

@@ -35,7 +35,8 @@ const searchCandidates = 200
 // the query (tone marks, case and Unicode form ignored), best first; when
 // no question has them all, any word will do. Served from the GIN index on
 // search_vec, never a scan.
-func (s *Store) Search(ctx context.Context, query string, limit, offset int) ([]SearchResult, error) {
+func (s *Store) Search(ctx context.Context, query string, limit, offset int) (_ []SearchResult, err error) {
+	defer apperr.Wrap(&err, "forum.Store.Search")
 	terms := vntext.Terms(query)
 	if len(terms) == 0 {
 		return nil, apperr.Invalidf("query_required", "type one or more words to search for")

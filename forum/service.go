@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -47,8 +46,10 @@ func NewService(pool *pgxpool.Pool, queue *moderation.Service, log *slog.Logger)
 
 // Ask stores a question and its queue item in one transaction. In a
 // pre-moderated category the question waits hidden; in a post-moderated one
-// it is public at once and the item waits for an answer.
-func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
+// it is public at once and the item waits for an answer. Invalid for bad
+// input (an unknown category too), which stores nothing.
+func (s *Service) Ask(ctx context.Context, n NewQuestion) (_ Question, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Ask(%q)", n.Category)
 	if err := n.Validate(); err != nil {
 		return Question{}, err
 	}
@@ -72,15 +73,7 @@ func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
 			now := time.Now()
 			consent = &now
 		}
-		var id int64
-		err := tx.QueryRow(ctx, `
-			INSERT INTO forum_questions (category_id, author_id, author_name, contact, title, slug, body, body_html, kind, visibility,
-				province, district, commune, language, status, tracking_code, consent_at, published_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-				CASE WHEN $15 = 'published' THEN now() END)
-			RETURNING id`,
-			cat.ID, n.AuthorID, n.Name, n.Contact, n.Title, vntext.Slug(n.Title), n.Body, RenderMarkdown(n.Body), n.Kind, n.Visibility,
-			n.Province, n.District, n.Commune, n.Language, status, code, consent).Scan(&id)
+		id, err := insertQuestion(ctx, tx, cat, n, status, code, consent)
 		if err != nil {
 			return err
 		}
@@ -104,7 +97,7 @@ func (s *Service) Ask(ctx context.Context, n NewQuestion) (Question, error) {
 			return err
 		}
 		if it.TrackingCode != code { // the queue picked a fresh code after a collision
-			_, err = tx.Exec(ctx, `UPDATE forum_questions SET tracking_code = $2 WHERE id = $1`, id, it.TrackingCode)
+			err = setTrackingCode(ctx, tx, id, it.TrackingCode)
 		}
 		return err
 	})
@@ -146,8 +139,10 @@ type NewReply struct {
 }
 
 // Reply stores a citizen's reply on a public question and queues it,
-// moderated as the question's category says.
-func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Reply, error) {
+// moderated as the question's category says. NotFound when there is no
+// question; Conflict ("closed") when it is not public or is closed.
+func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (_ Reply, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Reply(%d)", questionID)
 	n.Body, n.Name = strings.TrimSpace(n.Body), strings.TrimSpace(n.Name)
 	switch l := utf8.RuneCountInString(n.Body); {
 	case !utf8.ValidString(n.Body) || !utf8.ValidString(n.Name):
@@ -180,10 +175,7 @@ func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Repl
 			now := time.Now()
 			consent = &now
 		}
-		if err := tx.QueryRow(ctx, `
-			INSERT INTO forum_replies (question_id, author_id, author_name, body, body_html, status, consent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
-			questionID, n.AuthorID, n.Name, n.Body, r.BodyHTML, status, consent).Scan(&r.ID, &r.CreatedAt); err != nil {
+		if err := insertReply(ctx, tx, &r, n.AuthorID, consent); err != nil {
 			return err
 		}
 		_, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
@@ -199,41 +191,29 @@ func (s *Service) Reply(ctx context.Context, questionID int64, n NewReply) (Repl
 // Vote records "I have this question too" once per voter; it reports
 // whether the vote was new. The vote is also recorded, uncounted, as each
 // of alsoAs (other keys of the same voter), so that the voter coming back
-// under one of them is not counted again.
+// under one of them is not counted again. NotFound when the question is
+// not public.
 func (s *Service) Vote(ctx context.Context, questionID int64, voter string, alsoAs ...string) (votes int, added bool, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Vote(%d)", questionID)
 	hash := func(v string) string {
 		sum := sha256.Sum256([]byte(v))
 		return hex.EncodeToString(sum[:16])
 	}
-	key := hash(voter)
-	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var public bool
-		err := tx.QueryRow(ctx, `SELECT `+strings.ReplaceAll(publicCond, "q.", "")+` FROM forum_questions WHERE id = $1`, questionID).Scan(&public)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !public) {
-			return apperr.NotFoundf("no such question")
-		} else if err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO forum_votes (question_id, voter) VALUES ($1, $2) ON CONFLICT DO NOTHING`, questionID, key)
-		if err != nil {
-			return err
-		}
-		added = tag.RowsAffected() == 1
-		for _, other := range alsoAs {
-			if _, err := tx.Exec(ctx, `INSERT INTO forum_votes (question_id, voter) VALUES ($1, $2) ON CONFLICT DO NOTHING`, questionID, hash(other)); err != nil {
-				return err
-			}
-		}
-		if added {
-			return tx.QueryRow(ctx, `UPDATE forum_questions SET votes = votes + 1 WHERE id = $1 RETURNING votes`, questionID).Scan(&votes)
-		}
-		return tx.QueryRow(ctx, `SELECT votes FROM forum_questions WHERE id = $1`, questionID).Scan(&votes)
+	also := make([]string, len(alsoAs))
+	for i, other := range alsoAs {
+		also[i] = hash(other)
+	}
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		votes, added, err = recordVote(ctx, tx, questionID, hash(voter), also)
+		return err
 	})
 	return votes, added, err
 }
 
-// Report flags a question (or one of its replies) for moderators.
-func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, reason string, reporter *int64) (int64, error) {
+// Report flags a question (or one of its replies) for moderators. NotFound
+// when the question is not public or the reply not published on it.
+func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, reason string, reporter *int64) (_ int64, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Report(%d)", questionID)
 	reason = strings.TrimSpace(reason)
 	if !utf8.ValidString(reason) {
 		return 0, fieldErr("reason", "invalid_utf8", "text is not valid UTF-8")
@@ -252,18 +232,17 @@ func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, 
 		return 0, apperr.NotFoundf("no such question")
 	}
 	var id int64
-	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
 		content := q.Body
 		if replyID != nil {
-			if err := tx.QueryRow(ctx, `SELECT body FROM forum_replies WHERE id = $1 AND question_id = $2 AND status = 'published'`, *replyID, questionID).Scan(&content); err != nil {
-				return apperr.NotFoundf("no such reply")
+			if content, err = findReportedReply(ctx, tx, questionID, *replyID); err != nil {
+				return err
 			}
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO forum_reports (question_id, reply_id, reporter_id, reason) VALUES ($1, $2, $3, $4) RETURNING id`,
-			questionID, replyID, reporter, reason).Scan(&id); err != nil {
+		if id, err = insertReport(ctx, tx, questionID, replyID, reporter, reason); err != nil {
 			return err
 		}
-		_, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
+		_, err = s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceReport, Ref: strconv.FormatInt(id, 10), Title: q.Title,
 			Content: "Báo cáo / Report: " + reason + "\n\n---\n" + content, Kind: moderation.KindReport, CitizenID: reporter,
 			Category: q.Category.Slug, Province: q.Province, Language: q.Language, URL: q.Path(),
@@ -276,7 +255,11 @@ func (s *Service) Report(ctx context.Context, questionID int64, replyID *int64, 
 
 // Reopen lets the asker (by tracking code or as author) reopen an answered
 // question once, with a reason, within ReopenWindow of the answer.
-func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *identity.User) (Question, error) {
+// NotFound when no question has code; Conflict when it is not answered
+// ("not_answered"), was reopened ("reopened_once") or it is too late
+// ("reopen_too_late").
+func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *identity.User) (_ Question, err error) {
+	defer apperr.Wrap(&err, "forum.Service.Reopen")
 	reason = strings.TrimSpace(reason)
 	if reason == "" || !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > 2000 {
 		return Question{}, fieldErr("reason", "reason_required", "say why the answer does not settle the question")
@@ -298,15 +281,10 @@ func (s *Service) Reopen(ctx context.Context, code, reason string, viewer *ident
 		citizen = &viewer.ID
 	}
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE forum_questions SET status = 'published', reopen_count = reopen_count + 1, reopen_reason = $2, updated_at = now()
-			WHERE id = $1 AND status = 'answered' AND reopen_count = 0`, q.ID, reason)
-		if err != nil {
+		if err := reopenQuestion(ctx, tx, q.ID, reason); err != nil {
 			return err
 		}
-		if tag.RowsAffected() != 1 {
-			return apperr.Conflictf("reopened_once", "a question can be reopened only once")
-		}
-		_, err = s.queue.Reopen(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), citizen, reason)
+		_, err := s.queue.Reopen(ctx, tx, moderation.SourceForumQuestion, strconv.FormatInt(q.ID, 10), citizen, reason)
 		return err
 	})
 	if err != nil {

@@ -12,7 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Store is the forum's storage.
+// Store is the forum's storage. A Find of one row returns a NotFound
+// apperr when there is none; a list returns no error for no rows. Public
+// methods wrap their errors with the operation (apperr.Wrap).
 type Store struct {
 	pool    *pgxpool.Pool
 	lexemes *lexemeCache
@@ -55,18 +57,22 @@ func findQuestion(ctx context.Context, dbq db.Querier, where string, args ...any
 }
 
 // FindQuestionByID returns a question whatever its status; callers decide
-// who may see it.
-func (s *Store) FindQuestionByID(ctx context.Context, id int64) (Question, error) {
+// who may see it. NotFound when there is no question id.
+func (s *Store) FindQuestionByID(ctx context.Context, id int64) (_ Question, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindQuestionByID(%d)", id)
 	return findQuestion(ctx, s.pool, `q.id = $1`, id)
 }
 
-// FindQuestionByCode returns the question of a tracking code.
-func (s *Store) FindQuestionByCode(ctx context.Context, code string) (Question, error) {
+// FindQuestionByCode returns the question of a tracking code; NotFound
+// when no question has it.
+func (s *Store) FindQuestionByCode(ctx context.Context, code string) (_ Question, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindQuestionByCode")
 	return findQuestion(ctx, s.pool, `q.tracking_code = $1`, code)
 }
 
 // FindQuestions lists public questions with the total count.
-func (s *Store) FindQuestions(ctx context.Context, f QuestionFilter) ([]Question, int, error) {
+func (s *Store) FindQuestions(ctx context.Context, f QuestionFilter) (_ []Question, _ int, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindQuestions")
 	where, args := []string{publicCond}, []any{}
 	if f.CategoryID != nil {
 		args = append(args, *f.CategoryID)
@@ -106,7 +112,8 @@ func (s *Store) FindQuestions(ctx context.Context, f QuestionFilter) ([]Question
 }
 
 // FindQuestionsByAuthor lists a signed-in citizen's own questions, all statuses.
-func (s *Store) FindQuestionsByAuthor(ctx context.Context, authorID int64) ([]Question, error) {
+func (s *Store) FindQuestionsByAuthor(ctx context.Context, authorID int64) (_ []Question, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindQuestionsByAuthor(%d)", authorID)
 	rows, err := s.pool.Query(ctx, `SELECT `+questionColumns+questionFrom+`WHERE q.author_id = $1 ORDER BY q.created_at DESC LIMIT 200`, authorID)
 	if err != nil {
 		return nil, err
@@ -115,7 +122,8 @@ func (s *Store) FindQuestionsByAuthor(ctx context.Context, authorID int64) ([]Qu
 }
 
 // FindCategories lists categories in display order.
-func (s *Store) FindCategories(ctx context.Context) ([]Category, error) {
+func (s *Store) FindCategories(ctx context.Context) (_ []Category, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindCategories")
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, name_en, description, moderation FROM forum_categories ORDER BY position, name`)
 	if err != nil {
 		return nil, err
@@ -123,8 +131,9 @@ func (s *Store) FindCategories(ctx context.Context) ([]Category, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Category])
 }
 
-// FindCategoryBySlug returns one category.
-func (s *Store) FindCategoryBySlug(ctx context.Context, slug string) (Category, error) {
+// FindCategoryBySlug returns one category; NotFound when none has slug.
+func (s *Store) FindCategoryBySlug(ctx context.Context, slug string) (_ Category, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindCategoryBySlug(%q)", slug)
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, name_en, description, moderation FROM forum_categories WHERE slug = $1`, slug)
 	if err != nil {
 		return Category{}, err
@@ -139,7 +148,8 @@ func (s *Store) FindCategoryBySlug(ctx context.Context, slug string) (Category, 
 // FindReplies lists the replies of a question that the public may see,
 // official answers first. withPending also returns the asker's own view
 // (never pending replies of others).
-func (s *Store) FindReplies(ctx context.Context, questionID int64) ([]Reply, error) {
+func (s *Store) FindReplies(ctx context.Context, questionID int64) (_ []Reply, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindReplies(%d)", questionID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, question_id, author_name, body, body_html, official, status, created_at
 		FROM forum_replies WHERE question_id = $1 AND status = 'published'
@@ -150,8 +160,10 @@ func (s *Store) FindReplies(ctx context.Context, questionID int64) ([]Reply, err
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Reply])
 }
 
-// FindOfficialAnswer returns the latest official answer, if any.
-func (s *Store) FindOfficialAnswer(ctx context.Context, questionID int64) (*Reply, error) {
+// FindOfficialAnswer returns the latest official answer, nil (and no
+// error) when there is none.
+func (s *Store) FindOfficialAnswer(ctx context.Context, questionID int64) (_ *Reply, err error) {
+	defer apperr.Wrap(&err, "forum.Store.FindOfficialAnswer(%d)", questionID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, question_id, author_name, body, body_html, official, status, created_at
 		FROM forum_replies WHERE question_id = $1 AND official AND status = 'published'

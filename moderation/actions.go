@@ -86,10 +86,13 @@ func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bo
 }
 
 // Act performs action on item id for actor. Claiming is a lease: acting on
-// an item someone else holds, or that you do not hold, is a Conflict. The
-// channel's handler runs in the same transaction, so a decision reaches
-// the channel exactly when it is recorded.
-func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action string, in ActionInput) (Item, error) {
+// an item someone else holds, or that you do not hold, is a Conflict, and
+// so is an action the item's state does not allow; NotFound when there is
+// no item id or no such action. The channel's handler runs in the same
+// transaction, so a decision reaches the channel exactly when it is
+// recorded.
+func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, action string, in ActionInput) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Act(%d, %q)", id, action)
 	if err := s.allowed(actor, action); err != nil {
 		return Item{}, err
 	}
@@ -101,7 +104,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.User, id int64, actio
 		return Item{}, apperr.Invalidf("deadline_past", "a directive's deadline must be in the future")
 	}
 	var out Item
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		it, err := findItem(ctx, tx, `i.id = $1 FOR UPDATE OF i`, id)
 		if err != nil {
 			return err

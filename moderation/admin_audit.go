@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/jackc/pgx/v5"
@@ -71,7 +72,8 @@ type AdminAuditFilter struct {
 }
 
 // FindAdminAudit lists admin audit entries, newest first.
-func (s *Store) FindAdminAudit(ctx context.Context, f AdminAuditFilter) ([]AdminEntry, error) {
+func (s *Store) FindAdminAudit(ctx context.Context, f AdminAuditFilter) (_ []AdminEntry, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindAdminAudit")
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
 	}

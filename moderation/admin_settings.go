@@ -80,7 +80,8 @@ type Holiday struct {
 func (h Holiday) DayString() string { return h.Day.Format("2006-01-02") }
 
 // FindHolidays lists the declared dates, oldest first.
-func (s *Store) FindHolidays(ctx context.Context) ([]Holiday, error) {
+func (s *Store) FindHolidays(ctx context.Context) (_ []Holiday, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindHolidays")
 	return findHolidays(ctx, s.pool)
 }
 
@@ -113,7 +114,8 @@ func ParseHoliday(day, name, kind string) (Holiday, error) {
 
 // AddHoliday declares h (from ParseHoliday); a date already declared is a
 // Conflict. The admin audit entry is written in the same transaction.
-func (s *Store) AddHoliday(ctx context.Context, actor *identity.User, h Holiday) error {
+func (s *Store) AddHoliday(ctx context.Context, actor *identity.User, h Holiday) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.AddHoliday(%s)", h.Day.Format("2006-01-02"))
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO sla_holidays (day, name, kind) VALUES ($1, $2, $3) ON CONFLICT (day) DO NOTHING`,
 			h.Day, h.Name, h.Kind)
@@ -128,7 +130,8 @@ func (s *Store) AddHoliday(ctx context.Context, actor *identity.User, h Holiday)
 }
 
 // DeleteHoliday removes a declared date (NotFound if none).
-func (s *Store) DeleteHoliday(ctx context.Context, actor *identity.User, day string) error {
+func (s *Store) DeleteHoliday(ctx context.Context, actor *identity.User, day string) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.DeleteHoliday(%q)", day)
 	d, err := time.Parse("2006-01-02", day)
 	if err != nil {
 		return apperr.Invalidf("bad_date", "the date must be YYYY-MM-DD")
@@ -159,7 +162,8 @@ func (s *Service) CurrentSLA() SLA {
 // node calls it at start, after an admin's change on it, and periodically,
 // so a change made on one node reaches the others. A stored value that no
 // longer parses is logged and skipped (the environment's stays).
-func (s *Service) ReloadSettings(ctx context.Context) error {
+func (s *Service) ReloadSettings(ctx context.Context) (err error) {
+	defer apperr.Wrap(&err, "moderation.Service.ReloadSettings")
 	sla, err := s.settingsSLA(ctx)
 	if err != nil {
 		return err

@@ -30,8 +30,9 @@ func (d *Department) Validate(isNew bool) error {
 	return nil
 }
 
-// FindDepartment returns the department with slug.
-func (s *Store) FindDepartment(ctx context.Context, slug string) (Department, error) {
+// FindDepartment returns the department with slug; NotFound when none.
+func (s *Store) FindDepartment(ctx context.Context, slug string) (_ Department, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindDepartment(%q)", slug)
 	return findDepartment(ctx, s.pool, slug, false)
 }
 
@@ -49,7 +50,8 @@ func findDepartment(ctx context.Context, q db.Querier, slug string, lock bool) (
 }
 
 // CreateDepartment adds d (a slug taken is a Conflict), with its audit entry.
-func (s *Store) CreateDepartment(ctx context.Context, actor *identity.User, d Department) error {
+func (s *Store) CreateDepartment(ctx context.Context, actor *identity.User, d Department) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.CreateDepartment(%q)", d.Slug)
 	if err := d.Validate(true); err != nil {
 		return err
 	}
@@ -66,8 +68,10 @@ func (s *Store) CreateDepartment(ctx context.Context, actor *identity.User, d De
 	})
 }
 
-// UpdateDepartment changes the name and the complaints flag of d.Slug.
-func (s *Store) UpdateDepartment(ctx context.Context, actor *identity.User, d Department) error {
+// UpdateDepartment changes the name and the complaints flag of d.Slug;
+// NotFound when there is no such department.
+func (s *Store) UpdateDepartment(ctx context.Context, actor *identity.User, d Department) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.UpdateDepartment(%q)", d.Slug)
 	if err := d.Validate(false); err != nil {
 		return err
 	}
@@ -115,11 +119,12 @@ func findCanned(ctx context.Context, q db.Querier, id int64) (CannedAnswer, erro
 }
 
 // AdminCreateCannedAnswer adds c with its audit entry.
-func (s *Store) AdminCreateCannedAnswer(ctx context.Context, actor *identity.User, c CannedAnswer) (CannedAnswer, error) {
+func (s *Store) AdminCreateCannedAnswer(ctx context.Context, actor *identity.User, c CannedAnswer) (_ CannedAnswer, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.AdminCreateCannedAnswer")
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO canned_answers (title, body, language) VALUES ($1, $2, $3) RETURNING id`,
 			c.Title, c.Body, c.Language).Scan(&c.ID); err != nil {
 			return fmt.Errorf("moderation.AdminCreateCannedAnswer: %w", err)
@@ -129,8 +134,9 @@ func (s *Store) AdminCreateCannedAnswer(ctx context.Context, actor *identity.Use
 	return c, err
 }
 
-// UpdateCannedAnswer replaces canned answer c.ID.
-func (s *Store) UpdateCannedAnswer(ctx context.Context, actor *identity.User, c CannedAnswer) error {
+// UpdateCannedAnswer replaces canned answer c.ID; NotFound when none.
+func (s *Store) UpdateCannedAnswer(ctx context.Context, actor *identity.User, c CannedAnswer) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.UpdateCannedAnswer(%d)", c.ID)
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -147,8 +153,9 @@ func (s *Store) UpdateCannedAnswer(ctx context.Context, actor *identity.User, c 
 	})
 }
 
-// DeleteCannedAnswer removes canned answer id.
-func (s *Store) DeleteCannedAnswer(ctx context.Context, actor *identity.User, id int64) error {
+// DeleteCannedAnswer removes canned answer id; NotFound when none.
+func (s *Store) DeleteCannedAnswer(ctx context.Context, actor *identity.User, id int64) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.DeleteCannedAnswer(%d)", id)
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		before, err := findCanned(ctx, tx, id)
 		if err != nil {
@@ -163,7 +170,8 @@ func (s *Store) DeleteCannedAnswer(ctx context.Context, actor *identity.User, id
 
 // SaveSettings validates nothing itself: callers parse values first. It
 // stores each key = value and its audit entry in one transaction.
-func (s *Store) SaveSettings(ctx context.Context, actor *identity.User, kv map[string]string) error {
+func (s *Store) SaveSettings(ctx context.Context, actor *identity.User, kv map[string]string) (err error) {
+	defer apperr.Wrap(&err, "moderation.Store.SaveSettings")
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		for k, v := range kv {
 			if err := SaveSetting(ctx, tx, actor, k, v); err != nil {

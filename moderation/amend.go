@@ -19,7 +19,9 @@ const ActionAmend = "amend"
 // inside the channel's transaction tx, and records actorID's change in the
 // audit log (the new content is the entry's note). A closed item may be
 // amended too: the snapshot is the record of what the citizen said.
-func (s *Service) Amend(ctx context.Context, tx pgx.Tx, id, actorID int64, content string, metaPatch map[string]any) (Item, error) {
+// NotFound when there is no item id.
+func (s *Service) Amend(ctx context.Context, tx pgx.Tx, id, actorID int64, content string, metaPatch map[string]any) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Amend(%d)", id)
 	content = strings.TrimSpace(content)
 	if content == "" || !utf8.ValidString(content) || utf8.RuneCountInString(content) > MaxAnswerLen {
 		return Item{}, apperr.Invalidf("bad_content", "the content is empty, not UTF-8 or longer than %d characters", MaxAnswerLen)

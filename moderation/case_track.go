@@ -28,9 +28,9 @@ const (
 // that answer, also when it comes later); for a case, every item under it.
 // Other items' tracking codes are never shown: each is its asker's secret.
 // It also lists what the citizen was told (the notifications outbox).
-func (s *Service) TrackingView(ctx context.Context, it Item) (Tracking, error) {
+func (s *Service) TrackingView(ctx context.Context, it Item) (_ Tracking, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.TrackingView(%d)", it.ID)
 	t := TrackingOf(it)
-	var err error
 	if t.Notifications, err = s.Notices(ctx, it); err != nil {
 		return t, err
 	}
@@ -66,7 +66,8 @@ func (s *Service) TrackingView(ctx context.Context, it Item) (Tracking, error) {
 }
 
 // TrackCase is Track followed by TrackingView.
-func (s *Service) TrackCase(ctx context.Context, ip, code string) (Item, Tracking, error) {
+func (s *Service) TrackCase(ctx context.Context, ip, code string) (_ Item, _ Tracking, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.TrackCase")
 	it, err := s.Track(ctx, ip, code)
 	if err != nil {
 		return it, Tracking{}, err
@@ -81,8 +82,9 @@ func (s *Service) TrackCase(ctx context.Context, ip, code string) (Item, Trackin
 // to its audit log, and the item goes back to the status it had when the
 // information was asked for, its assignee kept, so the same moderator
 // takes it up again.
-func (s *Service) CitizenReply(ctx context.Context, ip, code, body string) (Item, error) {
-	body, err := checkReply(body)
+func (s *Service) CitizenReply(ctx context.Context, ip, code, body string) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.CitizenReply")
+	body, err = checkReply(body)
 	if err != nil {
 		return Item{}, err
 	}

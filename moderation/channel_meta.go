@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -12,7 +13,8 @@ import (
 // (a chat's rating given once the operator ended it), inside the
 // channel's transaction, with an audit entry. NotFound when the channel
 // has no item for ref.
-func (s *Service) SetMeta(ctx context.Context, tx pgx.Tx, src Source, ref, key string, value any) (Item, error) {
+func (s *Service) SetMeta(ctx context.Context, tx pgx.Tx, src Source, ref, key string, value any) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.SetMeta(%s, %q, %q)", src, ref, key)
 	it, err := findItem(ctx, tx, `i.source = $1 AND i.ref = $2 FOR UPDATE OF i`, string(src), ref)
 	if err != nil {
 		return Item{}, fmt.Errorf("moderation.SetMeta: %w", err)

@@ -31,15 +31,17 @@ func cleanNote(note string) (string, error) {
 
 // CompleteDirective marks directive id done, by a moderator, leader or
 // admin, with an optional note on what was done. The item's audit log gets
-// "directive_done". A directive already done is a Conflict.
-func (s *Service) CompleteDirective(ctx context.Context, actor *identity.User, id int64, note string) (Directive, error) {
+// "directive_done". A directive already done is a Conflict; NotFound when
+// there is no directive id.
+func (s *Service) CompleteDirective(ctx context.Context, actor *identity.User, id int64, note string) (_ Directive, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.CompleteDirective(%d)", id)
 	if actor == nil {
 		return Directive{}, &apperr.Error{Kind: apperr.Unauthorized, Code: "login_required", Message: "log in first"}
 	}
 	if !actor.IsStaff() {
 		return Directive{}, errForbiddenRole()
 	}
-	note, err := cleanNote(note)
+	note, err = cleanNote(note)
 	if err != nil {
 		return Directive{}, err
 	}
@@ -90,14 +92,15 @@ func (s *Service) CompleteDirective(ctx context.Context, actor *identity.User, i
 // and accepts how it was handled. It takes the item out of the escalated
 // inbox until it is escalated again, and is written to the audit log as
 // "sign_off". Leaders only.
-func (s *Service) SignOff(ctx context.Context, actor *identity.User, id int64, note string) (Item, error) {
+func (s *Service) SignOff(ctx context.Context, actor *identity.User, id int64, note string) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.SignOff(%d)", id)
 	if actor == nil {
 		return Item{}, &apperr.Error{Kind: apperr.Unauthorized, Code: "login_required", Message: "log in first"}
 	}
 	if actor.Role != identity.RoleLeader {
 		return Item{}, apperr.Forbiddenf("only leaders sign off")
 	}
-	note, err := cleanNote(note)
+	note, err = cleanNote(note)
 	if err != nil {
 		return Item{}, err
 	}

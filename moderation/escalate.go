@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/jackc/pgx/v5"
 )
@@ -18,9 +19,10 @@ const openStatuses = `('pending', 'approved', 'info_requested')`
 // Several nodes may run it at once: FOR UPDATE SKIP LOCKED hands each row
 // to one of them, and the NOT escalated condition is re-checked on the row
 // a node finally locks, so no item is escalated (or audited) twice.
-func (s *Service) EscalateOverdue(ctx context.Context, limit int) ([]Item, error) {
+func (s *Service) EscalateOverdue(ctx context.Context, limit int) (_ []Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.EscalateOverdue")
 	var out []Item
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			UPDATE moderation_items SET escalated = true, escalated_at = now(), updated_at = now()
 			WHERE id IN (SELECT id FROM moderation_items
@@ -69,9 +71,10 @@ type OverdueDirective struct {
 // marked as escalated (once), and its item escalated again, with an audit
 // entry "directive_overdue" by the system. Safe on several nodes at once,
 // for the same reasons as EscalateOverdue.
-func (s *Service) EscalateOverdueDirectives(ctx context.Context, limit int) ([]OverdueDirective, error) {
+func (s *Service) EscalateOverdueDirectives(ctx context.Context, limit int) (_ []OverdueDirective, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.EscalateOverdueDirectives")
 	var out []OverdueDirective
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			UPDATE directives SET escalated_at = now()
 			WHERE id IN (SELECT id FROM directives

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/web"
 )
@@ -28,7 +29,8 @@ type Labels struct {
 }
 
 // Labels loads the names for translator t's language.
-func (s *Service) Labels(ctx context.Context, t i18n.Translator) (Labels, error) {
+func (s *Service) Labels(ctx context.Context, t i18n.Translator) (_ Labels, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Labels")
 	l := Labels{t: t, depts: map[string]string{}}
 	if s.CategoryNames != nil {
 		cats, err := s.CategoryNames(ctx)

@@ -60,7 +60,8 @@ func (s *Service) SetLiveIntake(li LiveIntake) { s.live = li }
 func (s *Service) SetPhoneAnswerHandler(h PhoneAnswerHandler) { s.phoneAnswers = h }
 
 // LiveSessionNow returns the live dialogue on the air; none without livechat.
-func (s *Service) LiveSessionNow(ctx context.Context) (LiveSessionNow, bool, error) {
+func (s *Service) LiveSessionNow(ctx context.Context) (_ LiveSessionNow, _ bool, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.LiveSessionNow")
 	if s.live == nil {
 		return LiveSessionNow{}, false, nil
 	}
@@ -73,7 +74,9 @@ func (s *Service) LiveSessionNow(ctx context.Context) (LiveSessionNow, bool, err
 
 // AcceptPhoneQuestion hands a phone question to the live session inside
 // tx. The item is marked for a callback (and for SMS when q.Notify).
-func (s *Service) AcceptPhoneQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, q PhoneQuestion) (Item, error) {
+// Conflict ("no_live_session") when no live dialogue is on.
+func (s *Service) AcceptPhoneQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, q PhoneQuestion) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.AcceptPhoneQuestion(%d)", sessionID)
 	if s.live == nil {
 		return Item{}, apperr.Conflictf("no_live_session", "no live dialogue is on")
 	}
@@ -113,7 +116,8 @@ const (
 // (outcomes lists them). A citizen who chose notifications and has a
 // phone number gets the answer by SMS through the outbox ("sms");
 // otherwise the moderators find a note in the item's history ("note").
-func (s *Service) CallbackUnreached(ctx context.Context, tx pgx.Tx, itemID int64, answer string, outcomes []string) (string, error) {
+func (s *Service) CallbackUnreached(ctx context.Context, tx pgx.Tx, itemID int64, answer string, outcomes []string) (_ string, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.CallbackUnreached(%d)", itemID)
 	it, err := findItem(ctx, tx, `i.id = $1 FOR UPDATE OF i`, itemID)
 	if err != nil {
 		return "", fmt.Errorf("moderation.CallbackUnreached: %w", err)
@@ -135,7 +139,8 @@ func (s *Service) CallbackUnreached(ctx context.Context, tx pgx.Tx, itemID int64
 // EscalateForCallback escalates item itemID because its callback task is
 // late (once per task: the hotline marks the task), with an audit entry by
 // the system, like EscalateOverdue does for items past their SLA.
-func (s *Service) EscalateForCallback(ctx context.Context, tx pgx.Tx, itemID int64, due time.Time) error {
+func (s *Service) EscalateForCallback(ctx context.Context, tx pgx.Tx, itemID int64, due time.Time) (err error) {
+	defer apperr.Wrap(&err, "moderation.Service.EscalateForCallback(%d)", itemID)
 	it, err := findItem(ctx, tx, `i.id = $1 FOR UPDATE OF i`, itemID)
 	if err != nil {
 		return fmt.Errorf("moderation.EscalateForCallback: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -64,7 +65,8 @@ func (s *Service) record(ctx context.Context, tx pgx.Tx, event string, it Item, 
 // Notify records ev for the citizen of ev.Item inside the channel's
 // transaction tx (a channel's decision handler, say), so the event is
 // committed with the change it tells of. Without an outbox it does nothing.
-func (s *Service) Notify(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error {
+func (s *Service) Notify(ctx context.Context, tx pgx.Tx, ev OutboxEvent) (err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Notify(%q, %d)", ev.Event, ev.Item.ID)
 	if s.Outbox == nil {
 		return nil
 	}
@@ -83,7 +85,8 @@ var actionEvents = map[string]string{
 
 // Notices returns what the citizen of it was told, oldest first (none
 // when the node has no outbox).
-func (s *Service) Notices(ctx context.Context, it Item) ([]Notice, error) {
+func (s *Service) Notices(ctx context.Context, it Item) (_ []Notice, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Notices(%d)", it.ID)
 	if s.Outbox == nil {
 		return nil, nil
 	}

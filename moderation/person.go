@@ -47,7 +47,8 @@ func caseOf(ctx context.Context, tx pgx.Tx, code string) (*int64, error) {
 // FindPersonHistory lists the other items of the person who sent it, on
 // every channel, newest first: same verified account, same normalised
 // phone (hotline caller ID included) or same normalised e-mail.
-func (s *Store) FindPersonHistory(ctx context.Context, it Item, limit int) ([]Item, error) {
+func (s *Store) FindPersonHistory(ctx context.Context, it Item, limit int) (_ []Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindPersonHistory(%d)", it.ID)
 	if it.CitizenID == nil && it.CitizenPhone == "" && it.CitizenEmail == "" {
 		return nil, nil
 	}
@@ -62,7 +63,8 @@ func (s *Store) FindPersonHistory(ctx context.Context, it Item, limit int) ([]It
 
 // FindCase lists every item of the case it belongs to (its first item and
 // all that continue it), oldest first.
-func (s *Store) FindCase(ctx context.Context, it Item) ([]Item, error) {
+func (s *Store) FindCase(ctx context.Context, it Item) (_ []Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindCase(%d)", it.ID)
 	root := it.ID
 	if it.CaseID != nil {
 		root = *it.CaseID
@@ -78,7 +80,8 @@ func (s *Store) FindCase(ctx context.Context, it Item) ([]Item, error) {
 // FindMergedInto lists the items merged into item id, inside tx: when the
 // target is answered, these askers are to be told too (the outbox reads
 // them in the answering transaction).
-func (s *Store) FindMergedInto(ctx context.Context, tx pgx.Tx, id int64) ([]Item, error) {
+func (s *Store) FindMergedInto(ctx context.Context, tx pgx.Tx, id int64) (_ []Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindMergedInto(%d)", id)
 	rows, err := tx.Query(ctx, `SELECT `+itemColumns+itemFrom+`WHERE i.merged_into = $1 ORDER BY i.id`, id)
 	if err != nil {
 		return nil, err

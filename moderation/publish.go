@@ -49,7 +49,8 @@ func (s *Service) SetAnswerPublisher(p AnswerPublisher) { s.publisher = p }
 var errNoPublisher = apperr.Conflictf("no_forum", "no forum is set up to publish answers to")
 
 // PublishAnswer publishes a inside the channel's transaction tx.
-func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a AnswerToPublish) (PublishedAnswer, error) {
+func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a AnswerToPublish) (_ PublishedAnswer, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.PublishAnswer(%d)", a.QuestionID)
 	if s.publisher == nil {
 		return PublishedAnswer{}, errNoPublisher
 	}
@@ -58,7 +59,8 @@ func (s *Service) PublishAnswer(ctx context.Context, tx pgx.Tx, a AnswerToPublis
 
 // AnswerCategories lists where a new question may be published (none
 // without a forum).
-func (s *Service) AnswerCategories(ctx context.Context) ([]AnswerCategory, error) {
+func (s *Service) AnswerCategories(ctx context.Context) (_ []AnswerCategory, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.AnswerCategories")
 	if s.publisher == nil {
 		return nil, nil
 	}

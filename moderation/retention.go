@@ -3,6 +3,8 @@ package moderation
 import (
 	"context"
 	"time"
+
+	"github.com/doithoai/doithoai/internal/apperr"
 )
 
 // PurgePersonalData blanks the contact (phone or e-mail, and the person's
@@ -12,7 +14,8 @@ import (
 // transcript's lines lose the citizen's name). The content snapshot and
 // the figures stay: leaders' reports
 // over past years keep working without anyone's number.
-func (s *Service) PurgePersonalData(ctx context.Context, before time.Time) (int64, error) {
+func (s *Service) PurgePersonalData(ctx context.Context, before time.Time) (_ int64, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.PurgePersonalData")
 	tag, err := s.pool.Exec(ctx, `
 		UPDATE moderation_items
 		SET contact = '', citizen_phone = '', citizen_email = '',

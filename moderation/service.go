@@ -63,7 +63,8 @@ func (s *Service) RegisterHandler(src Source, h ChannelHandler) { s.handlers[src
 
 // Enqueue adds an item inside the channel's transaction tx, so the
 // channel's row and the queue item are committed together or not at all.
-func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (Item, error) {
+func (s *Service) Enqueue(ctx context.Context, tx pgx.Tx, n NewItem) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Enqueue(%s, %q)", n.Source, n.Ref)
 	if !n.Source.Valid() {
 		return Item{}, apperr.Invalidf("bad_source", "unknown source %q", n.Source)
 	}
@@ -162,9 +163,10 @@ func snapshot(it Item) itemSnapshot {
 
 // ReleaseExpired frees items whose lease ran out, so a moderator who went
 // home does not sit on them. Safe to run on every node at once.
-func (s *Service) ReleaseExpired(ctx context.Context) (int, error) {
+func (s *Service) ReleaseExpired(ctx context.Context) (_ int, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.ReleaseExpired")
 	var n int
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			UPDATE moderation_items SET assignee_id = NULL, lease_expires_at = NULL, updated_at = now()
 			WHERE id IN (SELECT id FROM moderation_items

@@ -42,7 +42,8 @@ const (
 // tracking code of an item filed under that number, it is that item's
 // reply (the rest of the text); otherwise it is the reply of the one item
 // of that number waiting for information. Anything else is ignored.
-func (s *Service) SMSReply(ctx context.Context, from, text string) (string, Item, error) {
+func (s *Service) SMSReply(ctx context.Context, from, text string) (_ string, _ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.SMSReply")
 	phone, err := contact.Phone(from)
 	if err != nil {
 		return SMSInvalid, Item{}, nil

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/contact"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/jackc/pgx/v5"
@@ -177,9 +178,10 @@ func (s *Service) tellDirective(ctx context.Context, tx pgx.Tx, event string, it
 // directives whose deadline is less than a day away, once each (the row
 // remembers it; SKIP LOCKED shares the work between nodes). It returns
 // how many it reminded.
-func (s *Service) RemindDirectivesDue(ctx context.Context, limit int) (int, error) {
+func (s *Service) RemindDirectivesDue(ctx context.Context, limit int) (_ int, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.RemindDirectivesDue")
 	n := 0
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		now := s.now()
 		rows, err := tx.Query(ctx, `
 			UPDATE directives SET reminded_at = now()

@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Store is the queue's storage.
+// Store is the queue's storage. A Find of one row returns a NotFound
+// apperr when there is none; a list returns no error for no rows. Public
+// methods wrap their errors with the operation (apperr.Wrap).
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -62,23 +64,29 @@ func findItem(ctx context.Context, q db.Querier, where string, args ...any) (Ite
 	return it, err
 }
 
-// FindItemByID returns one item.
-func (s *Store) FindItemByID(ctx context.Context, id int64) (Item, error) {
+// FindItemByID returns one item; NotFound when there is no item id.
+func (s *Store) FindItemByID(ctx context.Context, id int64) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindItemByID(%d)", id)
 	return findItem(ctx, s.pool, `i.id = $1`, id)
 }
 
-// FindItemByTrackingCode returns the item a citizen's code points to.
-func (s *Store) FindItemByTrackingCode(ctx context.Context, code string) (Item, error) {
+// FindItemByTrackingCode returns the item a citizen's code points to;
+// NotFound when no item has the code.
+func (s *Store) FindItemByTrackingCode(ctx context.Context, code string) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindItemByTrackingCode")
 	return findItem(ctx, s.pool, `i.tracking_code = $1`, NormalizeCode(code))
 }
 
-// FindItemBySource returns the item of a channel's thing.
-func (s *Store) FindItemBySource(ctx context.Context, src Source, ref string) (Item, error) {
+// FindItemBySource returns the item of a channel's thing; NotFound when
+// the channel has no item for ref.
+func (s *Store) FindItemBySource(ctx context.Context, src Source, ref string) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindItemBySource(%s, %q)", src, ref)
 	return findItem(ctx, s.pool, `i.source = $1 AND i.ref = $2`, string(src), ref)
 }
 
 // FindItems lists items matching f, newest first, with the total count.
-func (s *Store) FindItems(ctx context.Context, f ItemFilter) ([]Item, int, error) {
+func (s *Store) FindItems(ctx context.Context, f ItemFilter) (_ []Item, _ int, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindItems")
 	where, args := []string{"true"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if len(f.Status) > 0 {
@@ -205,7 +213,8 @@ type AuditEntry struct {
 }
 
 // FindHistory returns an item's audit log, oldest first.
-func (s *Store) FindHistory(ctx context.Context, itemID int64) ([]AuditEntry, error) {
+func (s *Store) FindHistory(ctx context.Context, itemID int64) (_ []AuditEntry, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindHistory(%d)", itemID)
 	rows, err := s.pool.Query(ctx, `
 		SELECT a.id, coalesce(u.login, 'system'), coalesce(nullif(u.display_name, ''), u.login, ''), a.action, a.at, a.note, a.before, a.after
 		FROM moderation_audit a LEFT JOIN users u ON u.id = a.actor_id
@@ -223,9 +232,10 @@ func (s *Store) FindHistory(ctx context.Context, itemID int64) ([]AuditEntry, er
 // FindAnswerer is the display name (or login) of who answered the item
 // last, "" when nobody has: a live question's code names the leader who
 // answered it on the air.
-func (s *Store) FindAnswerer(ctx context.Context, itemID int64) (string, error) {
+func (s *Store) FindAnswerer(ctx context.Context, itemID int64) (_ string, err error) {
+	defer apperr.Wrap(&err, "moderation.Store.FindAnswerer(%d)", itemID)
 	var name string
-	err := s.pool.QueryRow(ctx, `
+	err = s.pool.QueryRow(ctx, `
 		SELECT coalesce(nullif(u.display_name, ''), u.login)
 		FROM moderation_audit a JOIN users u ON u.id = a.actor_id
 		WHERE a.item_id = $1 AND a.action = 'answer'
@@ -233,8 +243,5 @@ func (s *Store) FindAnswerer(ctx context.Context, itemID int64) (string, error) 
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
-	if err != nil {
-		return "", fmt.Errorf("moderation.FindAnswerer: %w", err)
-	}
-	return name, nil
+	return name, err
 }

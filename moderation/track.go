@@ -29,7 +29,8 @@ func errTooManyLookups(retry time.Duration) error {
 // budgets; a NotFound from lookup counts as a miss. Every door that answers
 // differently for a code that exists (tracking, reopening) goes through it.
 // An unavailable limiter does not stop citizens: it is logged and let pass.
-func (s *Service) LookupByCode(ctx context.Context, ip, code string, lookup func(code string) error) error {
+func (s *Service) LookupByCode(ctx context.Context, ip, code string, lookup func(code string) error) (err error) {
+	defer apperr.Wrap(&err, "moderation.Service.LookupByCode")
 	code = NormalizeCode(code)
 	if err := CheckCode(code); err != nil {
 		return err
@@ -45,7 +46,7 @@ func (s *Service) LookupByCode(ctx context.Context, ip, code string, lookup func
 	} else if !ok {
 		return errTooManyLookups(retry)
 	}
-	err := lookup(code)
+	err = lookup(code)
 	if apperr.KindOf(err) == apperr.NotFound {
 		if _, _, lerr := s.Limiter.Allow(ctx, missKey, missLimit, missWindow); lerr != nil {
 			s.Log.WarnContext(ctx, "rate limiter unavailable", "err", lerr)
@@ -56,9 +57,10 @@ func (s *Service) LookupByCode(ctx context.Context, ip, code string, lookup func
 
 // Track returns the item of code for the client at address ip, within the
 // look-up budgets of LookupByCode.
-func (s *Service) Track(ctx context.Context, ip, code string) (Item, error) {
+func (s *Service) Track(ctx context.Context, ip, code string) (_ Item, err error) {
+	defer apperr.Wrap(&err, "moderation.Service.Track")
 	var it Item
-	err := s.LookupByCode(ctx, ip, code, func(code string) (err error) {
+	err = s.LookupByCode(ctx, ip, code, func(code string) (err error) {
 		it, err = s.Store.FindItemByTrackingCode(ctx, code)
 		return err
 	})

@@ -77,3 +77,18 @@ func As(err error) *Error {
 
 // KindOf returns the kind of err (Internal when it is not an *Error).
 func KindOf(err error) Kind { return As(err).Kind }
+
+// Wrap adds operation context to *errp when it is not nil, so that an
+// internal error is logged with the call that failed and not only with the
+// route. Use it deferred at the top of a public method:
+//
+//	defer apperr.Wrap(&err, "forum.Store.FindQuestionByID(%d)", id)
+//
+// The cause stays in the chain (%w): errors.Is, errors.As and As still find
+// it, so a wrapped NotFound is still a 404 with the same code and message.
+// Only the logged text (Error) gains the context.
+func Wrap(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+	}
+}
