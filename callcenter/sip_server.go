@@ -217,6 +217,7 @@ func (e *engine) serve(ctx context.Context) error {
 	go e.housekeeping(ctx)
 	if e.agents.shared.reg != nil {
 		go e.agents.runShared(ctx)
+		go e.watchOrphans(ctx) // orphan_calls.go
 	}
 	e.log.Info("hotline listening", "addr", e.udpAddr.String(), "numbers", e.cfg.HotlineNumbers,
 		"tcp_max_conns", e.cfg.SIPTCPMaxConns, "tcp_max_per_ip", e.cfg.SIPTCPMaxPerIP)
