@@ -125,8 +125,12 @@ func startEdgeNode(t *testing.T, spec edgeNodeSpec) *edgeNode {
 	go func() { _ = n.cmd.Wait(); logf.Close(); close(n.done) }()
 	t.Cleanup(func() {
 		n.kill()
+		// SIGKILL skips the race detector's exit status: read its report.
+		b, _ := os.ReadFile(n.logPath)
+		if strings.Contains(string(b), "WARNING: DATA RACE") {
+			t.Errorf("data race in node %s", n.name)
+		}
 		if t.Failed() {
-			b, _ := os.ReadFile(n.logPath)
 			t.Logf("node %s (%s) log:\n%s", n.name, n.addr, b)
 		}
 	})
