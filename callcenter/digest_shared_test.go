@@ -119,3 +119,21 @@ func TestDigestSharedLedgerRace(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNonceLedgerUse is the cost of counting one verified answer:
+// this node's memory (standalone) against the shared PostgreSQL ledger
+// (one upsert per verified REGISTER), measured in the same run.
+func BenchmarkNonceLedgerUse(b *testing.B) {
+	n := nonces{secret: []byte("s")}
+	src := netip.MustParseAddr("127.0.0.2")
+	run := func(b *testing.B, l nonceUses) {
+		now := time.Now()
+		for b.Loop() {
+			if ok, err := l.use(context.Background(), n.issue(src, now), now, true, 1, now); !ok || err != nil {
+				b.Fatalf("use: %v %v", ok, err)
+			}
+		}
+	}
+	b.Run("memory", func(b *testing.B) { run(b, memoryNonces{newNonceLedger()}) })
+	b.Run("postgres", func(b *testing.B) { run(b, newSharedNonceLedger(pgRegistry{testenv.NewDB(b)})) })
+}
