@@ -74,7 +74,14 @@ func (e *engine) authenticateAs(req *sip.Request, src netip.Addr, now time.Time,
 	}
 	e.authFailLimit.refund(srcKey)
 	accounts.succeeded(cred.Username, src, !trusted, now)
-	if !used.use(cred.Nonce, issued, qop, cred.Nc, now) {
+	ok, err = used.use(e.callsCtx, cred.Nonce, issued, qop, cred.Nc, now)
+	if err != nil {
+		// Not knowing whether the answer was used already, refuse it: the
+		// phone asks again with a fresh nonce.
+		e.log.Error("hotline: digest nonce ledger unavailable", "err", err)
+		return "", "error"
+	}
+	if !ok {
 		return "", "stale"
 	}
 	return cred.Username, ""

@@ -50,6 +50,9 @@ type call struct {
 	// a message or an operator call after it continues that case.
 	caseCode string
 	staff    *staffCaller // set for the staff line: record prompts instead of the IVR
+	// tracked: the call has a row in hotline_calls_in_progress, so its
+	// number survives this node's death (orphan_calls.go).
+	tracked bool
 }
 
 func newCall(e *engine, req *sip.Request, dlg *sipgo.DialogServerSession, conn *net.UDPConn, offer *mediaDesc) *call {
@@ -133,6 +136,7 @@ func (c *call) flushDigits() {
 
 func (c *call) path(step string) {
 	c.cdr.IVRPath = append(c.cdr.IVRPath, step)
+	c.e.noteTrackedStep(c, step)
 	if c.e.onStep != nil {
 		c.e.onStep(c.callID, step)
 	}
@@ -155,6 +159,8 @@ func (c *call) run() {
 	now := e.now()
 	c.cdr.AnsweredAt = &now
 	c.cdr.Outcome = OutcomeAnswered
+	c.tracked = e.trackCall(c)
+	defer e.untrackCall(c)
 
 	ctx, cancel := context.WithCancelCause(e.callsCtx)
 	c.ctx, c.cancel = ctx, cancel

@@ -40,23 +40,28 @@ func md5hex(s string) string {
 // secret can check it without storing challenges (so asking for challenges
 // costs the node no memory). What is stored is created only after a
 // digest verified: the (nonce, nc) pairs already used, so a captured
-// REGISTER cannot be replayed, and the per-account guessing budget. Both
-// live in this node's memory, like the registrations themselves (a later
-// change moves those to shared storage; until then, a replay to another
-// node is stopped only by the source binding).
+// REGISTER cannot be replayed, and the per-account guessing budget. The
+// pairs are shared by every node when shared is set (PostgreSQL,
+// digest_shared.go: an answer captured on its way to node A does not work
+// on node B either); the budget stays in this node's memory.
 type nonces struct {
 	secret []byte
+	shared nonceStore // nil: the used pairs are this node's alone
 
 	once     sync.Once
-	used     *nonceLedger
+	used     nonceUses
 	accounts *accountGuard
 }
 
 // state creates the stores on first use (the engine builds nonces as a
 // plain value).
-func (n *nonces) state() (*nonceLedger, *accountGuard) {
+func (n *nonces) state() (nonceUses, *accountGuard) {
 	n.once.Do(func() {
-		n.used = newNonceLedger()
+		if n.shared != nil {
+			n.used = newSharedNonceLedger(n.shared)
+		} else {
+			n.used = memoryNonces{newNonceLedger()}
+		}
 		n.accounts = newAccountGuard()
 	})
 	return n.used, n.accounts

@@ -1,12 +1,30 @@
 package callcenter
 
 import (
+	"context"
 	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 )
+
+// nonceUses counts each verified digest answer (nonce, nc) once: in this
+// node's memory (nonceLedger) or, when the nodes share PostgreSQL, in the
+// deployment (sharedNonceLedger, digest_shared.go). spent is a free
+// pre-check (no round trip); use is the authoritative claim, made once per
+// verified request.
+type nonceUses interface {
+	spent(nonce string, issued time.Time, qop bool, nc int) bool
+	use(ctx context.Context, nonce string, issued time.Time, qop bool, nc int, now time.Time) (bool, error)
+}
+
+// memoryNonces is this node's ledger as a nonceUses.
+type memoryNonces struct{ *nonceLedger }
+
+func (m memoryNonces) use(_ context.Context, nonce string, issued time.Time, qop bool, nc int, now time.Time) (bool, error) {
+	return m.nonceLedger.use(nonce, issued, qop, nc, now), nil
+}
 
 // nonceLedger remembers the nonces that were answered correctly, so each
 // answer counts once: with qop=auth a nonce may be reused with a growing

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/testenv"
 	"github.com/emiago/sipgo/sip"
 )
@@ -23,6 +23,7 @@ import (
 // loopback in front of the given nodes.
 type kamailioEdge struct {
 	addr string
+	ctl  string // kamcmd's control socket
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	out  bytes.Buffer
@@ -80,11 +81,11 @@ func startKamailio(t *testing.T, nodes ...string) *kamailioEdge {
 		t.Fatal(err)
 	}
 	port := freeUDPPort(t)
-	k := &kamailioEdge{addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	k := &kamailioEdge{addr: fmt.Sprintf("127.0.0.1:%d", port), ctl: "unix:" + filepath.Join(dir, "ctl")}
 	k.cmd = exec.Command(bin, "-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"),
 		"-A", "EDGE_LISTEN=udp:"+k.addr,
 		"-A", fmt.Sprintf("DISPATCHER_LIST=%q", listFile),
-		"-A", fmt.Sprintf("CTL_SOCKET=%q", "unix:"+filepath.Join(dir, "ctl")),
+		"-A", fmt.Sprintf("CTL_SOCKET=%q", k.ctl),
 		"-A", "DS_PING=1", "-A", "FR_TIMER=1000")
 	k.cmd.Stdout, k.cmd.Stderr = k, k
 	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -126,27 +127,29 @@ func startKamailio(t *testing.T, nodes ...string) *kamailioEdge {
 	}
 }
 
+// edgeNodeOf waits for the node that answered a call to list it in
+// hotline_calls_in_progress and returns that node's name.
+func edgeNodeOf(t *testing.T, reg pgRegistry, callID string) string {
+	t.Helper()
+	var c trackedCall
+	waitTracked(t, reg, callID, "a node's row", func(r trackedCall, ok bool) bool { c = r; return ok })
+	return c.Node
+}
+
 // edgeCall makes a call through the edge that reaches the agent, checks
-// the audio both ways, lets the agent hang up, and returns the node that
-// took it.
-func edgeCall(t *testing.T, edge string, agentPhone *phone, number string, nodes ...*testServer) *testServer {
+// the audio both ways, lets the agent hang up, and returns the Call-ID and
+// the name of the node that took it.
+func edgeCall(t *testing.T, reg pgRegistry, edge string, agentPhone *phone, number string) (callID, node string) {
 	t.Helper()
 	caller := newPhone(t, number)
 	caller.mustCall(edge, "1022", "udp")
+	callID = caller.dlg.InviteRequest.CallID().Value()
 	caller.sendAudio(tone(440, 1, 9000))
 	caller.press("11")
 	dlg := waitInvite(t, agentPhone, 10*time.Second)
 	mark := len(caller.received())
 	waitHears(t, caller, mark, agentFreq, number+" hears the agent")
-	var took *testServer
-	for _, n := range nodes {
-		if len(n.e.liveCalls()) == 1 {
-			took = n
-		}
-	}
-	if took == nil {
-		t.Fatalf("%s: no node lists the bridged call", number)
-	}
+	node = edgeNodeOf(t, reg, callID)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := dlg.Bye(ctx); err != nil {
@@ -155,85 +158,178 @@ func edgeCall(t *testing.T, edge string, agentPhone *phone, number string, nodes
 	if !caller.waitHangup(5 * time.Second) {
 		t.Fatalf("%s not hung up through the edge after the agent left", number)
 	}
-	return took
+	return callID, node
 }
 
-// Kamailio in front of two nodes sharing one PostgreSQL: the agent
-// registers through the edge (digest checked by a node, Path kept),
+// waitMediaStops waits until the phone has heard nothing for quiet.
+func waitMediaStops(t *testing.T, p *phone, quiet time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		p.mu.Lock()
+		var last time.Time
+		if n := len(p.rxTimes); n > 0 {
+			last = p.rxTimes[n-1]
+		}
+		p.mu.Unlock()
+		if time.Since(last) >= quiet {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("media from the killed node still arriving after 10 s")
+		}
+	}
+}
+
+// dispatcherFlags is what Kamailio's dispatcher says of a node: "AP"
+// active and probed, "IP" inactive (its OPTIONS went unanswered).
+func dispatcherFlags(t *testing.T, k *kamailioEdge, node string) string {
+	t.Helper()
+	out, err := exec.Command("kamcmd", "-s", k.ctl, "dispatcher.list").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kamcmd dispatcher.list: %v\n%s", err, out)
+	}
+	// Each destination is "URI: sip:127.0.0.1:port" then "FLAGS: AP".
+	text := string(out)
+	i := strings.Index(text, "sip:"+node)
+	if i < 0 {
+		t.Fatalf("dispatcher list without %s:\n%s", node, text)
+	}
+	rest := text[i:]
+	j := strings.Index(rest, "FLAGS:")
+	if j < 0 {
+		t.Fatalf("dispatcher list without flags for %s:\n%s", node, text)
+	}
+	return strings.Fields(rest[j+len("FLAGS:"):])[0]
+}
+
+// Kamailio in front of two node processes sharing one PostgreSQL: the
+// agent registers through the edge (digest checked by a node, Path kept),
 // callers are spread over both nodes and the agent answers calls from
-// either; one node stopped mid-call: its call ends, the next call goes to
-// the other node and rings the agent; each node's tickets and CDRs are
-// all there.
+// either. One node is killed with SIGKILL while a caller talks to the
+// agent through it: the caller's media stops and their hang-up finds
+// nobody (what a real phone sees), the dispatcher's OPTIONS probes mark
+// the node down, the next calls go to the survivor and ring the agent
+// (freed when the dead node's lease lapsed), the dropped caller has a
+// callback task, and every call that ended has its ticket and CDR.
 func TestEdgeTwoNodes(t *testing.T) {
-	reg := pgRegistry{testenv.NewDB(t)}
-	cfg := sharedConfig(t)
-	cfg.TrustedSources = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	cfg.NonceSecret = []byte("the same on every node")
-	a := startSharedNode(t, cfg, reg, "node-a")
-	b := startSharedNode(t, cfg, reg, "node-b")
-	edge := startKamailio(t, a.addr, b.addr)
+	url := testenv.NewDBURL(t)
+	pool, err := db.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	reg := pgRegistry{pool}
+	if _, err := pool.Exec(context.Background(), `INSERT INTO users (login, role, password_hash, sip_agent, sip_ha1) VALUES ('lan', 'moderator', 'x', true, $1)`,
+		HA1("lan", "secret")); err != nil {
+		t.Fatal(err)
+	}
+	spec := edgeNodeSpec{DB: url, Prompts: writeTestPrompts(t), NonceSecret: "the same on every node", Lease: 2 * time.Second}
+	nodes := map[string]*edgeNode{}
+	for range 2 {
+		n := startEdgeNode(t, spec)
+		nodes[n.name] = n
+	}
+	var addrs []string
+	for _, n := range nodes {
+		addrs = append(addrs, n.addr)
+	}
+	edge := startKamailio(t, addrs...)
 
 	agentPhone := newAgentPhone(t, "lan", true)
 	if code := agentPhone.register(t, edge.addr, "lan", "secret"); code != 200 {
 		t.Fatalf("REGISTER through the edge: %d", code)
 	}
 	var path string
-	if err := reg.pool.QueryRow(context.Background(), `SELECT path FROM hotline_registrations WHERE login = 'lan'`).Scan(&path); err != nil {
+	if err := pool.QueryRow(context.Background(), `SELECT path FROM hotline_registrations WHERE login = 'lan'`).Scan(&path); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(path, edge.addr) || !strings.Contains(path, "received=") {
 		t.Fatalf("registration path %q, want the edge %s with the phone's address", path, edge.addr)
 	}
 
-	first := edgeCall(t, edge.addr, agentPhone, "0977000001", a, b)
-	second := edgeCall(t, edge.addr, agentPhone, "0977000002", a, b)
+	took := map[string]string{} // Call-ID → node, of the calls that ended
+	id1, first := edgeCall(t, reg, edge.addr, agentPhone, "0977000001")
+	id2, second := edgeCall(t, reg, edge.addr, agentPhone, "0977000002")
+	took[id1], took[id2] = first, second
 	if first == second {
-		t.Fatalf("both calls went to the same node (%s)", first.addr)
+		t.Fatalf("both calls went to the same node (%s)", first)
 	}
 
-	// A third call is bridged on some node; that node stops mid-call.
+	// A third call is bridged on some node; that node is killed mid-call.
 	caller := newPhone(t, "0977000003")
 	caller.mustCall(edge.addr, "1022", "udp")
+	dropped := caller.dlg.InviteRequest.CallID().Value()
 	caller.sendAudio(tone(440, 1, 9000))
 	caller.press("11")
 	waitInvite(t, agentPhone, 10*time.Second)
-	var dying, survivor *testServer
-	for deadline := time.Now().Add(5 * time.Second); dying == nil; time.Sleep(20 * time.Millisecond) {
-		switch {
-		case len(a.e.liveCalls()) == 1:
-			dying, survivor = a, b
-		case len(b.e.liveCalls()) == 1:
-			dying, survivor = b, a
-		case time.Now().After(deadline):
-			t.Fatal("third call bridged on no node")
+	waitHears(t, caller, len(caller.received()), agentFreq, "the third caller hears the agent")
+	dyingName := edgeNodeOf(t, reg, dropped)
+	dying := nodes[dyingName]
+	var survivor *edgeNode
+	for name, n := range nodes {
+		if name != dyingName {
+			survivor = n
 		}
 	}
-	dying.stop()
-	if !caller.waitHangup(5 * time.Second) {
-		t.Fatal("the call in progress on the stopped node did not end")
-	}
+	dying.kill()
 
-	// The next call goes to the survivor (failover or probing) and rings
-	// the agent, freed by the stopped node.
-	if took := edgeCall(t, edge.addr, agentPhone, "0977000004", a, b); took != survivor {
-		t.Fatalf("call after the stop taken by %s, want the survivor %s", took.addr, survivor.addr)
+	// What the caller's phone sees: the media stops, and hanging up gets
+	// no answer from the node (the edge gives up on it: 408).
+	waitMediaStops(t, caller, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = caller.dlg.Bye(ctx)
+	cancel()
+	if err == nil {
+		t.Fatal("BYE to the killed node answered 200")
 	}
+	t.Logf("the dropped caller's BYE: %v", err)
 
-	// Every bridged call left its ticket and CDR on the node that took it.
-	want := map[*testServer]int{a: 0, b: 0}
-	want[first]++
-	want[second]++
-	want[dying]++
-	want[survivor]++
-	for n, w := range want {
-		cdrs := n.waitCDRs(t, w)
-		tickets, _ := n.store.Snapshot()
-		if len(cdrs) != w || len(tickets) != w {
-			t.Errorf("node %s: %d CDRs and %d tickets, want %d of each", n.addr, len(cdrs), len(tickets), w)
+	// The dispatcher's probes mark the dead node down.
+	for deadline := time.Now().Add(10 * time.Second); !strings.HasPrefix(dispatcherFlags(t, edge, dying.addr), "I"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("dispatcher still has the killed node as %s", dispatcherFlags(t, edge, dying.addr))
 		}
-		for _, c := range cdrs {
-			if c.Outcome != OutcomeAgent || c.Agent != "lan" {
-				t.Errorf("node %s: CDR %+v, want answered by lan", n.addr, c)
+	}
+
+	// The next calls go to the survivor and ring the agent.
+	for _, number := range []string{"0977000004", "0977000005"} {
+		id, node := edgeCall(t, reg, edge.addr, agentPhone, number)
+		if node != survivor.name {
+			t.Fatalf("call %s after the kill taken by %s, want the survivor %s", number, node, survivor.name)
+		}
+		took[id] = node
+	}
+
+	// The dropped caller is called back: the survivor turned the dead
+	// node's call into a callback task.
+	waitTracked(t, reg, dropped, "the dropped call's row converted", func(_ trackedCall, ok bool) bool { return !ok })
+	var cbCaller, cbKind string
+	if err := pool.QueryRow(context.Background(), `SELECT caller, kind FROM hotline_callbacks WHERE call_id = $1 AND status = 'open'`, dropped).Scan(&cbCaller, &cbKind); err != nil {
+		t.Fatalf("callback task of the dropped call: %v", err)
+	}
+	if cbCaller != "+84977000003" || cbKind != CallbackAbandoned {
+		t.Fatalf("callback task of the dropped call: %s %s", cbKind, cbCaller)
+	}
+
+	// Every call that ended, on either node (the dead one's too), left
+	// its operator ticket and its CDR (written as the call's goroutine
+	// finishes, just after the hang-up).
+	for id, node := range took {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			var tickets, cdrs int
+			if err := pool.QueryRow(context.Background(), `
+SELECT (SELECT count(*) FROM hotline_tickets WHERE call_id = $1 AND agent = 'lan'),
+       (SELECT count(*) FROM hotline_calls WHERE call_id = $1 AND outcome = 'agent' AND agent = 'lan')`, id).Scan(&tickets, &cdrs); err != nil {
+				t.Fatal(err)
+			}
+			if tickets > 1 || cdrs > 1 {
+				t.Fatalf("call %s on %s: %d tickets and %d CDRs, want one of each", id, node, tickets, cdrs)
+			}
+			if tickets == 1 && cdrs == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("call %s on %s: %d tickets and %d CDRs after 10 s, want one of each", id, node, tickets, cdrs)
 			}
 		}
 	}

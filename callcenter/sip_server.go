@@ -123,6 +123,9 @@ func newEngine(cfg Config, d engineDeps) (*engine, error) {
 	e.agents = newAgentPool(e.now, e.metrics.agents)
 	if d.registry != nil {
 		e.agents.shared = sharedPool{reg: d.registry, node: nodeName(d.node), lease: cfg.AgentLease, log: d.log, kick: make(chan struct{}, 1)}
+		if ns, ok := d.registry.(nonceStore); ok {
+			e.nonces.shared = ns // digest_shared.go
+		}
 	}
 	e.tm = newTransportMetrics(d.reg)
 	e.tcpGate = newTCPGate(cfg, e.connInUse, d.log, e.tm)
@@ -214,6 +217,7 @@ func (e *engine) serve(ctx context.Context) error {
 	go e.housekeeping(ctx)
 	if e.agents.shared.reg != nil {
 		go e.agents.runShared(ctx)
+		go e.watchOrphans(ctx) // orphan_calls.go
 	}
 	e.log.Info("hotline listening", "addr", e.udpAddr.String(), "numbers", e.cfg.HotlineNumbers,
 		"tcp_max_conns", e.cfg.SIPTCPMaxConns, "tcp_max_per_ip", e.cfg.SIPTCPMaxPerIP)
