@@ -76,9 +76,9 @@ type lineBatcher struct {
 	ctx     context.Context // ends at shutdown
 	q       chan *lineReq
 
-	// Counted for tests and BENCHMARKS.md: lines stored and transactions
-	// committed.
-	lines, commits atomic.Int64
+	// Counted for tests and BENCHMARKS.md: lines stored, transactions
+	// committed, and lines queued or in the batch in flight.
+	lines, commits, waiting atomic.Int64
 }
 
 // newLineBatcher starts a batcher that runs until ctx ends; done is called
@@ -102,19 +102,25 @@ func errLineUnavailable(err error) error {
 // stored (and published); a resend with its client_id is answered with it.
 func (b *lineBatcher) store(ctx context.Context, r *lineReq) (lineResult, error) {
 	r.done = make(chan lineResult, 1)
+	b.waiting.Add(1)
 	select {
 	case b.q <- r:
 	default:
 		t := time.NewTimer(lineQueueWait)
 		defer t.Stop()
+		var err error
 		select {
 		case b.q <- r:
 		case <-t.C:
-			return lineResult{}, errLineUnavailable(errors.New("line queue full"))
+			err = errLineUnavailable(errors.New("line queue full"))
 		case <-ctx.Done():
-			return lineResult{}, ctx.Err()
+			err = ctx.Err()
 		case <-b.ctx.Done():
-			return lineResult{}, errLineUnavailable(errors.New("shutting down"))
+			err = errLineUnavailable(errors.New("shutting down"))
+		}
+		if err != nil {
+			b.waiting.Add(-1)
+			return lineResult{}, err
 		}
 	}
 	select {
@@ -156,6 +162,7 @@ func (b *lineBatcher) failQueued() {
 	for {
 		select {
 		case r := <-b.q:
+			b.waiting.Add(-1)
 			r.done <- lineResult{err: errLineUnavailable(errors.New("shutting down"))}
 		default:
 			return
@@ -185,6 +192,7 @@ func (b *lineBatcher) commit(batch []*lineReq) {
 	ctx, cancel := context.WithTimeout(b.ctx, lineCommitTimeout)
 	results, err := storeLines(ctx, b.pool, leaders)
 	cancel()
+	b.waiting.Add(-int64(len(batch)))
 	if err != nil {
 		if b.ctx.Err() == nil {
 			b.log.Warn("livechat: storing a batch of chat lines failed; its senders retry", "lines", len(batch), "err", err)
