@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,9 +17,9 @@ import (
 //
 // A socket's `send` used to be a transaction of its own: four round trips
 // (begin, the conversation's share lock, the insert, commit) per line. Now
-// each line is handed to the node's line batcher, whose goroutine takes
-// every line that arrived while its previous commit was in flight (up to
-// maxLineBatch) and stores them all in one implicit transaction sent as one
+// each line is handed to the node's line batcher, whose committers (two
+// goroutines) each take every line that arrived while their previous
+// commit was in flight (up to maxLineBatch) and store them all in one implicit transaction sent as one
 // pipelined round trip (batch_store.go). A line is acknowledged, and
 // published, only after that transaction committed; if it fails, every
 // line of the batch gets `unavailable` with retry advice and none of them
@@ -47,6 +48,12 @@ const (
 	// lineCommitTimeout bounds one batch's round trip: PostgreSQL that
 	// stops answering fails the batch rather than holding it forever.
 	lineCommitTimeout = 10 * time.Second
+	// lineCommitters is how many batches may be in flight at once: while
+	// PostgreSQL works on one, the next is read and sent, so neither side
+	// waits for the other. Two batches with a room in common take its lock
+	// in turn (seq order is commit order); a socket has one line in flight,
+	// so its lines are never in two batches at once.
+	lineCommitters = 2
 	// lineRetry is the retry_after of a line that could not be stored.
 	lineRetry = time.Second
 )
@@ -85,7 +92,12 @@ type lineBatcher struct {
 // when its goroutine has returned.
 func newLineBatcher(ctx context.Context, pool *pgxpool.Pool, publish func(Message), stored *atomic.Int64, log *slog.Logger, done func()) *lineBatcher {
 	b := &lineBatcher{pool: pool, publish: publish, stored: stored, log: log, ctx: ctx, q: make(chan *lineReq, maxLineQueue)}
-	go func() { defer done(); b.run() }()
+	var wg sync.WaitGroup
+	for range lineCommitters {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.run() }()
+	}
+	go func() { wg.Wait(); done() }()
 	return b
 }
 
