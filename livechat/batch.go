@@ -140,6 +140,9 @@ func (b *lineBatcher) store(ctx context.Context, r *lineReq) (lineResult, error)
 		return res, res.err
 	case <-ctx.Done():
 		return lineResult{}, ctx.Err()
+	case <-b.ctx.Done():
+		// Shutting down: the line may be stored or not; a resend tells.
+		return lineResult{}, errLineUnavailable(errors.New("shutting down"))
 	}
 }
 

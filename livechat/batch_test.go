@@ -172,15 +172,16 @@ func holdRoomLock(t *testing.T, pool *pgxpool.Pool, room string) (pgx.Tx, func()
 	return tx, release
 }
 
-// waitBlocked waits until n lines are with the batcher (in the batch in
-// flight or queued behind it) and the batch in flight waits for a lock.
-func waitBlocked(t *testing.T, n *testNode, pool *pgxpool.Pool, lines int) {
+// waitBlocked waits until n lines are with the batcher (in the batches in
+// flight or queued behind them) and at least blocked batches wait for a
+// lock.
+func waitBlocked(t *testing.T, n *testNode, pool *pgxpool.Pool, lines, blocked int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var waiting int
 		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&waiting)
-		if err == nil && waiting > 0 && n.svc.lines.waiting.Load() == int64(lines) {
+		if err == nil && waiting >= blocked && n.svc.lines.waiting.Load() == int64(lines) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -191,10 +192,11 @@ func waitBlocked(t *testing.T, n *testNode, pool *pgxpool.Pool, lines int) {
 	}
 }
 
-// Lines that arrive while a commit is in flight share the next
-// transaction: twenty sockets send while the first batch waits for the
-// room's lock, and all twenty are stored in at most two transactions (one
-// per line before group commit), in one gapless sequence.
+// Lines that arrive while commits are in flight share the next
+// transaction: twenty sockets send while the batches in flight wait for
+// the room's lock, and all twenty are stored in at most lineCommitters+1
+// transactions (one per line before group commit), in one gapless
+// sequence.
 func TestGroupCommitSharesATransaction(t *testing.T) {
 	t.Parallel()
 	pool := testenv.NewDB(t)
@@ -212,7 +214,7 @@ func TestGroupCommitSharesATransaction(t *testing.T) {
 	for i, c := range cs {
 		c.sendLine(room, fmt.Sprint("line ", i), fmt.Sprint("c", i))
 	}
-	waitBlocked(t, n, pool, k)
+	waitBlocked(t, n, pool, k, 1)
 	release()
 	seqs := map[int64]bool{}
 	for i, c := range cs {
@@ -222,8 +224,8 @@ func TestGroupCommitSharesATransaction(t *testing.T) {
 		}
 		seqs[f.Seq] = true
 	}
-	if got := n.svc.lines.commits.Load() - before; got > 2 {
-		t.Fatalf("%d lines took %d transactions, want at most 2", k, got)
+	if got := n.svc.lines.commits.Load() - before; got > lineCommitters+1 {
+		t.Fatalf("%d lines took %d transactions, want at most %d", k, got, lineCommitters+1)
 	}
 	if lines, last := mustStoredLines(t, pool, room); len(lines) != k || last != k {
 		t.Fatalf("%d lines stored, last_seq %d, want %d", len(lines), last, k)
@@ -256,7 +258,7 @@ func TestGroupCommitFailureIsRetryable(t *testing.T) {
 	for i, c := range cs {
 		c.sendLine(room, fmt.Sprint("line ", i), fmt.Sprint("c", i))
 	}
-	waitBlocked(t, n, pool, k)
+	waitBlocked(t, n, pool, k, 1)
 	pg.Stop()
 	release()
 	for i, c := range cs {
@@ -323,23 +325,34 @@ func TestGroupCommitResendInOneBatch(t *testing.T) {
 	pool := testenv.NewDB(t)
 	n := MustStartTestNode(t, pool, broker.NewMemory(), nil, busyOptions)
 	room, h := mustOpenConv(t, n)
-	a, b, c := MustDial(t, n, h), MustDial(t, n, h), MustDial(t, n, h)
-	for _, s := range []*wsClient{a, b, c} {
-		s.join(room, 0)
+	var cs []*wsClient
+	for range lineCommitters + 2 {
+		c := MustDial(t, n, h)
+		c.join(room, 0)
+		cs = append(cs, c)
 	}
 	_, release := holdRoomLock(t, pool, room)
-	a.sendLine(room, "first", "x0")
-	waitBlocked(t, n, pool, 1)
-	// Both queue behind the blocked batch: the next batch has both copies.
-	b.sendLine(room, "again", "same")
-	c.sendLine(room, "again", "same")
-	waitBlocked(t, n, pool, 3)
-	release()
-	fa, fb, fc := a.answer("x0", 10*time.Second), b.answer("same", 10*time.Second), c.answer("same", 10*time.Second)
-	if fa.Type != "ack" || fb.Type != "ack" || fc.Type != "ack" || fb.Seq != fc.Seq || fa.Seq == fb.Seq {
-		t.Fatalf("acks %+v %+v %+v: want the two copies acked with one seq", fa, fb, fc)
+	// Every committer waits for the lock with a line of its own…
+	for i := range lineCommitters {
+		cs[i].sendLine(room, "first", fmt.Sprint("x", i))
+		waitBlocked(t, n, pool, i+1, i+1)
 	}
-	if lines, last := mustStoredLines(t, pool, room); len(lines) != 2 || last != 2 {
-		t.Fatalf("%d lines stored, last_seq %d, want 2", len(lines), last)
+	// …so both copies queue behind them and go in the next batch together.
+	a, b := cs[lineCommitters], cs[lineCommitters+1]
+	a.sendLine(room, "again", "same")
+	b.sendLine(room, "again", "same")
+	waitBlocked(t, n, pool, lineCommitters+2, lineCommitters)
+	release()
+	for i := range lineCommitters {
+		if f := cs[i].answer(fmt.Sprint("x", i), 10*time.Second); f.Type != "ack" {
+			t.Fatalf("x%d: %+v", i, f)
+		}
+	}
+	fa, fb := a.answer("same", 10*time.Second), b.answer("same", 10*time.Second)
+	if fa.Type != "ack" || fb.Type != "ack" || fa.Seq != fb.Seq {
+		t.Fatalf("acks %+v %+v: want the two copies acked with one seq", fa, fb)
+	}
+	if lines, last := mustStoredLines(t, pool, room); len(lines) != lineCommitters+1 || last != lineCommitters+1 {
+		t.Fatalf("%d lines stored, last_seq %d, want %d", len(lines), last, lineCommitters+1)
 	}
 }
