@@ -170,7 +170,7 @@ var clientSeq atomic.Int64
 // openPublishers opens the conversations (one per address: the node opens
 // 10 per address per 10 minutes) and their sockets.
 func openPublishers(ctx context.Context, base string, pc publishConfig) ([]*publisher, error) {
-	type conv struct{ id, token, room string }
+	type conv struct{ token, room string }
 	convs := make([]conv, pc.rooms)
 	ps := make([]*publisher, pc.sockets)
 	errs := make([]error, pc.sockets)
