@@ -2,7 +2,6 @@ package livechat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -223,35 +222,15 @@ func (s *Service) sendChatLine(ctx context.Context, c *Conn, id int64, body, cli
 	} else {
 		nm.Sender = fmt.Sprintf("c:%d", id)
 	}
-	var m Message
-	err = db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
-		var status, name string
-		// FOR SHARE: a close (FOR UPDATE) waits for this line or this line
-		// sees the close; a line never lands after the transcript.
-		if err := tx.QueryRow(ctx, `SELECT status, name FROM chat_conversations WHERE id = $1 FOR SHARE`, id).Scan(&status, &name); err != nil {
-			return err
-		}
-		if status == ConvClosed {
-			return apperr.Conflictf("closed", "this conversation has ended")
-		}
-		if role == "operator" && status != ConvActive {
-			return apperr.Conflictf("not_accepted", "accept the conversation before writing in it")
-		}
-		if role != "operator" {
-			nm.Author = name
-		}
-		m, err = appendMessage(ctx, tx, nm)
-		return err
-	})
-	if errors.Is(err, errDuplicate) {
-		return m, nil // a resend: acknowledge the stored copy, publish nothing
-	}
+	// The batcher checks the conversation (closed; an operator must have
+	// accepted it), takes the room's next seq, stores, publishes after the
+	// commit, and spots resends (batch.go). A citizen's author is the
+	// conversation's name, read there.
+	res, err := s.lines.store(ctx, &lineReq{conv: id, operator: role == "operator", m: nm})
 	if err != nil {
 		return Message{}, err
 	}
-	s.metrics.stored.Add(1)
-	s.hub.Publish(m)
-	return m, nil
+	return res.m, nil
 }
 
 // authorizeJoin decides whether socket c may join room rn: a live room

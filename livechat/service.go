@@ -120,6 +120,7 @@ type Service struct {
 	opts    Options
 	pages   *web.Renderer
 	metrics counters
+	lines   *lineBatcher // group commit of chat lines (batch.go)
 }
 
 type counters struct {
@@ -136,6 +137,7 @@ func New(d Deps) (*Service, error) {
 	s := &Service{store: NewStore(d.Pool), queue: d.Queue, limiter: d.Limiter, log: d.Log, opts: d.Options, pages: pages,
 		replay: newReplayBudget(d.Limiter, d.Options.ReplayBytesPerMinutePerIP)}
 	s.hub = newHub(s.store, d.Broker, d.Log, d.Options)
+	s.lines = startLineBatcher(s)
 	if d.Metrics != nil {
 		s.registerMetrics(d.Metrics)
 	}

@@ -86,7 +86,13 @@ func run() error {
 	flag.IntVar(&c.perWorker, "per-worker", 10000, "sockets per generator process when -workers is 0")
 	flag.DurationVar(&c.gcWait, "gc-wait", 150*time.Second, "how long to wait for the node's next GC before reading idle memory (0: read at once)")
 	flag.StringVar(&nodeEnv, "node-env", "", "extra environment of the node, e.g. GOGC=50,GOMEMLIMIT=400MiB")
-	mode := flag.String("mode", "capacity", "capacity (idle memory, broadcast latency, throughput) or redis-outage (two nodes, cross-node delivery across a Redis stop and start: outage.go)")
+	mode := flag.String("mode", "capacity", "capacity (idle memory, broadcast latency, throughput), redis-outage (two nodes, cross-node delivery across a Redis stop and start: outage.go) or publish (durable chat lines stored per second: publish.go)")
+	var pc publishConfig
+	flag.IntVar(&pc.sockets, "pub-sockets", 1000, "publish: citizens' sockets sending lines, one loopback address each")
+	flag.IntVar(&pc.rooms, "pub-rooms", 0, "publish: conversations they write in (0: one per socket)")
+	flag.IntVar(&pc.rounds, "pub-rounds", 2, "publish: rounds per binary (-bin may be old,new: rounds alternate)")
+	flag.DurationVar(&pc.phase, "pub-time", 8*time.Second, "publish: length of a round (at most 10s: each address may send 120 lines a minute)")
+	flag.BoolVar(&pc.durable, "pg-durable", false, "publish: PostgreSQL with fsync and synchronous commit on")
 	var oc outageConfig
 	flag.DurationVar(&oc.phase, "outage-phase", 10*time.Second, "redis-outage: length of the phases before and after the outage")
 	flag.DurationVar(&oc.down, "outage-down", 10*time.Second, "redis-outage: how long Redis stays down")
@@ -114,6 +120,12 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if *mode == "publish" {
+		if pc.rooms <= 0 || pc.rooms > pc.sockets {
+			pc.rooms = pc.sockets
+		}
+		return runPublish(ctx, strings.Split(c.bin, ","), dir, pc)
+	}
 	pg, err := localserver.StartPostgres(ctx, localserver.PostgresOptions{Dir: filepath.Join(dir, "pg")})
 	if err != nil {
 		return err
