@@ -17,14 +17,14 @@ type feedbackDomain struct {
 // feedbackConfig is the feedback part of the node's configuration: the
 // defaults, overridden by whatever the environment set.
 func (a *app) feedbackConfig() feedback.Config {
-	c := feedback.DefaultConfig()
-	for dst, v := range map[*string]string{&c.SLARules: a.cfg.SLARules, &c.Holidays: a.cfg.SLAHolidays,
-		&c.Workdays: a.cfg.SLAWorkdays, &c.OfficeHours: a.cfg.SLAOfficeHours} {
+	c, f := feedback.DefaultConfig(), a.cfg.Feedback
+	for dst, v := range map[*string]string{&c.SLARules: f.SLARules, &c.Holidays: f.Holidays,
+		&c.Workdays: f.Workdays, &c.OfficeHours: f.OfficeHours} {
 		if v != "" {
 			*dst = v
 		}
 	}
-	c.EscalateEvery = a.cfg.EscalateEvery
+	c.EscalateEvery = f.EscalateEvery
 	return c
 }
 
