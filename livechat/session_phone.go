@@ -42,9 +42,6 @@ func (p phoneIntake) LiveSessionNow(ctx context.Context) (moderation.LiveSession
 // (ended while the caller spoke, or not started) refuses it: the hotline
 // then keeps the question as an ordinary ticket.
 func (p phoneIntake) AcceptPhoneQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, q moderation.PhoneQuestion) (moderation.Item, error) {
-	if p.s.queue == nil {
-		return moderation.Item{}, apperr.Conflictf("no_queue", "live questions need the moderation queue")
-	}
 	ss, err := findSession(ctx, tx, sessionID)
 	if err != nil {
 		return moderation.Item{}, fmt.Errorf("livechat.AcceptPhoneQuestion: %w", err)
