@@ -319,7 +319,7 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 	return nil
 }
 
-// Handlers are the moderation handlers to register for livechat's sources.
+// Handlers are livechat's decision handlers by source; New registers them on the queue.
 func (s *Service) Handlers() map[moderation.Source]moderation.ChannelHandler {
 	return map[moderation.Source]moderation.ChannelHandler{
 		moderation.SourceLiveQuestion:     decisionHandler{s, moderation.SourceLiveQuestion},

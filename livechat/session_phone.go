@@ -17,7 +17,7 @@ import (
 // approve it in the queue or on the desk, and the desk plays its recording.
 type phoneIntake struct{ s *Service }
 
-// PhoneIntake is livechat's moderation.LiveIntake, for the node to register.
+// PhoneIntake is livechat's moderation.LiveIntake; New registers it on the queue.
 func (s *Service) PhoneIntake() moderation.LiveIntake { return phoneIntake{s} }
 
 // LiveSessionNow returns the session on the air now (started, not ended),
