@@ -16,7 +16,7 @@ import (
 
 // Deps is what the hotline needs from the program.
 type Deps struct {
-	Config     Config                // from ConfigFromEnv (SIP_ADDR, HOTLINE_NUMBERS, DATA_DIR …)
+	Config     Config                // from the node's configuration (SIP_ADDR, HOTLINE_*, DATA_DIR …)
 	Pool       *pgxpool.Pool         // tickets, callbacks, CDRs, menu, agents' HA1
 	Moderation *moderation.Service   // tickets are enqueued here; answers come back as callbacks
 	Log        *slog.Logger          //

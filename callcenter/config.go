@@ -7,15 +7,15 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/doithoai/doithoai/internal/blob"
 )
 
-// Config is the hotline's configuration, read once by ConfigFromEnv (or
-// built by tests) and passed to New.
+// Config is the hotline's configuration, passed to New: the node maps it
+// from internal/config's Hotline section (cmd/doithoai/wire_callcenter.go),
+// tests build it by hand.
 type Config struct {
 	SIPAddr        string     // UDP and TCP listen address (SIP_ADDR)
 	PublicIP       netip.Addr // address in SDP and Contact; zero: the local address facing the peer
@@ -113,157 +113,6 @@ func vietnam() *time.Location {
 	return time.FixedZone("ICT", 7*3600)
 }
 
-// ConfigFromEnv reads the hotline settings. Besides SIP_ADDR,
-// HOTLINE_NUMBERS and DATA_DIR it reads:
-//
-//	HOTLINE_STAFF_NUMBERS    staff line to record prompts by phone (1023; "none" to switch it off)
-//	HOTLINE_STAFF_PIN        4-12 digits letting a phone without SIP credentials use it (unset: digest only)
-//	SIP_PUBLIC_IP            address put in SDP/Contact (default: local address facing the caller)
-//	HOTLINE_PROMPTS_DIR      prompt overrides (default DATA_DIR/prompts)
-//	RTP_PORT_MIN, RTP_PORT_MAX  (10000, 20000)
-//	HOTLINE_MAX_CALLS        (500)
-//	HOTLINE_MAX_CALLS_PER_IP concurrent calls from one source address (4)
-//	HOTLINE_TRUSTED_SOURCES  CIDRs (or IPs) of SIP trunks/edge proxies exempt from that cap
-//	HOTLINE_INVITE_RATE      INVITEs/s per source IP (5, burst 4×)
-//	HOTLINE_RTP_TIMEOUT      (30s)
-//	HOTLINE_RTP_START_TIMEOUT  hang up a call that sent no RTP at all this long after the ACK (5s)
-//	HOTLINE_AGENT_WAIT       (60s)
-//	HOTLINE_AGENT_RING       (20s)
-//	HOTLINE_VOICEMAIL_MAX    (3m)
-//	HOTLINE_DIGIT_TIMEOUT    (5s)
-//	HOTLINE_CONSENT_ON_SILENCE  true/false (false)
-//	HOTLINE_HOURS            ("Mon-Fri 07:30-11:30,13:30-17:00"; "always")
-//	HOTLINE_HOLIDAYS         (fixed national holidays; add YYYY-MM-DD dates)
-//	HOTLINE_TIMEZONE         (Asia/Ho_Chi_Minh)
-//	HOTLINE_DEFAULT_LANGUAGE (vi)
-//	HOTLINE_NONCE_SECRET     shared by nodes so digest nonces survive a restart
-//	SIP_TCP_MAX_CONNS        open SIP TCP connections (1024)
-//	SIP_TCP_MAX_PER_IP       of those from one IPv4 address or IPv6 /64 (16)
-//	SIP_TCP_MESSAGE_TIMEOUT  time to send a whole SIP message over TCP (10s)
-//	SIP_TCP_IDLE_TIMEOUT     silent TCP connections without a registration or call are closed (2m)
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := DefaultConfig()
-	var errs []string
-	str := func(key string, dst *string) {
-		if v := strings.TrimSpace(getenv(key)); v != "" {
-			*dst = v
-		}
-	}
-	num := func(key string, dst *int) {
-		if v := getenv(key); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				errs = append(errs, key+": want a non-negative integer")
-			}
-			*dst = n
-		}
-	}
-	dur := func(key string, dst *time.Duration) {
-		if v := getenv(key); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				errs = append(errs, key+": want a duration like 30s")
-			}
-			*dst = d
-		}
-	}
-	str("SIP_ADDR", &c.SIPAddr)
-	str("DATA_DIR", &c.DataDir)
-	str("HOTLINE_PROMPTS_DIR", &c.PromptsDir)
-	str("HOTLINE_DEFAULT_LANGUAGE", &c.DefaultLanguage)
-	if v := getenv("HOTLINE_NUMBERS"); v != "" {
-		c.HotlineNumbers = nil
-		for _, n := range strings.Split(v, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				c.HotlineNumbers = append(c.HotlineNumbers, n)
-			}
-		}
-	}
-	if v := strings.TrimSpace(getenv("HOTLINE_STAFF_NUMBERS")); v != "" {
-		c.StaffNumbers = nil
-		for _, n := range strings.Split(v, ",") {
-			if n = strings.TrimSpace(n); n != "" && n != "none" {
-				c.StaffNumbers = append(c.StaffNumbers, n)
-			}
-		}
-	}
-	c.StaffPIN = strings.TrimSpace(getenv("HOTLINE_STAFF_PIN"))
-	if v := getenv("SIP_PUBLIC_IP"); v != "" {
-		ip, err := netip.ParseAddr(v)
-		if err != nil {
-			errs = append(errs, "SIP_PUBLIC_IP: want an IP address")
-		}
-		c.PublicIP = ip
-	}
-	num("RTP_PORT_MIN", &c.RTPPortMin)
-	num("RTP_PORT_MAX", &c.RTPPortMax)
-	num("HOTLINE_MAX_CALLS", &c.MaxCalls)
-	num("HOTLINE_MAX_CALLS_PER_IP", &c.MaxCallsPerIP)
-	if c.MaxCallsPerIP < 1 {
-		errs = append(errs, "HOTLINE_MAX_CALLS_PER_IP: want at least 1 (exempt a trunk with HOTLINE_TRUSTED_SOURCES)")
-	}
-	if v := getenv("HOTLINE_TRUSTED_SOURCES"); v != "" {
-		nets, err := parsePrefixes(v)
-		if err != nil {
-			errs = append(errs, "HOTLINE_TRUSTED_SOURCES: "+err.Error())
-		}
-		c.TrustedSources = nets
-	}
-	if v := getenv("HOTLINE_INVITE_RATE"); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || r <= 0 {
-			errs = append(errs, "HOTLINE_INVITE_RATE: want a positive number")
-		}
-		c.InviteRate, c.InviteBurst = r, max(1, int(4*r))
-	}
-	dur("HOTLINE_RTP_TIMEOUT", &c.RTPTimeout)
-	dur("HOTLINE_RTP_START_TIMEOUT", &c.RTPStartTimeout)
-	dur("HOTLINE_AGENT_WAIT", &c.AgentWait)
-	dur("HOTLINE_AGENT_RING", &c.AgentRingTimeout)
-	dur("HOTLINE_AGENT_LEASE", &c.AgentLease)
-	dur("HOTLINE_VOICEMAIL_MAX", &c.VoicemailMax)
-	dur("HOTLINE_CALL_RECORDING_MAX", &c.CallRecordingMax)
-	dur("HOTLINE_ANSWER_AUDIO_MAX", &c.AnswerAudioMax)
-	dur("HOTLINE_DIGIT_TIMEOUT", &c.DigitTimeout)
-	num("HOTLINE_CALLBACK_ATTEMPTS", &c.CallbackAttempts)
-	dur("HOTLINE_CALLBACK_GRACE", &c.CallbackGrace)
-	if v := getenv("HOTLINE_CONSENT_ON_SILENCE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, "HOTLINE_CONSENT_ON_SILENCE: want true or false")
-		}
-		c.ConsentOnSilence = b
-	}
-	loc := vietnam()
-	if v := getenv("HOTLINE_TIMEZONE"); v != "" {
-		l, err := time.LoadLocation(v)
-		if err != nil {
-			errs = append(errs, "HOTLINE_TIMEZONE: "+err.Error())
-		} else {
-			loc = l
-		}
-	}
-	hours, holidays := DefaultHours, DefaultHolidays
-	str("HOTLINE_HOURS", &hours)
-	str("HOTLINE_HOLIDAYS", &holidays)
-	h, err := ParseHours(hours, holidays, loc)
-	if err != nil {
-		errs = append(errs, "HOTLINE_HOURS/HOTLINE_HOLIDAYS: "+err.Error())
-	}
-	c.Hours, c.HoursSpec = h, hours
-	num("SIP_TCP_MAX_CONNS", &c.SIPTCPMaxConns)
-	num("SIP_TCP_MAX_PER_IP", &c.SIPTCPMaxPerIP)
-	dur("SIP_TCP_MESSAGE_TIMEOUT", &c.SIPTCPMessageTimeout)
-	dur("SIP_TCP_IDLE_TIMEOUT", &c.SIPTCPIdleTimeout)
-	if v := getenv("HOTLINE_NONCE_SECRET"); v != "" {
-		c.NonceSecret = []byte(v)
-	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("callcenter config: %s", strings.Join(errs, "; "))
-	}
-	return c, c.validate()
-}
-
 // withDefaults fills what a hand-built Config (tests) left empty.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
@@ -352,35 +201,6 @@ func (c Config) validate() error {
 		return fmt.Errorf("callcenter config: SIP_TCP_MAX_PER_IP %d is above SIP_TCP_MAX_CONNS %d", c.SIPTCPMaxPerIP, c.SIPTCPMaxConns)
 	}
 	return nil
-}
-
-// parsePrefixes reads a comma list of CIDRs; a bare address stands for
-// itself (/32 or /128).
-func parsePrefixes(list string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, f := range strings.Split(list, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if !strings.Contains(f, "/") {
-			ip, err := netip.ParseAddr(f)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not an address or CIDR", f)
-			}
-			out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
-			continue
-		}
-		p, err := netip.ParsePrefix(f)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not an address or CIDR", f)
-		}
-		if p.Addr().Is4In6() && p.Bits() >= 96 {
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
 }
 
 // trustedSource reports whether ip is a configured trunk or edge proxy.

@@ -135,35 +135,6 @@ func TestStaffLinePIN(t *testing.T) {
 	}
 }
 
-func TestStaffLineConfig(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
-	c, err := ConfigFromEnv(env())
-	if err != nil || len(c.StaffNumbers) != 1 || c.StaffNumbers[0] != "1023" || c.StaffPIN != "" {
-		t.Errorf("defaults: %v %q %v", c.StaffNumbers, c.StaffPIN, err)
-	}
-	if c, err := ConfigFromEnv(env("HOTLINE_STAFF_NUMBERS", "none")); err != nil || len(c.StaffNumbers) != 0 {
-		t.Errorf("none: %v %v", c.StaffNumbers, err)
-	}
-	if c, err := ConfigFromEnv(env("HOTLINE_STAFF_NUMBERS", "1023, 1099", "HOTLINE_STAFF_PIN", "246810")); err != nil || len(c.StaffNumbers) != 2 || c.StaffPIN != "246810" {
-		t.Errorf("two numbers and a PIN: %v %q %v", c.StaffNumbers, c.StaffPIN, err)
-	}
-	for name, e := range map[string]func(string) string{
-		"ErrPINShort":     env("HOTLINE_STAFF_PIN", "12"),
-		"ErrPINNotDigits": env("HOTLINE_STAFF_PIN", "12ab"),
-		"ErrSameNumber":   env("HOTLINE_STAFF_NUMBERS", "1022"),
-	} {
-		if _, err := ConfigFromEnv(e); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-	}
-}
-
 // On the real store the recording lands in hotline_prompts with who made
 // it, and the API lists the prompt as no longer missing.
 func TestRecordPromptByPhoneWithPostgres(t *testing.T) {

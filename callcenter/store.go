@@ -7,7 +7,7 @@ import (
 )
 
 // callStore is everything the call engine persists. It is deliberately
-// narrow so the SIP and media code can be tested against memoryStore; the
+// narrow so the SIP and media code can be tested against MemoryStore; the
 // production implementation is Store (store_postgres.go).
 type callStore interface {
 	// Menu returns the current IVR menu (the seeded DefaultMenu if an admin

@@ -100,9 +100,6 @@ func (s *Service) CloseConversationAs(ctx context.Context, id int64, by, closer 
 		if m, err = appendMessage(ctx, tx, closedMsg); err != nil {
 			return err
 		}
-		if s.queue == nil {
-			return nil
-		}
 		if text == "" {
 			text = "(—)"
 		}

@@ -113,9 +113,6 @@ func (s *Service) LeaveOfflineQuestion(ctx context.Context, n OfflineQuestion) (
 				return err
 			}
 		}
-		if s.queue == nil {
-			return nil
-		}
 		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceChatConversation, Ref: strconv.FormatInt(id, 10), TrackingCode: code,
 			Title: clip(n.Question, 120), Content: n.Question, Kind: moderation.KindQuestion, CitizenID: n.CitizenID,

@@ -16,6 +16,7 @@ import (
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/ratelimit"
 	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/doithoai/doithoai/moderation"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -176,7 +177,7 @@ func mustFuzzNode(tb testing.TB) (n *testNode, live string) {
 	pool := testenv.NewDB(tb)
 	// Not testenv.Logger: F may not log once fuzzing runs.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := New(Deps{Pool: pool, Broker: broker.NewMemory(), Limiter: ratelimit.NewMemory(), Log: log,
+	svc, err := New(Deps{Pool: pool, Broker: broker.NewMemory(), Limiter: ratelimit.NewMemory(), Queue: moderation.NewService(pool, time.Minute, log), Log: log,
 		Options: Options{SyncInterval: 200 * time.Millisecond, FramesPerSecond: 1e6, FrameBurst: 1e6, SendsPerMinutePerIP: 1 << 30}})
 	if err != nil {
 		tb.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/ratelimit"
 	"github.com/doithoai/doithoai/internal/testenv"
+	"github.com/doithoai/doithoai/moderation"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,7 +58,8 @@ func MustStartTestNode(t *testing.T, pool *pgxpool.Pool, b broker.Broker, rds *r
 	if rds != nil {
 		limiter = ratelimit.NewRedis(rds, opts.RedisPrefix)
 	}
-	svc, err := New(Deps{Pool: pool, Broker: b, Limiter: limiter, Log: testenv.Logger(t), Options: opts})
+	svc, err := New(Deps{Pool: pool, Broker: b, Limiter: limiter, Queue: moderation.NewService(pool, time.Minute, testenv.Logger(t)),
+		Log: testenv.Logger(t), Options: opts})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ package livechat
 import (
 	"context"
 	"embed"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"sync/atomic"
@@ -41,6 +42,9 @@ type Queue interface {
 	AnsweredInChannel(ctx context.Context, tx pgx.Tx, src moderation.Source, ref string, actorID int64, body string) error
 	PublishAnswer(ctx context.Context, tx pgx.Tx, a moderation.AnswerToPublish) (moderation.PublishedAnswer, error)
 	AnswerCategories(ctx context.Context) ([]moderation.AnswerCategory, error)
+	// New registers the channel's decision handlers and its live intake.
+	RegisterHandler(src moderation.Source, h moderation.ChannelHandler)
+	SetLiveIntake(li moderation.LiveIntake)
 }
 
 // Options tune the channel; zero values take the defaults.
@@ -103,7 +107,7 @@ type Deps struct {
 	Pool    *pgxpool.Pool
 	Broker  broker.Broker
 	Limiter ratelimit.Limiter
-	Queue   Queue // nil: nothing is enqueued (tests of the transport alone)
+	Queue   Queue // the moderation queue (required): transcripts and live questions go to it
 	Log     *slog.Logger
 	Metrics prometheus.Registerer // nil: not exported
 	Options Options
@@ -129,6 +133,9 @@ type counters struct {
 
 // New builds the channel and starts its hub. Call Shutdown to stop it.
 func New(d Deps) (*Service, error) {
+	if d.Pool == nil || d.Queue == nil {
+		return nil, errors.New("livechat: Pool and Queue are required")
+	}
 	d.Options.defaults()
 	pages, err := web.NewRenderer(assetsFS, "templates", pageFuncs)
 	if err != nil {
@@ -141,6 +148,11 @@ func New(d Deps) (*Service, error) {
 	if d.Metrics != nil {
 		s.registerMetrics(d.Metrics)
 	}
+	for src, h := range s.Handlers() {
+		d.Queue.RegisterHandler(src, h)
+	}
+	// Callers on the hotline ask the live dialogue on the air through moderation.
+	d.Queue.SetLiveIntake(s.PhoneIntake())
 	return s, nil
 }
 

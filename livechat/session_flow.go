@@ -46,9 +46,6 @@ func (s *Service) SubmitQuestion(ctx context.Context, sessionID int64, n NewQues
 		if qid, err = insertQuestion(ctx, tx, sessionID, n, code); err != nil {
 			return err
 		}
-		if s.queue == nil {
-			return nil
-		}
 		it, err := s.queue.Enqueue(ctx, tx, moderation.NewItem{
 			Source: moderation.SourceLiveQuestion, Ref: strconv.FormatInt(qid, 10), TrackingCode: code,
 			Title: ss.Title, Content: n.Body, CitizenID: n.CitizenID, Contact: n.Phone, Phone: n.Phone,
@@ -81,7 +78,7 @@ func (s *Service) ModerateQuestion(ctx context.Context, actor *identity.User, se
 	if q.SessionID != sessionID {
 		return apperr.NotFoundf("no such question in this session")
 	}
-	if s.queue == nil || q.ItemID == nil {
+	if q.ItemID == nil {
 		return db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
 			return s.applyQuestionDecision(ctx, tx, qid, action, reason, actor.ID)
 		})
@@ -191,9 +188,6 @@ func (s *Service) AnswerQuestion(ctx context.Context, leader *identity.User, ses
 		}
 		if m, aid, err = storeAnswer(ctx, tx, q, leader.ID, leader.Name(), "leader", body); err != nil {
 			return err
-		}
-		if s.queue == nil {
-			return nil // transport-only service (tests): no moderation queue
 		}
 		// The queue item follows: answered on the air is answered.
 		return s.queue.AnsweredInChannel(ctx, tx, moderation.SourceLiveQuestion, strconv.FormatInt(q.ID, 10), leader.ID, body)
@@ -325,7 +319,7 @@ func (h decisionHandler) Apply(ctx context.Context, tx pgx.Tx, d moderation.Deci
 	return nil
 }
 
-// Handlers are the moderation handlers to register for livechat's sources.
+// Handlers are livechat's decision handlers by source; New registers them on the queue.
 func (s *Service) Handlers() map[moderation.Source]moderation.ChannelHandler {
 	return map[moderation.Source]moderation.ChannelHandler{
 		moderation.SourceLiveQuestion:     decisionHandler{s, moderation.SourceLiveQuestion},

@@ -17,7 +17,7 @@ import (
 // approve it in the queue or on the desk, and the desk plays its recording.
 type phoneIntake struct{ s *Service }
 
-// PhoneIntake is livechat's moderation.LiveIntake, for the node to register.
+// PhoneIntake is livechat's moderation.LiveIntake; New registers it on the queue.
 func (s *Service) PhoneIntake() moderation.LiveIntake { return phoneIntake{s} }
 
 // LiveSessionNow returns the session on the air now (started, not ended),
@@ -42,9 +42,6 @@ func (p phoneIntake) LiveSessionNow(ctx context.Context) (moderation.LiveSession
 // (ended while the caller spoke, or not started) refuses it: the hotline
 // then keeps the question as an ordinary ticket.
 func (p phoneIntake) AcceptPhoneQuestion(ctx context.Context, tx pgx.Tx, sessionID int64, q moderation.PhoneQuestion) (moderation.Item, error) {
-	if p.s.queue == nil {
-		return moderation.Item{}, apperr.Conflictf("no_queue", "live questions need the moderation queue")
-	}
 	ss, err := findSession(ctx, tx, sessionID)
 	if err != nil {
 		return moderation.Item{}, fmt.Errorf("livechat.AcceptPhoneQuestion: %w", err)

@@ -27,9 +27,6 @@ type PublishTarget struct {
 // moderation queue (livechat does not know the forum). Moderators, admins
 // and the session's leaders may; once per question.
 func (s *Service) PublishToForum(ctx context.Context, actor *identity.User, sessionID, qid int64, to PublishTarget) (moderation.PublishedAnswer, error) {
-	if s.queue == nil {
-		return moderation.PublishedAnswer{}, apperr.Conflictf("no_forum", "no forum is set up to publish answers to")
-	}
 	to.Category = strings.TrimSpace(to.Category)
 	if to.ForumQuestionID < 0 || to.ForumQuestionID == 0 && to.Category == "" {
 		return moderation.PublishedAnswer{}, apperr.Invalidf("target_required", "choose a category, or give an existing forum question's id")

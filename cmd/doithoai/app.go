@@ -18,6 +18,8 @@ import (
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/livechat"
 	"github.com/doithoai/doithoai/moderation"
+	"github.com/doithoai/doithoai/moderation/feedback"
+	"github.com/doithoai/doithoai/moderation/notify"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -41,14 +43,13 @@ type app struct {
 	moderationEvents   *moderation.Events
 	moderationHandlers *moderation.Handlers
 
-	feedback *feedbackDomain
-	notify   *notifyDomain
+	feedback *feedback.Domain
+	notify   *notify.Domain
 	livechat *livechat.Service
 	hotline  *callcenter.Center
 	blobs    blob.Store // recordings and spoken answers (BLOB_STORE)
 
-	forum         *forum.Service
-	forumHandlers *forum.Handlers
+	forum *forum.Domain
 }
 
 // redisPrefix namespaces every key and channel of this deployment.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"strconv"
-	"strings"
 
 	"github.com/doithoai/doithoai/internal/config"
 )
@@ -29,20 +27,18 @@ func httpConnBudget(cfg config.Config, fdLimit uint64, log *slog.Logger) int {
 }
 
 // sipTCPBudget is the share the hotline's SIP TCP listener keeps for
-// itself (SIP_TCP_MAX_CONNS, a callcenter setting): none without SIP, and
+// itself (SIP_TCP_MAX_CONNS, in the Hotline section): none without SIP, and
 // when unset a tenth of the descriptor limit, at most 1,024 connections
 // (wireCallcenter gives the hotline the same number).
 func sipTCPBudget(cfg config.Config, fdLimit uint64) int {
 	if cfg.DisableSIP {
 		return 0
 	}
-	if cfg.Getenv != nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(cfg.Getenv("SIP_TCP_MAX_CONNS"))); err == nil && n > 0 {
-			return n
-		}
+	if n := cfg.Hotline.SIPTCPMaxConns; n > 0 {
+		return n
 	}
 	if fdLimit == 0 {
 		fdLimit = 4096 // unknown: the same guess as httpConnBudget's
 	}
-	return int(min(1024, fdLimit/10))
+	return int(min(config.SIPTCPMaxConnsCap, fdLimit/10))
 }

@@ -24,12 +24,11 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 	if err := a.wireNotify(); err != nil {
 		return err
 	}
-	a.forum = forum.NewService(a.pool, a.moderation, a.log)
-	a.moderation.CategoryNames = forumCategoryNames(a.forum.Store)
-	if a.forumHandlers, err = forum.NewHandlers(a.forum, forum.Options{Limiter: a.limiter, BaseURL: a.cfg.BaseURL,
-		SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}); err != nil {
+	if a.forum, err = forum.New(forum.Deps{Pool: a.pool, Moderation: a.moderation, Limiter: a.limiter, Log: a.log,
+		Options: forum.Options{BaseURL: a.cfg.BaseURL, SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}}); err != nil {
 		return err
 	}
+	a.moderation.CategoryNames = forumCategoryNames(a.forum.Store)
 	if err := a.catalog.Add(moderation.Messages); err != nil {
 		return err
 	}
@@ -51,7 +50,7 @@ func (a *app) mountDomains(r chi.Router) {
 	r.Group(a.moderationHandlers.Routes)
 	a.mountFeedback(r)
 	a.mountNotify(r)
-	r.Group(a.forumHandlers.Routes)
+	a.forum.Routes(r)
 	a.mountLivechat(r)
 	a.mountCallcenter(r)
 }

@@ -32,7 +32,7 @@ func (a *app) purgeOnce(ctx context.Context, before time.Time) {
 		}},
 		{"moderation", a.moderation.PurgePersonalData},
 		{"forum", a.forum.PurgePersonalData},
-		{"notifications", a.notify.store.PurgePersonalData},
+		{"notifications", a.notify.Store().PurgePersonalData},
 		{"livechat", a.livechat.PurgePersonalData},
 	}
 	for _, s := range steps {

@@ -25,11 +25,6 @@ func (a *app) wireLivechat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for src, h := range svc.Handlers() {
-		a.moderation.RegisterHandler(src, h)
-	}
-	// Callers on the hotline ask the live dialogue on the air through moderation.
-	a.moderation.SetLiveIntake(svc.PhoneIntake())
 	if err := a.catalog.Add(livechat.Messages); err != nil {
 		return err
 	}

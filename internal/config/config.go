@@ -1,6 +1,9 @@
 // Package config reads the process configuration once, from the environment
-// (flags may override), into a typed struct that is validated before anything
-// starts. Nothing else in the program reads environment variables.
+// (flags may override), into one typed struct that is validated before
+// anything starts; the domains get their typed section (Hotline, Feedback)
+// from it. Nothing else in the node reads environment variables: only
+// `doithoai backup`, which needs no database, reads its PGBACKREST_* pair
+// itself (cmd/doithoai/backup.go).
 package config
 
 import (
@@ -9,7 +12,6 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -41,13 +43,11 @@ type Config struct {
 	// cookies; each use derives its own key). Empty: a random key is
 	// generated once and kept in PostgreSQL for every node.
 	SigningKey string
-	// SLA settings; empty means the defaults of moderation/feedback. They
-	// are parsed (and bad values reported) when the node is built.
-	SLARules       string        // SLA_RULES, e.g. "hotline_ticket=3d, report=1d, *@2=4h"
-	SLAHolidays    string        // SLA_HOLIDAYS: dates and ranges that are not working days
-	SLAWorkdays    string        // SLA_WORKDAYS: weekend dates that are working days (làm bù)
-	SLAOfficeHours string        // SLA_OFFICE_HOURS, e.g. "07:30-11:30,13:00-17:00"
-	EscalateEvery  time.Duration // ESCALATE_EVERY: how often each node looks for overdue items
+	// Feedback is the SLA's calendar and the escalation job (SLA_*,
+	// ESCALATE_EVERY); Hotline the SIP hotline's settings (HOTLINE_*,
+	// RTP_*, SIP_PUBLIC_IP, SIP_TCP_*).
+	Feedback Feedback
+	Hotline  Hotline
 	// Notifications (moderation/notify). With neither gateway set they are
 	// kept in the outbox and shown on the tracking page only.
 	SMSGatewayURL string // SMS_GATEWAY_URL: Kannel's sendsms URL with its credentials
@@ -64,10 +64,6 @@ type Config struct {
 	// Blobs: where recordings and spoken answers are kept for every node.
 	BlobStore string   // BLOB_STORE: postgres (default) or s3
 	S3        S3Config // S3_* settings, used when BlobStore is s3
-
-	// Getenv is the environment Load read, kept for domains that parse
-	// their own settings (the hotline's HOTLINE_* and RTP_* variables).
-	Getenv func(string) string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -83,7 +79,8 @@ func Default() Config {
 		ShutdownGrace:  15 * time.Second,
 		ClaimLease:     15 * time.Minute,
 		RetentionDays:  730,
-		EscalateEvery:  time.Minute,
+		Feedback:       Feedback{EscalateEvery: time.Minute},
+		Hotline:        defaultHotline(),
 		ChatAcceptWait: 3 * time.Minute,
 		MetricsAddr:    "127.0.0.1:9090",
 		BlobStore:      "postgres",
@@ -105,90 +102,46 @@ type S3Config struct {
 // getenv is passed in so tests never touch the process environment.
 func Load(getenv func(string) string) (Config, error) {
 	c := Default()
-	c.Getenv = getenv
-	var errs []error
-	str := func(key string, dst *string) {
-		if v := strings.TrimSpace(getenv(key)); v != "" {
-			*dst = v
-		}
-	}
-	dur := func(key string, dst *time.Duration) {
-		if v := strings.TrimSpace(getenv(key)); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 15m or 2h", key, v))
-				return
-			}
-			*dst = d
-		}
-	}
-	boolean := func(key string, dst *bool) {
-		if v := strings.TrimSpace(getenv(key)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: want true or false", key, v))
-				return
-			}
-			*dst = b
-		}
-	}
-	str("DATABASE_URL", &c.DatabaseURL)
-	str("REDIS_URL", &c.RedisURL)
-	str("HTTP_ADDR", &c.HTTPAddr)
-	str("SIP_ADDR", &c.SIPAddr)
-	str("DATA_DIR", &c.DataDir)
-	str("BASE_URL", &c.BaseURL)
-	str("LOG_LEVEL", &c.LogLevel)
-	str("LOG_FORMAT", &c.LogFormat)
-	str("SLA_RULES", &c.SLARules)
-	str("SLA_HOLIDAYS", &c.SLAHolidays)
-	str("SLA_WORKDAYS", &c.SLAWorkdays)
-	str("SLA_OFFICE_HOURS", &c.SLAOfficeHours)
-	str("SIGNING_KEY", &c.SigningKey)
-	str("SMS_GATEWAY_URL", &c.SMSGatewayURL)
-	str("SMS_SENDER", &c.SMSSender)
-	str("SMTP_URL", &c.SMTPURL)
-	str("MAIL_FROM", &c.MailFrom)
-	str("SMS_INBOUND_TOKEN", &c.SMSInboundToken)
-	str("BLOB_STORE", &c.BlobStore)
+	e := &env{getenv: getenv}
+	e.str("DATABASE_URL", &c.DatabaseURL)
+	e.str("REDIS_URL", &c.RedisURL)
+	e.str("HTTP_ADDR", &c.HTTPAddr)
+	e.str("SIP_ADDR", &c.SIPAddr)
+	e.str("DATA_DIR", &c.DataDir)
+	e.str("BASE_URL", &c.BaseURL)
+	e.str("LOG_LEVEL", &c.LogLevel)
+	e.str("LOG_FORMAT", &c.LogFormat)
+	e.str("SIGNING_KEY", &c.SigningKey)
+	e.str("SMS_GATEWAY_URL", &c.SMSGatewayURL)
+	e.str("SMS_SENDER", &c.SMSSender)
+	e.str("SMTP_URL", &c.SMTPURL)
+	e.str("MAIL_FROM", &c.MailFrom)
+	e.str("SMS_INBOUND_TOKEN", &c.SMSInboundToken)
+	e.str("BLOB_STORE", &c.BlobStore)
 	c.BlobStore = strings.ToLower(c.BlobStore)
-	str("S3_ENDPOINT", &c.S3.Endpoint)
-	str("S3_BUCKET", &c.S3.Bucket)
-	str("S3_ACCESS_KEY", &c.S3.AccessKey)
-	str("S3_SECRET_KEY", &c.S3.SecretKey)
-	str("S3_REGION", &c.S3.Region)
-	boolean("S3_USE_TLS", &c.S3.UseTLS)
-	dur("ESCALATE_EVERY", &c.EscalateEvery)
-	dur("CHAT_ACCEPT_WAIT", &c.ChatAcceptWait)
-	boolean("SECURE_COOKIES", &c.SecureCookies)
-	boolean("DISABLE_SIP", &c.DisableSIP)
-	boolean("TRUST_PROXY", &c.TrustProxy)
-	dur("SESSION_TTL", &c.SessionTTL)
-	dur("SHUTDOWN_GRACE", &c.ShutdownGrace)
-	dur("CLAIM_LEASE", &c.ClaimLease)
-	if v := strings.TrimSpace(getenv("HOTLINE_NUMBERS")); v != "" {
-		c.HotlineNumbers = splitList(v)
-	}
-	str("METRICS_ADDR", &c.MetricsAddr)
+	e.str("S3_ENDPOINT", &c.S3.Endpoint)
+	e.str("S3_BUCKET", &c.S3.Bucket)
+	e.str("S3_ACCESS_KEY", &c.S3.AccessKey)
+	e.str("S3_SECRET_KEY", &c.S3.SecretKey)
+	e.str("S3_REGION", &c.S3.Region)
+	e.boolean("S3_USE_TLS", &c.S3.UseTLS)
+	e.dur("CHAT_ACCEPT_WAIT", &c.ChatAcceptWait)
+	e.boolean("SECURE_COOKIES", &c.SecureCookies)
+	e.boolean("DISABLE_SIP", &c.DisableSIP)
+	e.boolean("TRUST_PROXY", &c.TrustProxy)
+	e.dur("SESSION_TTL", &c.SessionTTL)
+	e.dur("SHUTDOWN_GRACE", &c.ShutdownGrace)
+	e.dur("CLAIM_LEASE", &c.ClaimLease)
+	e.list("HOTLINE_NUMBERS", &c.HotlineNumbers)
+	e.str("METRICS_ADDR", &c.MetricsAddr)
 	if strings.EqualFold(c.MetricsAddr, "off") {
 		c.MetricsAddr = ""
 	}
-	if v := strings.TrimSpace(getenv("HTTP_MAX_CONNS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("HTTP_MAX_CONNS=%q: want a whole number ≥ 1 (or nothing, to derive it from the descriptor limit)", v))
-		} else {
-			c.HTTPMaxConns = n
-		}
-	}
-	if v := strings.TrimSpace(getenv("RETENTION_DAYS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days ≥ 1", v))
-		} else {
-			c.RetentionDays = n
-		}
-	}
+	e.count("HTTP_MAX_CONNS", &c.HTTPMaxConns, 1, "a whole number ≥ 1 (or nothing, to derive it from the descriptor limit)")
+	e.count("RETENTION_DAYS", &c.RetentionDays, 1, "a whole number of days ≥ 1")
+	e.readFeedback(&c.Feedback)
+	e.readHotline(&c.Hotline)
+	errs := e.errs
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -268,17 +221,10 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || u.Host == "") {
 		errs = append(errs, fmt.Errorf("BASE_URL=%q: want an absolute URL", c.BaseURL))
 	}
-	return errors.Join(errs...)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+	if err := c.Hotline.validate(c.HotlineNumbers); err != nil {
+		errs = append(errs, err)
 	}
-	return out
+	return errors.Join(errs...)
 }
 
 // LinkBase is the absolute base of links sent where no request tells the
