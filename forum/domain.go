@@ -1,6 +1,7 @@
 package forum
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 
@@ -47,3 +48,7 @@ func New(d Deps) (*Domain, error) {
 
 // Routes registers every forum route on r.
 func (f *Domain) Routes(r chi.Router) { r.Group(f.handlers.Routes) }
+
+// RunPageCache keeps this node's cache of anonymous question pages in step
+// with every node's writes until ctx ends (see Handlers.RunPageCache).
+func (f *Domain) RunPageCache(ctx context.Context) { f.handlers.RunPageCache(ctx) }

@@ -92,41 +92,59 @@ type questionPage struct {
 	CanReply bool
 }
 
-// handleQuestionView serves GET /cau-hoi/{id}-{slug}.
+// handleQuestionView serves GET /cau-hoi/{id}-{slug}. Anonymous views of
+// the bare address are served from the page cache (page_cache_serve.go).
 func (h *Handlers) handleQuestionView(w http.ResponseWriter, r *http.Request) error {
 	h.ensureVoter(w, r) // the page's vote button then counts this browser as itself
+	if h.cacheable(r) {
+		return h.serveQuestionCached(w, r)
+	}
 	return h.renderQuestion(w, r, http.StatusOK, questionPage{})
 }
 
 func (h *Handlers) renderQuestion(w http.ResponseWriter, r *http.Request, status int, p questionPage) error {
-	id, err := questionID(r)
+	redirect, err := h.loadQuestion(r, &p)
 	if err != nil {
 		return err
 	}
+	if redirect != nil {
+		redirect(w)
+		return nil
+	}
+	return h.render.Render(w, r, status, "question", p)
+}
+
+// loadQuestion fills p with the question page r asks for, or returns the
+// redirect to its canonical address to send instead.
+func (h *Handlers) loadQuestion(r *http.Request, p *questionPage) (redirect func(http.ResponseWriter), err error) {
+	id, err := questionID(r)
+	if err != nil {
+		return nil, err
+	}
 	q, err := h.svc.Store.FindQuestionByID(r.Context(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	viewer, _ := identity.From(r.Context())
 	p.Code = r.URL.Query().Get("code")
 	if !CanSee(q, viewer, p.Code) {
-		return apperr.NotFoundf("no such question")
+		return nil, apperr.NotFoundf("no such question")
 	}
 	// Old links with another slug still work; the canonical one is shown.
 	// A confirmation (?done=) survives the move, on a 303: it is not the
 	// permanent address.
 	if r.Method == http.MethodGet && chi.URLParam(r, "id") != strconv.FormatInt(q.ID, 10)+"-"+q.Slug && q.Slug != "" && p.Code == "" {
 		if done := r.URL.Query().Get("done"); done != "" {
-			http.Redirect(w, r, q.Path()+"?done="+url.QueryEscape(done), http.StatusSeeOther)
-			return nil
+			return func(w http.ResponseWriter) {
+				http.Redirect(w, r, q.Path()+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+			}, nil
 		}
-		http.Redirect(w, r, q.Path(), http.StatusMovedPermanently)
-		return nil
+		return func(w http.ResponseWriter) { http.Redirect(w, r, q.Path(), http.StatusMovedPermanently) }, nil
 	}
 	p.Page, p.Q = web.NewPage(r, "forum.question_title", q.Title), q
 	p.Title = q.Title
 	if p.Replies, err = h.svc.Store.FindReplies(r.Context(), id); err != nil {
-		return err
+		return nil, err
 	}
 	if !q.Public() { // the asker sees their private question and its official answer only
 		var official []Reply
@@ -148,7 +166,7 @@ func (h *Handlers) renderQuestion(w http.ResponseWriter, r *http.Request, status
 	case "report":
 		p.Notice = p.Tr("forum.report_sent")
 	}
-	return h.render.Render(w, r, status, "question", p)
+	return nil, nil
 }
 
 // formError renders a validation error back into the question page.

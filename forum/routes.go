@@ -46,6 +46,7 @@ type Handlers struct {
 	limiter ratelimit.Limiter
 	voters  *voterTokens
 	baseURL string
+	pages   *pageCache // nil: no page cache
 }
 
 // Options are what the handlers need from the node.
@@ -57,6 +58,9 @@ type Options struct {
 	// for on first use and kept once it answers.
 	SigningKey    func(context.Context) ([]byte, error)
 	SecureCookies bool
+	// PageCacheBytes bounds the anonymous question pages kept in memory
+	// (page_cache.go): 0 means DefaultPageCacheBytes, below 0 no cache.
+	PageCacheBytes int64
 }
 
 // NewHandlers builds the handlers.
@@ -72,7 +76,14 @@ func NewHandlers(svc *Service, o Options) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handlers{svc: svc, render: rd, limiter: o.Limiter, voters: &voterTokens{source: o.SigningKey, secure: o.SecureCookies}, baseURL: o.BaseURL}, nil
+	h := &Handlers{svc: svc, render: rd, limiter: o.Limiter, voters: &voterTokens{source: o.SigningKey, secure: o.SecureCookies}, baseURL: o.BaseURL}
+	switch {
+	case o.PageCacheBytes == 0:
+		h.pages = newPageCache(DefaultPageCacheBytes)
+	case o.PageCacheBytes > 0:
+		h.pages = newPageCache(o.PageCacheBytes)
+	}
+	return h, nil
 }
 
 // Routes registers every forum route on r.

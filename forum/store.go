@@ -30,9 +30,11 @@ const publicCond = `q.status IN ('published', 'answered', 'closed') AND q.visibi
 const questionColumns = `q.id, c.id, c.slug, c.name, c.name_en, c.description, c.moderation,
 	q.author_id, q.author_name, q.contact, q.title, q.slug, q.body, q.body_html, q.kind, q.visibility,
 	q.province, q.district, q.commune, q.language, q.status, q.reject_reason, q.info_request, q.duplicate_of,
-	q.tracking_code, q.votes, q.views, q.reopen_count, q.created_at, q.published_at, q.answered_at`
+	q.tracking_code, q.votes, COALESCE(v.views, 0), q.reopen_count, q.created_at, q.published_at, q.answered_at`
 
-const questionFrom = ` FROM forum_questions q JOIN forum_categories c ON c.id = q.category_id `
+// View counts live in their own narrow table (migration 00076).
+const questionFrom = ` FROM forum_questions q JOIN forum_categories c ON c.id = q.category_id
+	LEFT JOIN forum_question_views v ON v.question_id = q.id `
 
 func scanQuestion(row pgx.CollectableRow) (Question, error) {
 	var q Question
@@ -190,7 +192,10 @@ func (s *Store) AddViews(ctx context.Context, counts map[int64]int64) error {
 		ns = append(ns, n)
 	}
 	_, err := s.pool.Exec(ctx, `
-		UPDATE forum_questions q SET views = q.views + v.n
-		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n) WHERE q.id = v.id`, ids, ns)
+		INSERT INTO forum_question_views AS fv (question_id, views)
+		SELECT v.id, v.n FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n)
+		WHERE EXISTS (SELECT 1 FROM forum_questions q WHERE q.id = v.id)
+		ORDER BY v.id -- one lock order for every node's flush
+		ON CONFLICT (question_id) DO UPDATE SET views = fv.views + EXCLUDED.views`, ids, ns)
 	return err
 }

@@ -29,10 +29,19 @@ type loadStats struct {
 	Elapsed  time.Duration
 	Lat      []time.Duration // sorted
 	Bytes    int64
+	Hits     int64 // responses the node's page cache answered (X-Page-Cache: hit)
 	CPU      cpuShare
 }
 
 func (s loadStats) RPS() float64 { return float64(s.Requests) / s.Elapsed.Seconds() }
+
+// HitRatio is the share of answered requests the node's page cache served.
+func (s loadStats) HitRatio() float64 {
+	if s.Requests == 0 {
+		return 0
+	}
+	return float64(s.Hits) / float64(s.Requests)
+}
 
 // browserHeaders are what a browser sends for a page, minus the cookies.
 func browserHeaders(h http.Header) {
@@ -62,7 +71,7 @@ func runLoad(ctx context.Context, conns int, warmup, dur time.Duration, cpuOf fu
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	var measuring, stopping atomic.Bool
-	var errs, byteCount atomic.Int64
+	var errs, byteCount, hits atomic.Int64
 	lats := make([][]time.Duration, conns)
 	var wg sync.WaitGroup
 	for w := range conns {
@@ -87,6 +96,9 @@ func runLoad(ctx context.Context, conns int, warmup, dur time.Duration, cpuOf fu
 					if ok {
 						lat = append(lat, d)
 						byteCount.Add(n)
+						if resp.Header.Get("X-Page-Cache") == "hit" {
+							hits.Add(1)
+						}
 					} else {
 						errs.Add(1)
 					}
@@ -110,7 +122,7 @@ func runLoad(ctx context.Context, conns int, warmup, dur time.Duration, cpuOf fu
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return loadStats{Requests: int64(len(all)), Errors: errs.Load(), Elapsed: elapsed, Lat: all, Bytes: byteCount.Load(), CPU: c0.to(c1)}
+	return loadStats{Requests: int64(len(all)), Errors: errs.Load(), Elapsed: elapsed, Lat: all, Bytes: byteCount.Load(), Hits: hits.Load(), CPU: c0.to(c1)}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
@@ -194,16 +206,29 @@ func benchPages(ctx context.Context, o options, n *node, dbURL string, pgPID int
 		_, _ = rand.Read(b)
 		cookies[i] = "csrf=" + base64.RawURLEncoding.EncodeToString(b)
 	}
+	// Which page each request asks for: uniform over the sample, or with
+	// -zipf s the k-th page of the sample k^-s as often as the first, as
+	// readers crowd on the questions of the day.
+	pick := func(_ int, rng *mrand.Rand) int { return rng.IntN(len(pages)) }
+	if o.zipf > 1 {
+		zipfs := make([]*mrand.Zipf, o.conns)
+		pick = func(w int, rng *mrand.Rand) int {
+			if zipfs[w] == nil {
+				zipfs[w] = mrand.NewZipf(rng, o.zipf, 1, uint64(len(pages)-1))
+			}
+			return int(zipfs[w].Uint64())
+		}
+	}
 	logf("page: question pages, %d connections, %s …", o.conns, o.duration)
 	res.Page = runLoad(ctx, o.conns, o.warmup, o.duration, func() cpuSnapshot { return takeCPU(n.pid(), pgPID) },
 		func(w int, rng *mrand.Rand) *http.Request {
-			p := pages[rng.IntN(len(pages))]
+			p := pages[pick(w, rng)]
 			req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/cau-hoi/%d-%s", n.base, p.id, p.slug), nil)
 			browserHeaders(req.Header)
 			req.Header.Set("Cookie", cookies[w])
 			return req
 		})
-	logf("page: question page %.0f req/s, p99 %s, %d errors", res.Page.RPS(), percentile.Sorted(res.Page.Lat, 99), res.Page.Errors)
+	logf("page: question page %.0f req/s, p99 %s, %d errors, %.0f%% from the page cache", res.Page.RPS(), percentile.Sorted(res.Page.Lat, 99), res.Page.Errors, 100*res.Page.HitRatio())
 	return res, nil
 }
 

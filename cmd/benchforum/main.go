@@ -51,6 +51,7 @@ type options struct {
 	seed          uint64
 	sharedBuffers string
 	out           string
+	zipf          float64
 }
 
 func (o options) want(part string) bool {
@@ -81,6 +82,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	flag.StringVar(&o.sharedBuffers, "shared-buffers", "1GB", "PostgreSQL shared_buffers")
 	flag.StringVar(&o.out, "out", "", "also write the Markdown section to this file")
+	flag.Float64Var(&o.zipf, "zipf", 0, "question pages asked with Zipf popularity of this exponent (> 1) instead of uniformly")
 	flag.Parse()
 	for _, p := range strings.Split(o.only, ",") {
 		switch strings.TrimSpace(p) {

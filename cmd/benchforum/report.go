@@ -158,6 +158,10 @@ func (r *results) markdown() string {
 		w("| question page `/cau-hoi/{id}-{slug}` | %.0f | %s | %s | %d | %s |\n\n",
 			p.Page.RPS(), ms(percentile.Sorted(p.Page.Lat, 50)), ms(percentile.Sorted(p.Page.Lat, 99)), p.Page.Errors, cores(p.Page.CPU))
 		w("- Ratio question page / hello world: **%.3f**\n", p.Page.RPS()/p.Hello.RPS())
+		if o.zipf > 1 {
+			w("- Pages asked with Zipf popularity, exponent %.2f (the k-th of the sample k^-%.2f as often as the first), not uniformly\n", o.zipf, o.zipf)
+		}
+		w("- Served from the node's page cache (`X-Page-Cache: hit`): %.1f%%\n", 100*p.Page.HitRatio())
 		if o := max(p.Hello.CPU.Other, p.Page.CPU.Other); o > noisy {
 			w("- **Disturbed run:** other processes took up to %.2f cores meanwhile; these figures are low\n", o)
 		}

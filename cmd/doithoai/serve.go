@@ -136,6 +136,7 @@ func (a *app) startBackground(ctx context.Context, g *errgroup.Group) {
 	g.Go(func() error { a.moderation.RunJanitor(ctx, 15*time.Second); return nil })
 	g.Go(func() error { a.runFeedbackJobs(ctx); return nil })
 	g.Go(func() error { a.forum.RunViewFlusher(ctx, 5*time.Second); return nil })
+	g.Go(func() error { a.forum.RunPageCache(ctx); return nil })
 	g.Go(func() error { a.runRetention(ctx); return nil })
 	g.Go(func() error { a.runSettingsReload(ctx); return nil })
 	g.Go(func() error { a.runNotifyWorker(ctx); return nil })

@@ -19,7 +19,13 @@ import (
 // unsafe methods:
 //   - bearer-token requests carry no ambient authority: not checked;
 //   - a browser request from another origin (Origin or Sec-Fetch-Site) is refused;
-//   - form posts must echo the token;
+//   - form posts must echo the token, or come with the browser's own word
+//     that they are same-origin: Sec-Fetch-Site: same-origin (or none, typed
+//     by the user), else an Origin equal to the host, else (browsers old
+//     enough to send neither) a Referer on the host. A page cannot forge
+//     these for another site, JavaScript or not, so pages served alike to
+//     every anonymous visitor (the forum's cached question pages) carry no
+//     token at all; a form with none of the three is refused;
 //   - JSON bodies cannot be sent cross-origin without a CORS preflight, which
 //     we never grant, so a same-origin JSON request is accepted as is.
 const csrfCookie = "csrf"
@@ -84,8 +90,25 @@ func checkCSRF(r *http.Request, token string) error {
 		}
 		return nil
 	}
-	if isForm {
+	if isForm && !sameOriginByBrowser(r) {
 		return forbidden
 	}
 	return nil
+}
+
+// sameOriginByBrowser reports whether the browser itself said r comes from
+// one of our pages (cross-origin answers were refused before this).
+func sameOriginByBrowser(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+	default: // same-site (a sibling subdomain is not us), cross-site
+		return false
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		return origin != "null" // a matching Origin; "null" proves nothing
+	}
+	u, err := url.Parse(r.Header.Get("Referer"))
+	return err == nil && u.Host != "" && u.Host == r.Host && (u.Scheme == "http" || u.Scheme == "https")
 }

@@ -117,19 +117,29 @@ func NewRenderer(fsys fs.FS, dir string, funcs template.FuncMap) (*Renderer, err
 // Render executes page name into a buffer first, so a template error becomes
 // a clean 500 rather than half a page.
 func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
-	t, ok := rd.pages[name]
-	if !ok {
-		return fmt.Errorf("no template %q", name)
-	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+	b, err := rd.Bytes(name, data)
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(b)
 	return err
+}
+
+// Bytes executes page name and returns the whole page, for callers that
+// keep it (the forum's page cache).
+func (rd *Renderer) Bytes(name string, data any) ([]byte, error) {
+	t, ok := rd.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // RenderFragment executes a named template (a partial) without the layout,
