@@ -18,7 +18,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	setTestParallel()
+	testenv.Main(m)
+}
 
 // pgCenter is the whole hotline on a fresh database.
 type pgCenter struct {
@@ -124,6 +127,7 @@ func (pc *pgCenter) serve(t *testing.T, login string, req *http.Request) *httpte
 }
 
 func TestHotlineWithPostgres(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 
@@ -236,6 +240,7 @@ func TestHotlineWithPostgres(t *testing.T) {
 }
 
 func TestMenuAdminAPI(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	w := pc.do(t, "admin", "GET", "/api/v1/hotline/menu", nil)
 	var m Menu

@@ -10,6 +10,7 @@ import (
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestConfigCallAdmissionSettings(t *testing.T) {
+	t.Parallel()
 	c, err := ConfigFromEnv(envOf(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,7 @@ func TestConfigCallAdmissionSettings(t *testing.T) {
 }
 
 func TestConfigFromEnvSIPTCP(t *testing.T) {
+	t.Parallel()
 	env := func(kv map[string]string) func(string) string {
 		return func(k string) string { return kv[k] }
 	}

@@ -177,7 +177,7 @@ func (ts *testServer) stop() {
 		ts.cancel()
 		select {
 		case <-ts.done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(ts.e.cfg.ShutdownGrace + 10*time.Second):
 			panic("test server did not stop")
 		}
 	})
@@ -498,18 +498,20 @@ func (p *phone) hangup() {
 // steps records IVR steps per call so tests can act at the right moment.
 type steps struct {
 	mu   sync.Mutex
-	seen map[string][]string // callID → steps so far
-	ch   chan struct{}       // closed and replaced on every new step
+	seen map[string][]string    // callID → steps so far
+	when map[string][]time.Time // callID → when each step was taken
+	ch   chan struct{}          // closed and replaced on every new step
 }
 
 // recordSteps returns the step log installed at start.
 func (ts *testServer) recordSteps() *steps { return ts.steps }
 
 func (ts *testServer) installSteps() *steps {
-	s := &steps{seen: map[string][]string{}, ch: make(chan struct{})}
+	s := &steps{seen: map[string][]string{}, when: map[string][]time.Time{}, ch: make(chan struct{})}
 	ts.e.onStep = func(callID, step string) {
 		s.mu.Lock()
 		s.seen[callID] = append(s.seen[callID], step)
+		s.when[callID] = append(s.when[callID], time.Now())
 		close(s.ch)
 		s.ch = make(chan struct{})
 		s.mu.Unlock()
@@ -541,6 +543,23 @@ func (s *steps) wait(t *testing.T, p *phone, step string) {
 	}
 }
 
+// at is when the server took step on p's call (it must have: wait first).
+// A test measures the server's phases with it, not its own clock, which a
+// loaded machine lets fall behind.
+func (s *steps) at(t *testing.T, p *phone, step string) time.Time {
+	t.Helper()
+	id := p.dlg.InviteRequest.CallID().Value()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.seen[id] {
+		if x == step {
+			return s.when[id][i]
+		}
+	}
+	t.Fatalf("call never reached %q; steps: %v", step, s.seen[id])
+	return time.Time{}
+}
+
 func sipgoAnswer() sipgo.AnswerOptions { return sipgo.AnswerOptions{} }
 
 // metricValue reads a counter or gauge from the test server's registry.
@@ -570,21 +589,25 @@ func (ts *testServer) metricValue(t *testing.T, name string, labels map[string]s
 	return 0
 }
 
+// rtpIn is how many RTP packets the server has received on p's call (0
+// once the call is gone).
+func (ts *testServer) rtpIn(p *phone) uint64 {
+	id := p.dlg.InviteRequest.CallID().Value()
+	ts.e.mu.Lock()
+	defer ts.e.mu.Unlock()
+	for _, c := range ts.e.calls {
+		if c.callID == id {
+			return c.rtp.stats.rxPackets.Load()
+		}
+	}
+	return 0
+}
+
 // waitRTPIn waits until the server has received n RTP packets on p's call:
 // from then on its media timers run from real packets.
 func (ts *testServer) waitRTPIn(t *testing.T, p *phone, n uint64) {
 	t.Helper()
-	id := p.dlg.InviteRequest.CallID().Value()
-	rx := func() uint64 {
-		ts.e.mu.Lock()
-		defer ts.e.mu.Unlock()
-		for _, c := range ts.e.calls {
-			if c.callID == id {
-				return c.rtp.stats.rxPackets.Load()
-			}
-		}
-		return 0
-	}
+	rx := func() uint64 { return ts.rtpIn(p) }
 	for deadline := time.Now().Add(10 * time.Second); rx() < n; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the server received %d RTP packets, want %d", rx(), n)

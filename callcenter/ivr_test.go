@@ -12,6 +12,7 @@ import (
 )
 
 func TestVoicemailBecomesTicket(t *testing.T) {
+	t.Parallel()
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
 			cfg := testConfig(t)
@@ -85,6 +86,7 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 }
 
 func TestDTMFBySIPInfoAndHangupDuringRecording(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	st := ts.recordSteps()
 	p := newPhone(t, "0987000111")
@@ -123,6 +125,7 @@ func TestDTMFBySIPInfoAndHangupDuringRecording(t *testing.T) {
 }
 
 func TestMenuRetriesAndNoConsent(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	st := ts.recordSteps()
 	p := newPhone(t, "0900000001")
@@ -153,6 +156,7 @@ func TestMenuRetriesAndNoConsent(t *testing.T) {
 }
 
 func TestOutOfHoursGoesToVoicemailWithCallbackNextMorning(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.ConsentOnSilence = true
 	loc := time.FixedZone("ICT", 7*3600)

@@ -23,6 +23,7 @@ func listenLoopback(t *testing.T) *net.UDPConn {
 func addrOf(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAddr).AddrPort() }
 
 func TestRTPSessionPacedPlayback(t *testing.T) {
+	t.Parallel()
 	peer := listenLoopback(t)
 	defer peer.Close()
 	s := newRTPSession(listenLoopback(t), PCMA, 101, addrOf(peer).Addr(), rtpTimeouts{start: 5 * time.Second, silence: 5 * time.Second})
@@ -80,6 +81,7 @@ func TestRTPSessionPacedPlayback(t *testing.T) {
 }
 
 func TestRTPSessionReceiveDTMFAndTimeout(t *testing.T) {
+	t.Parallel()
 	peer := listenLoopback(t)
 	defer peer.Close()
 	var mu sync.Mutex
@@ -138,6 +140,7 @@ func TestRTPSessionReceiveDTMFAndTimeout(t *testing.T) {
 // SDP IP (on any port until the first packet latches one), and nothing sent
 // to an SDP address other than the signalling IP before it has sent RTP.
 func TestRTPSessionAcceptsOnlyPeerAddresses(t *testing.T) {
+	t.Parallel()
 	media, signal := samePort(t, "127.0.0.4", "127.0.0.2") // the SDP port on the SDP and the signalling IP
 	other, foreign := listenAt(t, "127.0.0.2"), listenAt(t, "127.0.0.3")
 	atSignal, atOther, atMedia, atForeign := countPackets(signal), countPackets(other), countPackets(media), countPackets(foreign)
@@ -180,6 +183,7 @@ func TestRTPSessionAcceptsOnlyPeerAddresses(t *testing.T) {
 // No packet at all after start ends the session with errNoRTP at the start
 // timeout, not the (longer) silence timeout.
 func TestRTPSessionStartTimeout(t *testing.T) {
+	t.Parallel()
 	s := newRTPSession(listenLoopback(t), PCMU, 101, netip.MustParseAddr("127.0.0.1"), rtpTimeouts{start: 300 * time.Millisecond, silence: time.Minute})
 	s.start()
 	defer s.closeSession()

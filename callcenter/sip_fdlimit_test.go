@@ -23,6 +23,7 @@ const fdChildEnv = "HOTLINE_TEST_FD_CHILD"
 // few descriptors above what it already uses, so the test process itself is
 // not starved; the listener's own budget is left far above that limit.
 func TestSIPSurvivesDescriptorExhaustion(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(fdChildEnv) == "1" {
 		runFDLimitedServer(t)
 		return

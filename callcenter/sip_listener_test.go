@@ -20,6 +20,7 @@ import (
 // fresh TCP client gets in once the silent ones are gone, and serve never
 // returns.
 func TestSIPTCPFloodKeepsServing(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMaxConns, cfg.SIPTCPMaxPerIP = 20, 4
 	cfg.SIPTCPMessageTimeout = 3 * time.Second
@@ -74,6 +75,7 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 // A partial INVITE trickled a byte at a time is cut off when the message
 // deadline passes, although bytes keep coming.
 func TestSIPTCPSlowMessageClosed(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
 	cfg.SIPTCPIdleTimeout = time.Minute
@@ -119,6 +121,7 @@ func TestSIPTCPSlowMessageClosed(t *testing.T) {
 // A connection silent after its messages is closed after the idle timeout;
 // RFC 5626 CRLF keep-alives count as traffic and keep one open.
 func TestSIPTCPIdleClosedUnlessKeptAlive(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
 	cfg.SIPTCPIdleTimeout = 2 * time.Second
@@ -162,6 +165,7 @@ func TestSIPTCPIdleClosedUnlessKeptAlive(t *testing.T) {
 // One address may hold SIPTCPMaxPerIP connections; the next is closed at
 // once while another address still gets in.
 func TestSIPTCPPerSourceCap(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMaxConns, cfg.SIPTCPMaxPerIP = 50, 3
 	ts := startTestServer(t, cfg)
@@ -201,6 +205,7 @@ func TestSIPTCPPerSourceCap(t *testing.T) {
 // reuses it by address), so the idle timeout must spare it for as long as
 // the registration lives.
 func TestSIPTCPRegisteredAgentKeptPastIdle(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
 	cfg.SIPTCPIdleTimeout = time.Second
@@ -276,6 +281,7 @@ func registerOverTCP(t *testing.T, p *phone, addr, login, password string) int {
 }
 
 func TestSourceKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ a, b string }{
 		{"127.0.0.5", "::ffff:127.0.0.5"},           // IPv4-mapped IPv6 is the IPv4 address
 		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::9"}, // one IPv6 /64
