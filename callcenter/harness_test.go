@@ -386,6 +386,10 @@ func (p *phone) sendLoop() {
 			continue
 		}
 		if now := clock(); now > ts {
+			// The microphone went on through the dropped ticks: what it
+			// heard then is lost, and what follows stays where it was
+			// said, so a recording still lines up with what was spoken.
+			pos += int(now - ts)
 			ts = now
 		}
 		clear(frame)

@@ -15,14 +15,17 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// rawUDP sends a SIP message as text and returns the first status code that
-// comes back (0 if none within wait).
+// rawUDP sends a SIP message as text and returns the first final status
+// code that comes back for its Call-ID (0 if none within wait). Answers to
+// other calls are skipped: the server retransmits a final answer to an
+// INVITE until an ACK that raw tests never send.
 func rawUDP(t *testing.T, conn *net.UDPConn, addr string, msg string, wait time.Duration) int {
 	t.Helper()
 	ua, _ := net.ResolveUDPAddr("udp", addr)
 	if _, err := conn.WriteToUDP([]byte(msg), ua); err != nil {
 		t.Fatal(err)
 	}
+	id := rawCallID(msg)
 	buf := make([]byte, 4096)
 	conn.SetReadDeadline(time.Now().Add(wait))
 	for {
@@ -31,10 +34,47 @@ func rawUDP(t *testing.T, conn *net.UDPConn, addr string, msg string, wait time.
 			return 0
 		}
 		var code int
-		if _, err := fmt.Sscanf(string(buf[:n]), "SIP/2.0 %d", &code); err == nil && code >= 200 {
+		if _, err := fmt.Sscanf(string(buf[:n]), "SIP/2.0 %d", &code); err == nil && code >= 200 && rawCallID(string(buf[:n])) == id {
 			return code
 		}
 	}
+}
+
+// rawCallID is a SIP message's Call-ID ("" if it has none).
+func rawCallID(msg string) string {
+	for _, line := range strings.Split(msg, "\r\n") {
+		if id, ok := strings.CutPrefix(line, "Call-ID: "); ok {
+			return strings.TrimSpace(id)
+		}
+	}
+	return ""
+}
+
+// finalStatuses reads conn until n calls have a final status, or wait
+// passes, and returns each call's first final status by Call-ID.
+func finalStatuses(t *testing.T, conn *net.UDPConn, n int, wait time.Duration) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(wait))
+	defer conn.SetReadDeadline(time.Time{})
+	for len(got) < n {
+		m, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("final answers to %d of %d requests: %v (%v)", len(got), n, got, err)
+		}
+		msg := string(buf[:m])
+		var code int
+		if _, err := fmt.Sscanf(msg, "SIP/2.0 %d", &code); err != nil || code < 200 {
+			continue
+		}
+		if id := rawCallID(msg); id != "" {
+			if _, seen := got[id]; !seen {
+				got[id] = code
+			}
+		}
+	}
+	return got
 }
 
 func rawInvite(conn *net.UDPConn, addr, number, callID string, extra string, body string) string {
@@ -105,10 +145,21 @@ func TestInviteFloodLimitedPerSource(t *testing.T) {
 	ts := startTestServer(t, cfg)
 	conn := listenLoopback(t)
 	defer conn.Close()
-	codes := map[int]int{}
+	// The flood goes out at once, then every INVITE's answer is read by
+	// its Call-ID. One at a time, a loaded machine spaced them enough for
+	// the bucket to refill, and a 404 retransmitted (no ACK comes) was
+	// taken for the next INVITE's answer.
+	ua, _ := net.ResolveUDPAddr("udp", ts.addr)
 	for i := range 12 {
 		// Unknown number: allowed INVITEs get 404, limited ones 503.
-		codes[rawUDP(t, conn, ts.addr, rawInvite(conn, ts.addr, "9999", fmt.Sprintf("flood%d", i), "Contact: <sip:x@127.0.0.1>\r\n", ""), time.Second)]++
+		if _, err := conn.WriteToUDP([]byte(rawInvite(conn, ts.addr, "9999", fmt.Sprintf("flood%d", i), "Contact: <sip:x@127.0.0.1>\r\n", "")), ua); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answers := finalStatuses(t, conn, 12, 10*time.Second)
+	codes := map[int]int{}
+	for _, code := range answers {
+		codes[code]++
 	}
 	if codes[503] < 8 || codes[404] < 3 || codes[404] > 4 {
 		t.Errorf("status counts %v: want 3-4×404 then 503", codes)
