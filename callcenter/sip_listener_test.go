@@ -48,9 +48,6 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 	if !pollUntil(10*time.Second, func() bool { return closed.Load() >= int64(len(conns)-cfg.SIPTCPMaxConns) }) {
 		t.Fatalf("%d of %d connections over the budget of %d closed", closed.Load(), len(conns)-cfg.SIPTCPMaxConns, cfg.SIPTCPMaxConns)
 	}
-	if got := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "budget"}); got != float64(len(conns)-cfg.SIPTCPMaxConns) {
-		t.Errorf("%v connections refused for the budget, want exactly %d (it keeps %d)", got, len(conns)-cfg.SIPTCPMaxConns, cfg.SIPTCPMaxConns)
-	}
 	if got := ts.metricValue(t, "doithoai_hotline_sip_tcp_connections", nil); got > float64(cfg.SIPTCPMaxConns) {
 		t.Errorf("%v SIP TCP connections open, budget %d", got, cfg.SIPTCPMaxConns)
 	}
@@ -63,6 +60,16 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 	// is overdue; then a new client is served over TCP.
 	if !pollUntil(15*time.Second, func() bool { return closed.Load() == int64(len(conns)) }) {
 		t.Fatalf("only %d of %d silent connections closed", closed.Load(), len(conns))
+	}
+	// Each was refused for the budget or admitted and timed out. At least
+	// the first 20 were admitted; more when dialling took longer than the
+	// message timeout on a loaded machine (admitted ones timed out and made
+	// room), so "exactly 180 refused" held only on an idle one.
+	budget := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "budget"})
+	timedOut := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "message_timeout"})
+	if budget+timedOut != float64(len(conns)) || timedOut < float64(cfg.SIPTCPMaxConns) || budget < 1 {
+		t.Errorf("%v refused for the budget and %v admitted then timed out, want %d in all with at least the %d the budget keeps admitted",
+			budget, timedOut, len(conns), cfg.SIPTCPMaxConns)
 	}
 	fresh := dialSIPFrom(t, "127.0.2.1", ts.addr)
 	if code := tcpOptions(fresh, ts.addr, "flood-tcp", 5*time.Second); code != 200 {
