@@ -144,6 +144,12 @@ func TestNotifyByKeyPress(t *testing.T) {
 	}
 }
 
+// typingTime gives a caller typing a tracking code 1.5 s between keys
+// instead of the tests' 400 ms: the code ends at the first longer pause,
+// and a loaded machine stalls a phone or the server for that long (a
+// status look-up then failed with half a code).
+func typingTime(c *Config) { c.DigitTimeout = 1500 * time.Millisecond }
+
 // statusCall dials in, picks Vietnamese and types * code #.
 func (pc *pgCenter) statusCall(t *testing.T, number, code string) *phone {
 	t.Helper()
@@ -179,7 +185,7 @@ func (pc *pgCenter) cdrPath(t *testing.T, p *phone) []string {
 // without one, the callback. The CDR records each path.
 func TestStatusByPhone(t *testing.T) {
 	t.Parallel()
-	pc := startPGCenter(t)
+	pc := startPGCenterWith(t, typingTime)
 	ctx := context.Background()
 	first, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "first-1", Caller: "+84912000555", Hotline: "1022", Language: "vi", Topic: "land",
 		Category: "dat-dai", Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
@@ -355,7 +361,7 @@ func TestAnswerAudioUpload(t *testing.T) {
 // way, that ticket's item is notified (one "received" row to the number).
 func TestOperatorCallAfterStatusContinuesCase(t *testing.T) {
 	t.Parallel()
-	pc := startPGCenter(t, withOutbox(t))
+	pc := startPGCenterWith(t, typingTime, withOutbox(t))
 	ctx := context.Background()
 	const number = "0912000999"
 	first, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "first-op", Caller: e164(number), Hotline: "1022", Language: "vi", Topic: "land",
@@ -402,7 +408,7 @@ func TestOperatorCallAfterStatusContinuesCase(t *testing.T) {
 // while another caller's look-up of the same code still works.
 func TestStatusByPhoneLimited(t *testing.T) {
 	t.Parallel()
-	pc := startPGCenter(t)
+	pc := startPGCenterWith(t, typingTime)
 	ctx := context.Background()
 	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "lim-1", Caller: "+84912111222", Hotline: "1022", Language: "vi", Topic: "other",
 		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
@@ -432,7 +438,7 @@ func TestStatusByPhoneLimited(t *testing.T) {
 // assignee kept, its content naming the new ticket.
 func TestPhoneMessageAnswersInfoRequest(t *testing.T) {
 	t.Parallel()
-	pc := startPGCenter(t)
+	pc := startPGCenterWith(t, typingTime)
 	ctx := context.Background()
 	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "info-1", Caller: "+84912333444", Hotline: "1022", Language: "vi", Topic: "other",
 		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})

@@ -44,15 +44,19 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 			if len(tk.Number) != 12 || strings.Trim(tk.Number, "0123456789") != "" || moderation.CheckCode(tk.Number) != nil {
 				t.Errorf("ticket number %q: want 12 digits with a valid check digit", tk.Number)
 			}
-			if d := tk.Duration.Seconds(); math.Abs(d-2) > 0.3 {
-				t.Errorf("ticket duration %.2fs, want ≈2s", d)
+			// As long as the caller spoke: the 2 s waited for, and no more
+			// than the server's recording phase (on a loaded machine the
+			// test's # comes well after those 2 s).
+			phase := st.at(t, p, "record_end:hash").Sub(st.at(t, p, "record")).Seconds()
+			if d := tk.Duration.Seconds(); d < 2 || d > phase+0.1 {
+				t.Errorf("ticket duration %.2fs, want 2s to %.2fs", d, phase+0.1)
 			}
 			samples, err := readWAVFile(filepath.Join(cfg.DataDir, tk.RecordingPath))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if secs := float64(len(samples)) / sampleRate; math.Abs(secs-2) > 0.3 {
-				t.Errorf("WAV is %.2fs, want ≈2s", secs)
+			if secs := float64(len(samples)) / sampleRate; math.Abs(secs-tk.Duration.Seconds()) > 0.05 {
+				t.Errorf("WAV is %.2fs, the ticket says %.2fs", secs, tk.Duration.Seconds())
 			}
 			if r := rms(samples); r < 2000 {
 				t.Errorf("WAV rms %.0f: recording is silent", r)
