@@ -216,6 +216,7 @@ type phone struct {
 	source  atomic.Pointer[[]int16] // looped audio to send; nil: silence
 	pending chan byte               // RFC 4733 digits for the sender
 	paused  atomic.Bool             // stop sending RTP (timeout tests)
+	late    atomic.Int64            // the most the sender fell behind the clock (a time.Duration)
 
 	mu       sync.Mutex
 	rx       []int16     // decoded audio from the server
@@ -410,6 +411,9 @@ func (p *phone) sendLoop() {
 		if now := clock(); now > ts {
 			if behind := int(now-ts) / frameSamples; behind <= 50 {
 				due += behind
+				if d := int64(behind) * int64(framePeriod); d > p.late.Load() {
+					p.late.Store(d)
+				}
 			} else {
 				pos += int(now - ts)
 				ts = now
@@ -454,6 +458,11 @@ func (p *phone) recvLoop() {
 		p.mu.Unlock()
 	}
 }
+
+// lateBy is the most the phone's sender fell behind the wall clock: audio
+// said that long before a moment may reach the server after it, so a
+// server's recording phase can hold that much more than its own length.
+func (p *phone) lateBy() time.Duration { return time.Duration(p.late.Load()) }
 
 // sendAudio loops samples as the phone's microphone; nil sends silence.
 func (p *phone) sendAudio(samples []int16) {
