@@ -217,6 +217,8 @@ type phone struct {
 	pending chan byte               // RFC 4733 digits for the sender
 	paused  atomic.Bool             // stop sending RTP (timeout tests)
 	late    atomic.Int64            // the most the sender fell behind the clock (a time.Duration)
+	quiet   atomic.Bool             // the sender has seen paused: nothing more goes out
+	sent    atomic.Uint64           // RTP packets sent
 
 	mu       sync.Mutex
 	rx       []int16     // decoded audio from the server
@@ -352,6 +354,7 @@ func (p *phone) sendLoop() {
 	send := func(pkt *rtp.Packet) {
 		n, _ := pkt.MarshalTo(buf)
 		p.rtpConn.WriteToUDPAddrPort(buf[:n], *p.remote.Load())
+		p.sent.Add(1)
 	}
 	var digit byte
 	var digitStep int
@@ -398,8 +401,10 @@ func (p *phone) sendLoop() {
 		case <-tick.C:
 		}
 		if p.paused.Load() {
+			p.quiet.Store(true)
 			continue
 		}
+		p.quiet.Store(false)
 		// One frame a tick, and the frames of ticks the loaded machine
 		// dropped, sent late in a burst as a network delivers a phone's
 		// packets after a stall: no audio is lost, so what a recording
