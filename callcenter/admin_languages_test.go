@@ -62,6 +62,7 @@ func noInline(t *testing.T, body string) {
 }
 
 func TestAdminPromptsPage(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 
 	w := pc.page(t, "admin", "GET", "/admin/hotline/prompts", "", nil)
@@ -131,6 +132,7 @@ func adminAudits(t *testing.T, pc *pgCenter, action string) []string {
 }
 
 func TestAdminLanguagesPage(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	const form = "application/x-www-form-urlencoded"
 	w := pc.page(t, "admin", "GET", "/admin/hotline/languages", "", nil)
@@ -178,6 +180,7 @@ func TestAdminLanguagesPage(t *testing.T) {
 // The desk names the caller's language as configured, so an operator
 // calling back knows to find a H'Mông speaker.
 func TestDeskShowsLanguageName(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	now := time.Now()
 	if err := pc.store.CreateAbandonedCallback(t.Context(), AbandonedCall{CallID: "c-hmn", Caller: "+84912000888", Language: "hmn", Topic: "land", At: now, Due: now}); err != nil {

@@ -14,6 +14,7 @@ import (
 // and the flag (written by hand or before roles changed) is not: an agent's
 // phone shows callers' numbers, which the web UI masks for them.
 func TestAgentDirectoryRoles(t *testing.T) {
+	t.Parallel()
 	pool := testenv.NewDB(t)
 	ctx := context.Background()
 	store := NewStore(pool, moderation.NewService(pool, time.Minute, testLog()))

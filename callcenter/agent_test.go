@@ -124,6 +124,7 @@ func newAgentPhone(t *testing.T, login string, answer bool) *phone {
 }
 
 func TestAgentRegisterAuth(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	ts.store.AddAgent("lan", "secret")
 	p := newAgentPhone(t, "lan", true)
@@ -155,6 +156,7 @@ func TestAgentRegisterAuth(t *testing.T) {
 }
 
 func TestRegisterRateLimited(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.RegisterRate, cfg.RegisterBurst = 1, 5
 	ts := startTestServer(t, cfg)
@@ -169,6 +171,7 @@ func TestRegisterRateLimited(t *testing.T) {
 }
 
 func TestCallBridgedToAgent(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	st := ts.recordSteps()
 	ts.store.AddAgent("lan", "secret")
@@ -232,6 +235,7 @@ func TestCallBridgedToAgent(t *testing.T) {
 }
 
 func TestQueueTimesOutToVoicemail(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.AgentWait = 1500 * time.Millisecond
 	cfg.AgentRingTimeout = 700 * time.Millisecond

@@ -50,6 +50,7 @@ func recordingFiles(t *testing.T, dataDir string) []string {
 // blob. Run over PostgreSQL (the default) and S3 (devs3, one bucket for
 // both nodes).
 func TestRecordingPlaysOnEveryNode(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"postgres", "s3"} {
 		t.Run(name, func(t *testing.T) {
 			var store blob.Store // nil: each node's default, PostgreSQL
@@ -127,6 +128,7 @@ func TestRecordingPlaysOnEveryNode(t *testing.T) {
 // blob is already whole (an import stopped before its remove) is just
 // removed; *.part spools are left alone.
 func TestImportRecordings(t *testing.T) {
+	t.Parallel()
 	a := startPGCenter(t)
 	b := startNodeOn(t, a, nil)
 	ctx := context.Background()
@@ -214,6 +216,7 @@ func (downBlobs) List(context.Context, string) ([]blob.Info, error) { return nil
 // recording stays on this node's disk at its key's path (no spool left),
 // from where ImportRecordings moves it once a store answers.
 func TestVoicemailKeptWhenBlobStoreFails(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.blobs = downBlobs{}
 	ts := startTestServer(t, cfg)
@@ -261,6 +264,7 @@ func TestVoicemailKeptWhenBlobStoreFails(t *testing.T) {
 // commit) is deleted by the hourly retention run; a fresh one (its ticket
 // may be on its way) and a named one stay.
 func TestRetentionSweepsOrphanRecordings(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 	day := time.Now().Format("2006/01/02")

@@ -15,6 +15,7 @@ import (
 // characters in it must come out as one well-formed quoted-string, not as a
 // broken From header.
 func TestAgentInviteQuotesCallerName(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	st := ts.recordSteps()
 	ts.store.AddAgent("lan", "secret")
@@ -51,6 +52,7 @@ func TestAgentInviteQuotesCallerName(t *testing.T) {
 }
 
 func TestQuotedStringContent(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, in, want string }{
 		{"OK", "0912 345 678", "0912 345 678"},
 		{"Vietnamese", "Nguyễn Văn A", "Nguyễn Văn A"},
@@ -73,6 +75,7 @@ func TestQuotedStringContent(t *testing.T) {
 // Whatever the caller's number holds, the agent's INVITE parses back with
 // one From header, the number as its display name, and nothing injected.
 func TestAgentInviteHeaderInjection(t *testing.T) {
+	t.Parallel()
 	a := &agent{login: "lan", contact: sip.Uri{Scheme: "sip", User: "lan", Host: "127.0.0.1", Port: 5070}, dest: "127.0.0.1:5070", transport: "UDP"}
 	caller := "0912\"\r\nX-Injected: yes\r\nFrom: <sip:boss@evil.example>;tag=x\r\n\r\n"
 	req := agentInvite(a, caller, netip.MustParseAddr("127.0.0.1"), 5060)

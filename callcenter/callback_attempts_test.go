@@ -62,6 +62,7 @@ func auditNotes(t *testing.T, pc *pgCenter, itemID int64, action string) []strin
 // HOTLINE_CALLBACK_ATTEMPTS misses a caller without SMS consent leaves a
 // note on the item, and the task is closed as unreached.
 func TestCallbackAttemptsThenNote(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 	itemID, cbID := answeredTicket(t, pc, "+84912000601", "Xã sẽ đo lại đất.")
@@ -139,6 +140,7 @@ func TestCallbackAttemptsThenNote(t *testing.T) {
 // answer by SMS (vi template, through the outbox) when the callback is
 // given up; a "done" attempt closes a task with no SMS.
 func TestCallbackUnreachedBySMS(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 	cat := i18n.New()
@@ -189,6 +191,7 @@ func TestCallbackUnreachedBySMS(t *testing.T) {
 // its due time escalates its item once (audit by the system), and the desk
 // flags it; a task inside the grace is left alone.
 func TestLateCallbackEscalates(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 	lateItem, lateCB := answeredTicket(t, pc, "+84912000701", "Trả lời A.")

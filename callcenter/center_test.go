@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -18,7 +19,17 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(fdChildEnv) == "1" {
+		// The descriptor-limited server process of
+		// TestSIPSurvivesDescriptorExhaustion keeps calls in memory: it
+		// needs no PostgreSQL or Redis, and starting them (initdb,
+		// migrations) on a loaded machine outlasted the parent's wait.
+		os.Exit(m.Run())
+	}
+	setTestParallel()
+	testenv.Main(m)
+}
 
 // pgCenter is the whole hotline on a fresh database.
 type pgCenter struct {
@@ -124,6 +135,7 @@ func (pc *pgCenter) serve(t *testing.T, login string, req *http.Request) *httpte
 }
 
 func TestHotlineWithPostgres(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 
@@ -236,6 +248,7 @@ func TestHotlineWithPostgres(t *testing.T) {
 }
 
 func TestMenuAdminAPI(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	w := pc.do(t, "admin", "GET", "/api/v1/hotline/menu", nil)
 	var m Menu

@@ -3,6 +3,7 @@ package callcenter
 import "testing"
 
 func TestDTMFDetectorDeduplicates(t *testing.T) {
+	t.Parallel()
 	var d dtmfDetector
 	var got []byte
 	feed := func(ts uint32, digit byte, end bool, dur uint16) {
@@ -31,6 +32,7 @@ func TestDTMFDetectorDeduplicates(t *testing.T) {
 }
 
 func TestParseINFODigit(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ct, body string
 		want     byte

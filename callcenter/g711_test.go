@@ -6,6 +6,7 @@ import (
 )
 
 func TestG711RoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, c := range []Codec{PCMU, PCMA} {
 		t.Run(c.Name, func(t *testing.T) {
 			// Every code word must survive decode → encode unchanged; this
@@ -33,6 +34,7 @@ func TestG711RoundTrip(t *testing.T) {
 }
 
 func TestG711KnownValues(t *testing.T) {
+	t.Parallel()
 	// Reference values from ITU-T G.711 tables.
 	if got := PCMU.Encode(nil, []int16{0})[0]; got != 0xFF {
 		t.Errorf("µ-law(0) = %#x, want 0xff", got)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestHours(t *testing.T) {
+	t.Parallel()
 	loc := time.FixedZone("ICT", 7*3600)
 	h, err := ParseHours(DefaultHours+"; Sat 08:00-11:00", DefaultHolidays+",2026-02-17", loc)
 	if err != nil {
@@ -41,6 +42,7 @@ func TestHours(t *testing.T) {
 }
 
 func TestParseHoursErrors(t *testing.T) {
+	t.Parallel()
 	for _, spec := range []string{"Mon-Fri", "Xyz 08:00-09:00", "Mon 09:00-08:00", "Mon 8-9"} {
 		if _, err := ParseHours(spec, "", time.UTC); err == nil {
 			t.Errorf("%q accepted", spec)

@@ -84,6 +84,7 @@ func (pc *pgCenter) leaveVoicemail(t *testing.T, number string, key byte) (Ticke
 // that number; the moderator's answer then tells "answered" and
 // "callback scheduled" once each. With 2 nothing is ever queued.
 func TestNotifyByKeyPress(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t, withOutbox(t))
 	ctx := context.Background()
 
@@ -143,6 +144,12 @@ func TestNotifyByKeyPress(t *testing.T) {
 	}
 }
 
+// typingTime gives a caller typing a tracking code 1.5 s between keys
+// instead of the tests' 400 ms: the code ends at the first longer pause,
+// and a loaded machine stalls a phone or the server for that long (a
+// status look-up then failed with half a code).
+func typingTime(c *Config) { c.DigitTimeout = 1500 * time.Millisecond }
+
 // statusCall dials in, picks Vietnamese and types * code #.
 func (pc *pgCenter) statusCall(t *testing.T, number, code string) *phone {
 	t.Helper()
@@ -177,7 +184,8 @@ func (pc *pgCenter) cdrPath(t *testing.T, p *phone) []string {
 // caller hears that recording (its tone arrives over RTP); answered
 // without one, the callback. The CDR records each path.
 func TestStatusByPhone(t *testing.T) {
-	pc := startPGCenter(t)
+	t.Parallel()
+	pc := startPGCenterWith(t, typingTime)
 	ctx := context.Background()
 	first, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "first-1", Caller: "+84912000555", Hotline: "1022", Language: "vi", Topic: "land",
 		Category: "dat-dai", Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
@@ -280,6 +288,7 @@ func TestStatusByPhone(t *testing.T) {
 // answer; a WAV in the wrong format, a silent one or a non-WAV is a 400
 // and leaves no file and no row; a good one is stored and served back.
 func TestAnswerAudioUpload(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	ctx := context.Background()
 	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "a-1", Caller: "+84912000888", Hotline: "1022", Language: "vi", Topic: "other",
@@ -351,7 +360,8 @@ func TestAnswerAudioUpload(t *testing.T) {
 // operator ticket in the same case; having pressed 1 for SMS news on the
 // way, that ticket's item is notified (one "received" row to the number).
 func TestOperatorCallAfterStatusContinuesCase(t *testing.T) {
-	pc := startPGCenter(t, withOutbox(t))
+	t.Parallel()
+	pc := startPGCenterWith(t, typingTime, withOutbox(t))
 	ctx := context.Background()
 	const number = "0912000999"
 	first, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "first-op", Caller: e164(number), Hotline: "1022", Language: "vi", Topic: "land",
@@ -397,7 +407,8 @@ func TestOperatorCallAfterStatusContinuesCase(t *testing.T) {
 // are spent, even a right code is refused ("too many", no status read),
 // while another caller's look-up of the same code still works.
 func TestStatusByPhoneLimited(t *testing.T) {
-	pc := startPGCenter(t)
+	t.Parallel()
+	pc := startPGCenterWith(t, typingTime)
 	ctx := context.Background()
 	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "lim-1", Caller: "+84912111222", Hotline: "1022", Language: "vi", Topic: "other",
 		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})
@@ -426,7 +437,8 @@ func TestStatusByPhoneLimited(t *testing.T) {
 // citizen's reply: the first item is back in the queue (pending) with its
 // assignee kept, its content naming the new ticket.
 func TestPhoneMessageAnswersInfoRequest(t *testing.T) {
-	pc := startPGCenter(t)
+	t.Parallel()
+	pc := startPGCenterWith(t, typingTime)
 	ctx := context.Background()
 	tk, err := pc.store.CreateTicket(ctx, NewTicket{CallID: "info-1", Caller: "+84912333444", Hotline: "1022", Language: "vi", Topic: "other",
 		Duration: 3 * time.Second, Consent: "dtmf:1", ConsentAt: time.Now(), IVRPath: []string{"greeting"}, ReceivedAt: time.Now()})

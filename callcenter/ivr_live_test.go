@@ -129,6 +129,7 @@ func (pc *pgCenter) doWith(t *testing.T, lc *livechat.Service, login, method, pa
 // leader's answer on the air leaves a callback task and an SMS in the
 // outbox.
 func TestLiveQuestionByPhone(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	lc, published := withLiveTap(t, pc)
 	ctx := context.Background()
@@ -275,6 +276,7 @@ func TestLiveQuestionByPhone(t *testing.T) {
 // scheduled later) nothing is offered: 9 reaches the topic menu, where it
 // is not an option.
 func TestLiveNotOfferedWithoutSession(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	lc := withLive(t, pc)
 	scheduleSession(t, pc, lc, time.Hour)
@@ -302,6 +304,7 @@ func TestLiveNotOfferedWithoutSession(t *testing.T) {
 // while the caller speaks refuses the question; nothing is lost: it is
 // kept as an ordinary ticket, whose number the caller hears.
 func TestLiveQuestionSessionEndedMeanwhile(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	lc := withLive(t, pc)
 	ctx := context.Background()
@@ -347,6 +350,7 @@ func TestLiveQuestionSessionEndedMeanwhile(t *testing.T) {
 // TestLiveQuestionRetention: the recording and number of a phone question
 // are kept while its callback is open, and purged after.
 func TestLiveQuestionRetention(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 	lc := withLive(t, pc)
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestVoicemailBecomesTicket(t *testing.T) {
+	t.Parallel()
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
 			cfg := testConfig(t)
@@ -43,15 +44,20 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 			if len(tk.Number) != 12 || strings.Trim(tk.Number, "0123456789") != "" || moderation.CheckCode(tk.Number) != nil {
 				t.Errorf("ticket number %q: want 12 digits with a valid check digit", tk.Number)
 			}
-			if d := tk.Duration.Seconds(); math.Abs(d-2) > 0.3 {
-				t.Errorf("ticket duration %.2fs, want ≈2s", d)
+			// As long as the caller spoke: the 2 s waited for, and no more
+			// than the server's recording phase (on a loaded machine the
+			// test's # comes well after those 2 s) and what the phone sent
+			// late into it.
+			phase := st.at(t, p, "record_end:hash").Sub(st.at(t, p, "record")) + p.lateBy() + 100*time.Millisecond
+			if d := tk.Duration; d < 2*time.Second || d > phase {
+				t.Errorf("ticket duration %v, want 2s to %v", d, phase)
 			}
 			samples, err := readWAVFile(filepath.Join(cfg.DataDir, tk.RecordingPath))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if secs := float64(len(samples)) / sampleRate; math.Abs(secs-2) > 0.3 {
-				t.Errorf("WAV is %.2fs, want ≈2s", secs)
+			if secs := float64(len(samples)) / sampleRate; math.Abs(secs-tk.Duration.Seconds()) > 0.05 {
+				t.Errorf("WAV is %.2fs, the ticket says %.2fs", secs, tk.Duration.Seconds())
 			}
 			if r := rms(samples); r < 2000 {
 				t.Errorf("WAV rms %.0f: recording is silent", r)
@@ -85,6 +91,7 @@ func TestVoicemailBecomesTicket(t *testing.T) {
 }
 
 func TestDTMFBySIPInfoAndHangupDuringRecording(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	st := ts.recordSteps()
 	p := newPhone(t, "0987000111")
@@ -123,6 +130,7 @@ func TestDTMFBySIPInfoAndHangupDuringRecording(t *testing.T) {
 }
 
 func TestMenuRetriesAndNoConsent(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	st := ts.recordSteps()
 	p := newPhone(t, "0900000001")
@@ -153,6 +161,7 @@ func TestMenuRetriesAndNoConsent(t *testing.T) {
 }
 
 func TestOutOfHoursGoesToVoicemailWithCallbackNextMorning(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.ConsentOnSilence = true
 	loc := time.FixedZone("ICT", 7*3600)

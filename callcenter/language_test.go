@@ -89,6 +89,7 @@ func (pc *pgCenter) languages(t *testing.T) map[string]LanguageStatus {
 // correlation with the upload), and hears Vietnamese where H'Mông has no
 // prompt of its own.
 func TestLanguageAddedThroughAPIIsOffered(t *testing.T) {
+	t.Parallel()
 	pc := startPGCenter(t)
 
 	ls := pc.languages(t)

@@ -133,6 +133,9 @@ func (c *call) startCallRecording() *callMixer {
 		return nil
 	}
 	c.path("record_call")
+	if e.onRecording != nil {
+		e.onRecording(rec)
+	}
 	return newCallMixer(rec, e.cfg.CallRecordingMax)
 }
 

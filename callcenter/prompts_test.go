@@ -12,6 +12,7 @@ import (
 )
 
 func TestDefaultPromptsComplete(t *testing.T) {
+	t.Parallel()
 	p, err := LoadPrompts("", "vi", nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +45,7 @@ func TestDefaultPromptsComplete(t *testing.T) {
 }
 
 func TestPromptsLayers(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	custom := tone(1000, 0.5, 8000)
 	if err := os.MkdirAll(filepath.Join(dir, "vi"), 0o755); err != nil {

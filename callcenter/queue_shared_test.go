@@ -59,6 +59,7 @@ func waitHears(t *testing.T, p *phone, mark int, freq float64, what string) {
 // (and takes its summary), and the agent is free again for every node
 // after the call.
 func TestSharedRegistrationRingsAcrossNodes(t *testing.T) {
+	t.Parallel()
 	reg := pgRegistry{testenv.NewDB(t)}
 	cfg := sharedConfig(t)
 	a := startSharedNode(t, cfg, reg, "node-a")
@@ -124,6 +125,7 @@ func TestSharedRegistrationRingsAcrossNodes(t *testing.T) {
 // its lease lapses: the next call, on another node, rings that agent, and
 // not before the lease ended.
 func TestSharedAgentFreedWhenClaimLapses(t *testing.T) {
+	t.Parallel()
 	pool := testenv.NewDB(t)
 	reg := pgRegistry{pool}
 	cfg := sharedConfig(t)
@@ -163,6 +165,7 @@ func TestSharedAgentFreedWhenClaimLapses(t *testing.T) {
 // Only a trusted edge's Path is believed; the phone's address in it is
 // what digest nonces and per-source budgets see.
 func TestRegisterOriginThroughEdge(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.TrustedSources = []netip.Prefix{netip.MustParsePrefix("192.0.2.10/32")}
 	e := &engine{cfg: cfg}
@@ -189,6 +192,7 @@ func TestRegisterOriginThroughEdge(t *testing.T) {
 // A phone registered directly over TCP is claimed only by the node holding
 // its connection; through an edge's Path any node may ring it.
 func TestSharedClaimOnlyReachableAgents(t *testing.T) {
+	t.Parallel()
 	reg := pgRegistry{testenv.NewDB(t)}
 	ctx := context.Background()
 	a := agent{login: "lan", contact: sip.Uri{Scheme: "sip", User: "lan", Host: "10.0.0.5", Port: 5062},

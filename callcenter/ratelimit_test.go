@@ -6,6 +6,7 @@ import (
 )
 
 func TestRateLimiter(t *testing.T) {
+	t.Parallel()
 	l := newRateLimiter(2, 3)
 	now := time.Unix(1000, 0)
 	for i := range 3 {

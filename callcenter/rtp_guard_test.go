@@ -30,10 +30,18 @@ func listenAt(t *testing.T, ip string) *net.UDPConn {
 	return c
 }
 
-// testPortRange picks a small RTP range at a random place so parallel test
-// runs on the machine rarely share ports (a shared port is retried anyway).
+// portBlocks counts the RTP port bands testPortRange has handed out.
+var portBlocks atomic.Int64
+
+// testPortRange gives a test an RTP port band of its own: each call takes
+// the next 1000-port block of 21000-29999 (below the kernel's ephemeral
+// ports, 32768 up, where every other socket of the tests lands), at a
+// random even place in it. Tests running in parallel in this binary never
+// share a port, and parallel test binaries on the machine rarely do (a
+// shared port is retried anyway). width is at most 998.
 func testPortRange(width int) (int, int) {
-	base := 21000 + 2*rand.IntN((9000-width)/2)
+	block := 21000 + 1000*int((portBlocks.Add(1)-1)%9)
+	base := block + 2*rand.IntN((1000-width)/2)
 	return base, base + width
 }
 
@@ -240,6 +248,7 @@ func sprayRTP(conn *net.UDPConn, lo, hi int, key byte, stop <-chan struct{}, rou
 // range while a caller's IVR runs: it must hear nothing and steer nothing,
 // and the caller's own keys must still work.
 func TestRTPHijackFromAnotherAddressIgnored(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.RTPPortMin, cfg.RTPPortMax = testPortRange(40)
 	cfg.DigitTimeout = 5 * time.Second // no default choice while the test runs
@@ -299,7 +308,9 @@ func TestRTPHijackFromAnotherAddressIgnored(t *testing.T) {
 // be guessed from the last one; a busy port is skipped until the range is
 // really full.
 func TestRTPPortsRandomWithinRange(t *testing.T) {
-	lo, hi := testPortRange(400)
+	t.Parallel()
+	lo, _ := testPortRange(520) // the wide range below, then the small one
+	hi := lo + 400
 	p := rtpPorts{ip: netip.MustParseAddr("127.0.0.1"), min: lo, max: hi}
 	var ports []int
 	for range 20 {
@@ -360,6 +371,7 @@ func TestRTPPortsRandomWithinRange(t *testing.T) {
 // victim's address (a media server that is not the signalling host), the
 // call latches and audio flows there.
 func TestRTPNotReflectedToUnprovenAddress(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.RTPStartTimeout = 20 * time.Second
 	cfg.DigitTimeout = 5 * time.Second
@@ -400,6 +412,7 @@ func TestRTPNotReflectedToUnprovenAddress(t *testing.T) {
 // A source may hold only MaxCallsPerIP calls at once; another address, or
 // a trusted trunk, is not affected, and a hung-up call frees its slot.
 func TestCallsCappedPerSource(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.MaxCallsPerIP = 2
 	cfg.TrustedSources = []netip.Prefix{netip.MustParsePrefix("127.0.0.7/32")}
@@ -446,6 +459,7 @@ func TestCallsCappedPerSource(t *testing.T) {
 // A call that never sends a single RTP packet is hung up after
 // RTPStartTimeout, long before the mid-call RTPTimeout.
 func TestCallWithoutRTPHungUp(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.RTPStartTimeout = time.Second
 	cfg.RTPTimeout = 20 * time.Second

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseSDP(t *testing.T) {
+	t.Parallel()
 	offer := "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n" +
 		"m=audio 4000 RTP/AVP 8 0 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n" +
 		"a=rtpmap:96 telephone-event/8000\r\na=ptime:20\r\n" +
@@ -28,6 +29,7 @@ func TestParseSDP(t *testing.T) {
 }
 
 func TestParseSDPErrors(t *testing.T) {
+	t.Parallel()
 	for name, body := range map[string]string{
 		"NoAudio":   "v=0\r\nc=IN IP4 1.2.3.4\r\nm=video 1 RTP/AVP 97\r\n",
 		"OnlyG729":  "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 18\r\n",
@@ -48,6 +50,7 @@ func TestParseSDPErrors(t *testing.T) {
 }
 
 func TestBuildSDPRoundTrip(t *testing.T) {
+	t.Parallel()
 	body := buildSDP(netip.MustParseAddr("127.0.0.1"), 12000, 7, 1, []Codec{PCMU, PCMA}, telephoneEventPT)
 	for _, want := range []string{"m=audio 12000 RTP/AVP 0 8 101\r\n", "a=rtpmap:101 telephone-event/8000", "a=ptime:20"} {
 		if !strings.Contains(string(body), want) {

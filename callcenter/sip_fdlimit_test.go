@@ -22,7 +22,10 @@ const fdChildEnv = "HOTLINE_TEST_FD_CHILD"
 // are gone. The server runs in a child process whose soft RLIMIT_NOFILE is a
 // few descriptors above what it already uses, so the test process itself is
 // not starved; the listener's own budget is left far above that limit.
+// So it runs in parallel: the limit and the exhaustion are the child's
+// alone, and the parent only holds the flood's client sockets.
 func TestSIPSurvivesDescriptorExhaustion(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(fdChildEnv) == "1" {
 		runFDLimitedServer(t)
 		return

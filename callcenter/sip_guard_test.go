@@ -12,6 +12,7 @@ import (
 // runs handlers in goroutines of their own: an unrecovered panic there ends
 // the program).
 func TestSIPHandlerPanicAnswered500(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	fault := func(req *sip.Request) {
 		if req.CallID().Value() == "boom" {
@@ -34,6 +35,7 @@ func TestSIPHandlerPanicAnswered500(t *testing.T) {
 // RFC 4475 §3.3.15: a request in an unknown SIP version gets 505, whatever
 // its method, and starts nothing.
 func TestSIPVersionNotSupported(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	for _, method := range []string{"OPTIONS", "INVITE", "REGISTER"} {
 		t.Run(method, func(t *testing.T) {

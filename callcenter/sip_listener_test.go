@@ -20,6 +20,7 @@ import (
 // fresh TCP client gets in once the silent ones are gone, and serve never
 // returns.
 func TestSIPTCPFloodKeepsServing(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMaxConns, cfg.SIPTCPMaxPerIP = 20, 4
 	cfg.SIPTCPMessageTimeout = 3 * time.Second
@@ -47,9 +48,6 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 	if !pollUntil(10*time.Second, func() bool { return closed.Load() >= int64(len(conns)-cfg.SIPTCPMaxConns) }) {
 		t.Fatalf("%d of %d connections over the budget of %d closed", closed.Load(), len(conns)-cfg.SIPTCPMaxConns, cfg.SIPTCPMaxConns)
 	}
-	if got := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "budget"}); got != float64(len(conns)-cfg.SIPTCPMaxConns) {
-		t.Errorf("%v connections refused for the budget, want exactly %d (it keeps %d)", got, len(conns)-cfg.SIPTCPMaxConns, cfg.SIPTCPMaxConns)
-	}
 	if got := ts.metricValue(t, "doithoai_hotline_sip_tcp_connections", nil); got > float64(cfg.SIPTCPMaxConns) {
 		t.Errorf("%v SIP TCP connections open, budget %d", got, cfg.SIPTCPMaxConns)
 	}
@@ -63,6 +61,16 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 	if !pollUntil(15*time.Second, func() bool { return closed.Load() == int64(len(conns)) }) {
 		t.Fatalf("only %d of %d silent connections closed", closed.Load(), len(conns))
 	}
+	// Each was refused for the budget or admitted and timed out. At least
+	// the first 20 were admitted; more when dialling took longer than the
+	// message timeout on a loaded machine (admitted ones timed out and made
+	// room), so "exactly 180 refused" held only on an idle one.
+	budget := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "budget"})
+	timedOut := ts.metricValue(t, "doithoai_hotline_sip_tcp_closed_total", map[string]string{"reason": "message_timeout"})
+	if budget+timedOut != float64(len(conns)) || timedOut < float64(cfg.SIPTCPMaxConns) || budget < 1 {
+		t.Errorf("%v refused for the budget and %v admitted then timed out, want %d in all with at least the %d the budget keeps admitted",
+			budget, timedOut, len(conns), cfg.SIPTCPMaxConns)
+	}
 	fresh := dialSIPFrom(t, "127.0.2.1", ts.addr)
 	if code := tcpOptions(fresh, ts.addr, "flood-tcp", 5*time.Second); code != 200 {
 		t.Errorf("TCP OPTIONS after the flood: %d, want 200", code)
@@ -74,6 +82,7 @@ func TestSIPTCPFloodKeepsServing(t *testing.T) {
 // A partial INVITE trickled a byte at a time is cut off when the message
 // deadline passes, although bytes keep coming.
 func TestSIPTCPSlowMessageClosed(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
 	cfg.SIPTCPIdleTimeout = time.Minute
@@ -119,6 +128,7 @@ func TestSIPTCPSlowMessageClosed(t *testing.T) {
 // A connection silent after its messages is closed after the idle timeout;
 // RFC 5626 CRLF keep-alives count as traffic and keep one open.
 func TestSIPTCPIdleClosedUnlessKeptAlive(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
 	cfg.SIPTCPIdleTimeout = 2 * time.Second
@@ -162,6 +172,7 @@ func TestSIPTCPIdleClosedUnlessKeptAlive(t *testing.T) {
 // One address may hold SIPTCPMaxPerIP connections; the next is closed at
 // once while another address still gets in.
 func TestSIPTCPPerSourceCap(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMaxConns, cfg.SIPTCPMaxPerIP = 50, 3
 	ts := startTestServer(t, cfg)
@@ -201,6 +212,7 @@ func TestSIPTCPPerSourceCap(t *testing.T) {
 // reuses it by address), so the idle timeout must spare it for as long as
 // the registration lives.
 func TestSIPTCPRegisteredAgentKeptPastIdle(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.SIPTCPMessageTimeout = time.Second
 	cfg.SIPTCPIdleTimeout = time.Second
@@ -276,6 +288,7 @@ func registerOverTCP(t *testing.T, p *phone, addr, login, password string) int {
 }
 
 func TestSourceKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ a, b string }{
 		{"127.0.0.5", "::ffff:127.0.0.5"},           // IPv4-mapped IPv6 is the IPv4 address
 		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::9"}, // one IPv6 /64

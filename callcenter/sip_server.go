@@ -61,8 +61,9 @@ type engine struct {
 
 	// onStep, if set before serving, sees every IVR step (tests wait on it).
 	onStep func(callID, step string)
-	// onRecording, if set before serving, is given every voicemail being
-	// recorded (tests wait on its length instead of sleeping).
+	// onRecording, if set before serving, is given every voicemail and
+	// operator call recording as it starts (tests wait on its length
+	// instead of sleeping).
 	onRecording func(*recording)
 	// beforeHandler, if set, runs inside every guarded handler (tests
 	// inject faults there).

@@ -9,6 +9,7 @@ import (
 // socket is closed from under it, as a fatal read error does inside sipgo)
 // is started again on the same port; serve keeps running.
 func TestSIPTransportRestartsAfterSocketLoss(t *testing.T) {
+	t.Parallel()
 	ts := startTestServer(t, testConfig(t))
 	if code := udpOptionsStatus(t, "127.0.0.1", ts.addr, "before"); code != 200 {
 		t.Fatalf("OPTIONS: %d", code)

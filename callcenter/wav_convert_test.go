@@ -82,6 +82,7 @@ func sineFrames(freq, amp, secs float64, rate, channels int) [][]float64 {
 }
 
 func TestConvertWAVFormats(t *testing.T) {
+	t.Parallel()
 	type format struct {
 		name       string
 		tag        uint16
@@ -124,6 +125,7 @@ func TestConvertWAVFormats(t *testing.T) {
 // picks samples would fold 6 kHz down to an audible 2 kHz at full level.
 // The low-pass must remove it, and keep the top of the speech band.
 func TestConvertWAVLowPass(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []int{44100, 44101, 48000} {
 		got, err := ConvertWAV(testWAV(wavPCM, false, rate, 16, sineFrames(6000, 0.8, 1, rate, 1)))
 		if err != nil {
@@ -143,6 +145,7 @@ func TestConvertWAVLowPass(t *testing.T) {
 }
 
 func TestConvertWAVRefused(t *testing.T) {
+	t.Parallel()
 	tone := sineFrames(440, 0.5, 0.3, 8000, 1)
 	mp3 := testWAV(wavPCM, false, 8000, 16, tone)
 	binary.LittleEndian.PutUint16(mp3[20:], 0x55) // MPEG layer 3 in a WAV

@@ -7,6 +7,7 @@ import (
 )
 
 func TestWAVRoundTrip(t *testing.T) {
+	t.Parallel()
 	in := []int16{0, 1, -1, 32767, -32768, 1234}
 	out, err := DecodeWAV(EncodeWAV(in))
 	if err != nil {
@@ -23,6 +24,7 @@ func TestWAVRoundTrip(t *testing.T) {
 }
 
 func TestWAVFileWriter(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.wav")
 	w, err := createWAVFile(path)
 	if err != nil {
@@ -53,6 +55,7 @@ func TestWAVFileWriter(t *testing.T) {
 }
 
 func TestDecodeWAVRejectsWrongFormat(t *testing.T) {
+	t.Parallel()
 	data := EncodeWAV([]int16{1, 2, 3})
 	data[24] = 0x44 // sample rate 16 kHz (0x3E80 → 0x3E44 low byte changed)
 	data[25] = 0xAC
