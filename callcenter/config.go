@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/blob"
+	"github.com/doithoai/doithoai/internal/i18n"
 )
 
 // Config is the hotline's configuration, passed to New: the node maps it
@@ -69,7 +70,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
-	h, _ := ParseHours(DefaultHours, DefaultHolidays, vietnam())
+	h, _ := ParseHours(DefaultHours, DefaultHolidays, i18n.Vietnam)
 	return Config{
 		SIPAddr:          ":5060",
 		HotlineNumbers:   []string{"1022"},
@@ -104,13 +105,6 @@ func DefaultConfig() Config {
 		SIPTCPMessageTimeout: 10 * time.Second,
 		SIPTCPIdleTimeout:    2 * time.Minute,
 	}
-}
-
-func vietnam() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
-		return loc
-	}
-	return time.FixedZone("ICT", 7*3600)
 }
 
 // withDefaults fills what a hand-built Config (tests) left empty.

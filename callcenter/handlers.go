@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/internal/web"
 	"github.com/doithoai/doithoai/moderation"
@@ -164,7 +165,7 @@ func parseTimeParam(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02", v, vietnam()); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", v, i18n.Vietnam); err == nil {
 		return t, nil
 	}
 	return time.Time{}, apperr.Invalidf("bad_date", "dates are RFC 3339 or YYYY-MM-DD, got %q", v)

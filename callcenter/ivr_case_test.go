@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/doithoai/doithoai/internal/blob"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doithoai/doithoai/internal/blob"
 
 	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/moderation"
@@ -99,7 +100,7 @@ func TestNotifyByKeyPress(t *testing.T) {
 	rows := pc.outbox(t, yes.ID)
 	if len(rows) != 1 || rows[0].Event != moderation.EventReceived || rows[0].Channel != notify.ChannelSMS ||
 		rows[0].Recipient != "+84912000222" || !strings.Contains(rows[0].Body, yes.TrackingCode) ||
-		!strings.Contains(rows[0].Body, yes.DueAt.In(vietnam()).Format("02/01/2006")) {
+		!strings.Contains(rows[0].Body, yes.DueAt.In(i18n.Vietnam).Format("02/01/2006")) {
 		t.Fatalf("outbox after a voicemail with 1: %+v", rows)
 	}
 
@@ -134,7 +135,7 @@ func TestNotifyByKeyPress(t *testing.T) {
 	if err := pc.pool.QueryRow(ctx, `SELECT due_at FROM hotline_callbacks WHERE ticket_id = $1`, yesT.ID).Scan(&due); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(cbBody, due.In(vietnam()).Format("02/01/2006")) || !strings.Contains(cbBody, "gọi lại") {
+	if !strings.Contains(cbBody, due.In(i18n.Vietnam).Format("02/01/2006")) || !strings.Contains(cbBody, "gọi lại") {
 		t.Errorf("callback SMS %q lacks the callback date %s", cbBody, due)
 	}
 	for _, it := range []moderation.Item{no, silent} {

@@ -3,9 +3,11 @@ package callcenter
 import (
 	"context"
 	"errors"
-	"github.com/doithoai/doithoai/internal/blob"
 	"os"
 	"time"
+
+	"github.com/doithoai/doithoai/internal/blob"
+	"github.com/doithoai/doithoai/internal/i18n"
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/contact"
@@ -166,7 +168,7 @@ func statusPrompt(st CaseStatus) string {
 // readDate reads a due date as "due on day D month M", digit by digit,
 // in Vietnam's time.
 func (c *call) readDate(t time.Time) [][]int16 {
-	t = t.In(vietnam())
+	t = t.In(i18n.Vietnam)
 	clips := [][]int16{c.prompt(PromptStatusDue), silence(150)}
 	clips = append(clips, c.readNumber(itoa(t.Day()))...)
 	clips = append(clips, silence(150), c.prompt(PromptMonth), silence(150))

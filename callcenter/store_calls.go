@@ -8,6 +8,7 @@ import (
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
@@ -116,7 +117,7 @@ func (s *Store) operator(ctx context.Context, id *int64, login string) (*identit
 // callTicketItem is the moderation snapshot of an operator-answered call.
 func callTicketItem(id int64, t NewTicket, note callNote) moderation.NewItem {
 	n := ticketItem(id, t)
-	when := t.ReceivedAt.In(vietnam()).Format("02/01/2006 15:04")
+	when := t.ReceivedAt.In(i18n.Vietnam).Format("02/01/2006 15:04")
 	n.Title = fmt.Sprintf("Cuộc gọi đường dây nóng %s (%s), %s trả lời", when, t.Topic, t.Agent)
 	n.Content = callTicketContent(t, note.Summary)
 	if t.RecordingPath == "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -111,7 +112,7 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket) (_ Ticket, err er
 // reached through recording_url (staff only); caller and recording_path are
 // personal data that moderation masks for other roles.
 func ticketItem(id int64, t NewTicket) moderation.NewItem {
-	when := t.ReceivedAt.In(vietnam()).Format("02/01/2006 15:04")
+	when := t.ReceivedAt.In(i18n.Vietnam).Format("02/01/2006 15:04")
 	title := fmt.Sprintf("Cuộc gọi đường dây nóng %s (%s)", when, t.Topic)
 	content := fmt.Sprintf("Câu hỏi ghi âm qua đường dây nóng %s, chủ đề %q, ngôn ngữ %s, dài %d giây. Nghe bản ghi âm để tóm tắt và trả lời; câu trả lời sẽ được gọi lại cho người dân.",
 		t.Hotline, t.Topic, t.Language, int(t.Duration.Round(time.Second).Seconds()))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/db"
+	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -134,7 +135,7 @@ func transcript(msgs []Message) string {
 		if who == "" {
 			who = m.AuthorRole
 		}
-		fmt.Fprintf(&b, "[%s] %s: %s\n", m.At.In(vnZone).Format("02/01 15:04"), who, m.Body)
+		fmt.Fprintf(&b, "[%s] %s: %s\n", m.At.In(i18n.Vietnam).Format("02/01 15:04"), who, m.Body)
 	}
 	return b.String()
 }

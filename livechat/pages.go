@@ -16,17 +16,9 @@ import (
 	"github.com/doithoai/doithoai/moderation"
 )
 
-// vnZone is where our users live; times show in it.
-var vnZone = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
-		return loc
-	}
-	return time.FixedZone("ICT", 7*3600)
-}()
-
 var pageFuncs = template.FuncMap{
 	"lcAsset": assetURL,
-	"hhmm":    func(t time.Time) string { return t.In(vnZone).Format("15:04") },
+	"hhmm":    func(t time.Time) string { return t.In(i18n.Vietnam).Format("15:04") },
 }
 
 // clientMessages are the catalog keys the page script needs.
@@ -238,7 +230,7 @@ func (s *Service) handleScheduleForm(w http.ResponseWriter, r *http.Request) err
 	d.StartsAt, d.Leaders = r.PostFormValue("starts_at"), r.PostFormValue("leaders")
 	d.Form = NewSession{Title: r.PostFormValue("title"), Description: r.PostFormValue("description")}
 	d.Form.DurationMinutes, _ = strconv.Atoi(r.PostFormValue("duration_minutes"))
-	if t, err := time.ParseInLocation("2006-01-02T15:04", d.StartsAt, vnZone); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02T15:04", d.StartsAt, i18n.Vietnam); err == nil {
 		d.Form.StartsAt = t
 	}
 	d.Form.Leaders = append(d.Form.Leaders, strings.FieldsFunc(d.Leaders, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })...)

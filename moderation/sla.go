@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doithoai/doithoai/internal/i18n"
 )
 
 // SLA says when an item is due. Budgets are working time: whole working
@@ -56,12 +58,8 @@ var DefaultHours = []Period{{7*time.Hour + 30*time.Minute, 11*time.Hour + 30*tim
 // DefaultSLA is 3 working days, Monday to Friday, in Vietnam's time zone;
 // reports and live-session questions are due within one working day.
 func DefaultSLA() SLA {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		loc = time.FixedZone("ICT", 7*3600)
-	}
 	return SLA{Default: 3, WorkingDays: map[Source]int{SourceLiveQuestion: 1, SourceReport: 1},
-		Holidays: map[string]bool{}, Workdays: map[string]bool{}, Location: loc}
+		Holidays: map[string]bool{}, Workdays: map[string]bool{}, Location: i18n.Vietnam}
 }
 
 // BudgetFor returns the working time an item of src with priority gets.

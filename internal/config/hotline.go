@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doithoai/doithoai/internal/i18n"
 )
 
 // Hotline is the SIP hotline's section (callcenter): the HOTLINE_*, RTP_*,
@@ -80,20 +82,13 @@ func defaultHotline() Hotline {
 		DigitTimeout:         5 * time.Second,
 		CallbackAttempts:     3,
 		CallbackGrace:        4 * time.Hour,
-		Timezone:             vietnam(),
+		Timezone:             i18n.Vietnam,
 		Hours:                "Mon-Fri 07:30-11:30,13:30-17:00",
 		DefaultLanguage:      "vi",
 		SIPTCPMaxPerIP:       16,
 		SIPTCPMessageTimeout: 10 * time.Second,
 		SIPTCPIdleTimeout:    2 * time.Minute,
 	}
-}
-
-func vietnam() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
-		return loc
-	}
-	return time.FixedZone("ICT", 7*3600)
 }
 
 // readHotline reads the hotline's variables into h.

@@ -71,16 +71,8 @@ func FormatDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(vnZone).Format("02/01/2006 15:04")
+	return t.In(i18n.Vietnam).Format("02/01/2006 15:04")
 }
-
-// vnZone is where our users live; times are shown in it whatever the server's zone.
-var vnZone = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
-		return loc
-	}
-	return time.FixedZone("ICT", 7*3600)
-}()
 
 // NewRenderer parses every *.html page in fsys (under dir) with the layout
 // and the partials in fsys whose names start with "_".

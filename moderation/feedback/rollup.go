@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/doithoai/doithoai/internal/i18n"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -25,13 +26,7 @@ import (
 // rollupZone is the zone of the rollup's days (feedback_day in 00051).
 const rollupZone = "Asia/Ho_Chi_Minh"
 
-var rollupLoc = func() *time.Location {
-	loc, err := time.LoadLocation(rollupZone)
-	if err != nil { // no time zone data: Vietnam has kept UTC+7 since 1975
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
+var rollupLoc = i18n.Vietnam
 
 // sameDays tells whether loc's days are the rollup's, so that a trend
 // bucketed in loc can be made of the rollup's days.
