@@ -44,16 +44,18 @@ func findConversation(ctx context.Context, q db.Querier, id int64, lock string) 
 }
 
 // FindConversationByID returns conversation id.
-func (s *Store) FindConversationByID(ctx context.Context, id int64) (Conversation, error) {
+func (s *Store) FindConversationByID(ctx context.Context, id int64) (_ Conversation, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.FindConversationByID(%d)", id)
 	return findConversation(ctx, s.pool, id, "")
 }
 
 // CreateConversation opens a waiting conversation and its room, and returns
 // it with the citizen's token (shown once, never stored).
-func (s *Store) CreateConversation(ctx context.Context, n NewConversation) (Conversation, string, error) {
+func (s *Store) CreateConversation(ctx context.Context, n NewConversation) (_ Conversation, _ string, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.CreateConversation")
 	token := newToken()
 	var c Conversation
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO chat_conversations (token_hash, citizen_id, name, topic, language, ip, consent_at, contact, notify, case_code)
@@ -72,9 +74,10 @@ func (s *Store) CreateConversation(ctx context.Context, n NewConversation) (Conv
 }
 
 // CheckConversationToken reports whether token opens conversation id.
-func (s *Store) CheckConversationToken(ctx context.Context, id int64, token string) (bool, error) {
+func (s *Store) CheckConversationToken(ctx context.Context, id int64, token string) (_ bool, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.CheckConversationToken(%d)", id)
 	var h []byte
-	err := s.pool.QueryRow(ctx, `SELECT token_hash FROM chat_conversations WHERE id = $1`, id).Scan(&h)
+	err = s.pool.QueryRow(ctx, `SELECT token_hash FROM chat_conversations WHERE id = $1`, id).Scan(&h)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -85,7 +88,8 @@ func (s *Store) CheckConversationToken(ctx context.Context, id int64, token stri
 }
 
 // WaitingConversations lists the queue, oldest first, with positions.
-func (s *Store) WaitingConversations(ctx context.Context) ([]QueueItem, error) {
+func (s *Store) WaitingConversations(ctx context.Context) (_ []QueueItem, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.WaitingConversations")
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, name, topic, created_at, row_number() OVER (ORDER BY created_at, id)::int
 		FROM chat_conversations WHERE status = 'waiting' ORDER BY created_at, id LIMIT 200`)
@@ -97,7 +101,8 @@ func (s *Store) WaitingConversations(ctx context.Context) ([]QueueItem, error) {
 
 // ActiveConversations lists the conversations operatorID is in (all
 // active ones when operatorID is 0).
-func (s *Store) ActiveConversations(ctx context.Context, operatorID int64) ([]Conversation, error) {
+func (s *Store) ActiveConversations(ctx context.Context, operatorID int64) (_ []Conversation, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.ActiveConversations(%d)", operatorID)
 	rows, err := s.pool.Query(ctx, `SELECT `+convColumns+`
 		FROM chat_conversations c LEFT JOIN users u ON u.id = c.operator_id
 		WHERE c.status = 'active' AND ($1 = 0 OR c.operator_id = $1) ORDER BY c.accepted_at`, operatorID)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/doithoai/doithoai/internal/apperr"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/doithoai/doithoai/moderation"
 	"github.com/jackc/pgx/v5"
@@ -53,7 +54,8 @@ func (s *Service) rememberAsked(w http.ResponseWriter, r *http.Request, sessionI
 
 // FindOwnPending is the session's questions still waiting for moderation
 // among codes (the asker's own).
-func (s *Store) FindOwnPending(ctx context.Context, sessionID int64, codes []string) ([]Question, error) {
+func (s *Store) FindOwnPending(ctx context.Context, sessionID int64, codes []string) (_ []Question, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.FindOwnPending(%d)", sessionID)
 	if len(codes) == 0 {
 		return nil, nil
 	}

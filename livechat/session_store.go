@@ -24,7 +24,8 @@ func scanSession(row pgx.CollectableRow) (Session, error) {
 const sessionColumns = `s.id, s.title, s.description, s.starts_at, coalesce(s.ended_at, s.ends_at)`
 
 // FindSessionByID returns a session with its leaders.
-func (s *Store) FindSessionByID(ctx context.Context, id int64) (Session, error) {
+func (s *Store) FindSessionByID(ctx context.Context, id int64) (_ Session, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.FindSessionByID(%d)", id)
 	return findSession(ctx, s.pool, id)
 }
 
@@ -51,7 +52,8 @@ func findSession(ctx context.Context, q db.Querier, id int64) (Session, error) {
 }
 
 // FindSessions lists sessions, newest start first.
-func (s *Store) FindSessions(ctx context.Context, limit int) ([]Session, error) {
+func (s *Store) FindSessions(ctx context.Context, limit int) (_ []Session, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.FindSessions")
 	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM live_sessions s ORDER BY s.starts_at DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
@@ -61,7 +63,8 @@ func (s *Store) FindSessions(ctx context.Context, limit int) ([]Session, error) 
 
 // CreateSession schedules a session; every leader login must be a leader
 // (or admin) account.
-func (s *Store) CreateSession(ctx context.Context, n NewSession, createdBy int64) (Session, error) {
+func (s *Store) CreateSession(ctx context.Context, n NewSession, createdBy int64) (_ Session, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.CreateSession")
 	return s.createSession(ctx, n, createdBy, nil)
 }
 
@@ -129,7 +132,8 @@ func findQuestion(ctx context.Context, q db.Querier, id int64, lock string) (Que
 
 // FindQuestions lists a session's questions with their answers: the public
 // ones (approved and answered, in running order) or, for moderators, all.
-func (s *Store) FindQuestions(ctx context.Context, sessionID int64, all bool) ([]Question, error) {
+func (s *Store) FindQuestions(ctx context.Context, sessionID int64, all bool) (_ []Question, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.FindQuestions(%d)", sessionID)
 	rows, err := s.pool.Query(ctx, `SELECT `+questionColumns+` FROM live_questions q
 		WHERE q.session_id = $1 AND ($2 OR q.status IN ('approved', 'answered'))
 		ORDER BY CASE q.status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 WHEN 'answered' THEN 1 ELSE 2 END,

@@ -117,12 +117,14 @@ func listMessages(ctx context.Context, q db.Querier, room string, after int64, l
 }
 
 // ListMessages returns up to limit messages of room after seq after.
-func (s *Store) ListMessages(ctx context.Context, room string, after int64, limit int) ([]Message, error) {
+func (s *Store) ListMessages(ctx context.Context, room string, after int64, limit int) (_ []Message, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.ListMessages")
 	return listMessages(ctx, s.pool, room, after, limit)
 }
 
 // LastSeqs returns the last seq of each known room in rooms.
-func (s *Store) LastSeqs(ctx context.Context, rooms []string) (map[string]int64, error) {
+func (s *Store) LastSeqs(ctx context.Context, rooms []string) (_ map[string]int64, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.LastSeqs")
 	rows, err := s.pool.Query(ctx, `SELECT room, last_seq FROM chat_rooms WHERE room = ANY($1)`, rooms)
 	if err != nil {
 		return nil, err
@@ -144,6 +146,7 @@ func (s *Store) LastSeqs(ctx context.Context, rooms []string) (map[string]int64,
 
 // LastSeq returns the last seq of room; ok is false when the room does not exist.
 func (s *Store) LastSeq(ctx context.Context, room string) (seq int64, ok bool, err error) {
+	defer apperr.Wrap(&err, "livechat.Store.LastSeq")
 	err = s.pool.QueryRow(ctx, `SELECT last_seq FROM chat_rooms WHERE room = $1`, room).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
