@@ -25,7 +25,8 @@ func (a *app) wireDomains(ctx context.Context) (err error) {
 		return err
 	}
 	if a.forum, err = forum.New(forum.Deps{Pool: a.pool, Moderation: a.moderation, Limiter: a.limiter, Log: a.log,
-		Options: forum.Options{BaseURL: a.cfg.BaseURL, SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies}}); err != nil {
+		Options: forum.Options{BaseURL: a.cfg.BaseURL, SigningKey: a.signingKey, SecureCookies: a.cfg.SecureCookies,
+			PageCacheBytes: a.cfg.PageCacheBytes()}}); err != nil {
 		return err
 	}
 	a.moderation.CategoryNames = forumCategoryNames(a.forum.Store)

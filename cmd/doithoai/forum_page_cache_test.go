@@ -228,3 +228,27 @@ func TestForumPageCacheBypass(t *testing.T) {
 		t.Fatalf("form without token or origin: %d, want 403", resp2.StatusCode)
 	}
 }
+
+// TestForumPageCacheOff: PAGE_CACHE_MB=0 turns the anonymous page cache
+// off. Every view is then the ordinary per-visitor page, the visitor's own
+// csrf token in its forms, which the shared cached page never carries.
+func TestForumPageCacheOff(t *testing.T) {
+	t.Parallel()
+	n := MustStartNode(t, "", withEnv("PAGE_CACHE_MB", "0"))
+	MustRun(t, n.DBURL, "", "seed")
+	q := mustAskPublic(t, n)
+	path := pagePath(t, q)
+	for range 3 {
+		c := newClient(t, n)
+		code, body, resp := anonPage(t, c, path)
+		if code != http.StatusOK || !strings.Contains(body, "Nước sinh hoạt bản Pả Vi") {
+			t.Fatalf("%s: %d\n%.1000s", path, code, body)
+		}
+		if h := resp.Header.Get("X-Page-Cache"); h != "" {
+			t.Fatalf("X-Page-Cache %q with the cache off", h)
+		}
+		if !strings.Contains(body, `name="csrf_token" value="`+c.csrf()+`"`) {
+			t.Fatalf("an uncached anonymous page without the visitor's own token:\n%.3000s", body)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type Config struct {
 	TrustProxy     bool          // TRUST_PROXY: take the client address from X-Forwarded-For (only behind a proxy you run)
 	MetricsAddr    string        // METRICS_ADDR: listen address of /metrics, kept off the public one; "off" (stored as "") disables it
 	HTTPMaxConns   int           // HTTP_MAX_CONNS: open HTTP connections (WebSockets included); 0 derives it from the descriptor limit
+	PageCacheMB    int           // PAGE_CACHE_MB: compressed anonymous question pages one node keeps in memory; 0 turns the cache off
 	// SigningKey (SIGNING_KEY, at least 32 characters) signs what the server
 	// hands out and must recognise (anonymous voters' cookies, login device
 	// cookies; each use derives its own key). Empty: a random key is
@@ -83,6 +84,7 @@ func Default() Config {
 		Hotline:        defaultHotline(),
 		ChatAcceptWait: 3 * time.Minute,
 		MetricsAddr:    "127.0.0.1:9090",
+		PageCacheMB:    64,
 		BlobStore:      "postgres",
 		S3:             S3Config{UseTLS: true},
 	}
@@ -138,6 +140,7 @@ func Load(getenv func(string) string) (Config, error) {
 		c.MetricsAddr = ""
 	}
 	e.count("HTTP_MAX_CONNS", &c.HTTPMaxConns, 1, "a whole number ≥ 1 (or nothing, to derive it from the descriptor limit)")
+	e.count("PAGE_CACHE_MB", &c.PageCacheMB, 0, "a whole number of megabytes (0 turns the page cache off)")
 	e.count("RETENTION_DAYS", &c.RetentionDays, 1, "a whole number of days ≥ 1")
 	e.readFeedback(&c.Feedback)
 	e.readHotline(&c.Hotline)
@@ -225,6 +228,15 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// PageCacheBytes is PageCacheMB as forum.Options wants it: below 0 for no
+// cache, since 0 there means the default.
+func (c Config) PageCacheBytes() int64 {
+	if c.PageCacheMB == 0 {
+		return -1
+	}
+	return int64(c.PageCacheMB) << 20
 }
 
 // LinkBase is the absolute base of links sent where no request tells the

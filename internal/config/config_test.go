@@ -45,6 +45,28 @@ func TestHTTPMaxConns(t *testing.T) {
 	}
 }
 
+func TestPageCacheMB(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		set  string
+		want int64
+	}{
+		{"", 64 << 20},
+		{"256", 256 << 20},
+		{"0", -1}, // off: forum.Options reads 0 as its default
+	} {
+		c, err := load(map[string]string{"PAGE_CACHE_MB": tc.set})
+		if err != nil || c.PageCacheBytes() != tc.want {
+			t.Errorf("PAGE_CACHE_MB=%q: %d %v, want %d", tc.set, c.PageCacheBytes(), err, tc.want)
+		}
+	}
+	for _, bad := range []string{"-1", "64MB", "1.5"} {
+		if _, err := load(map[string]string{"PAGE_CACHE_MB": bad}); err == nil || !strings.Contains(err.Error(), "PAGE_CACHE_MB") {
+			t.Errorf("PAGE_CACHE_MB=%q accepted: %v", bad, err)
+		}
+	}
+}
+
 func TestNotificationSettings(t *testing.T) {
 	t.Parallel()
 	c, err := load(map[string]string{
