@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/doithoai/doithoai/internal/apperr"
+	"github.com/doithoai/doithoai/internal/contact"
 	"github.com/doithoai/doithoai/internal/db"
 	"github.com/doithoai/doithoai/internal/identity"
 	"github.com/jackc/pgx/v5"
@@ -27,6 +28,13 @@ func (d *Department) Validate(isNew bool) error {
 	if d.Name == "" || len([]rune(d.Name)) > 200 {
 		return apperr.Invalidf("name_required", "a department needs a name (at most 200 characters)")
 	}
+	if d.Email = strings.TrimSpace(d.Email); d.Email != "" {
+		e, err := contact.Email(d.Email)
+		if err != nil {
+			return apperr.Invalidf("bad_email", "the department's e-mail address is not valid")
+		}
+		d.Email = e
+	}
 	return nil
 }
 
@@ -38,11 +46,11 @@ func (s *Store) FindDepartment(ctx context.Context, slug string) (_ Department, 
 
 func findDepartment(ctx context.Context, q db.Querier, slug string, lock bool) (Department, error) {
 	var d Department
-	sql := `SELECT slug, name, handles_complaints FROM departments WHERE slug = $1`
+	sql := `SELECT slug, name, handles_complaints, email FROM departments WHERE slug = $1`
 	if lock {
 		sql += ` FOR UPDATE`
 	}
-	err := q.QueryRow(ctx, sql, slug).Scan(&d.Slug, &d.Name, &d.HandlesComplaints)
+	err := q.QueryRow(ctx, sql, slug).Scan(&d.Slug, &d.Name, &d.HandlesComplaints, &d.Email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, apperr.NotFoundf("no such department")
 	}
@@ -56,8 +64,8 @@ func (s *Store) CreateDepartment(ctx context.Context, actor *identity.User, d De
 		return err
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO departments (slug, name, handles_complaints) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING`,
-			d.Slug, d.Name, d.HandlesComplaints)
+		tag, err := tx.Exec(ctx, `INSERT INTO departments (slug, name, handles_complaints, email) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING`,
+			d.Slug, d.Name, d.HandlesComplaints, d.Email)
 		if err != nil {
 			return fmt.Errorf("moderation.CreateDepartment: %w", err)
 		}
@@ -68,7 +76,8 @@ func (s *Store) CreateDepartment(ctx context.Context, actor *identity.User, d De
 	})
 }
 
-// UpdateDepartment changes the name and the complaints flag of d.Slug;
+// UpdateDepartment changes the name, the complaints flag and the e-mail
+// address of d.Slug;
 // NotFound when there is no such department.
 func (s *Store) UpdateDepartment(ctx context.Context, actor *identity.User, d Department) (err error) {
 	defer apperr.Wrap(&err, "moderation.Store.UpdateDepartment(%q)", d.Slug)
@@ -83,8 +92,8 @@ func (s *Store) UpdateDepartment(ctx context.Context, actor *identity.User, d De
 		if before == d {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE departments SET name = $2, handles_complaints = $3 WHERE slug = $1`,
-			d.Slug, d.Name, d.HandlesComplaints); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE departments SET name = $2, handles_complaints = $3, email = $4 WHERE slug = $1`,
+			d.Slug, d.Name, d.HandlesComplaints, d.Email); err != nil {
 			return fmt.Errorf("moderation.UpdateDepartment: %w", err)
 		}
 		return AdminAudit(ctx, tx, actor, "department.update", "department:"+d.Slug, before, d)

@@ -11,7 +11,7 @@ import (
 // FindDepartments lists departments.
 func (s *Store) FindDepartments(ctx context.Context) (_ []Department, err error) {
 	defer apperr.Wrap(&err, "moderation.Store.FindDepartments")
-	rows, err := s.pool.Query(ctx, `SELECT slug, name, handles_complaints FROM departments ORDER BY name`)
+	rows, err := s.pool.Query(ctx, `SELECT slug, name, handles_complaints, email FROM departments ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,8 @@ func (h *Handlers) handleAdminDepartments(w http.ResponseWriter, r *http.Request
 }
 
 func departmentForm(r *http.Request) Department {
-	return Department{Slug: r.PostFormValue("slug"), Name: r.PostFormValue("name"), HandlesComplaints: r.PostFormValue("handles_complaints") != ""}
+	return Department{Slug: r.PostFormValue("slug"), Name: r.PostFormValue("name"), HandlesComplaints: r.PostFormValue("handles_complaints") != "",
+		Email: r.PostFormValue("email")}
 }
 
 // handleAdminDepartmentCreate serves POST /admin/departments.

@@ -316,6 +316,20 @@ func TestAdminDepartmentsAndCanned(t *testing.T) {
 	if auditCount(d, "department.create") != 1 || auditCount(d, "department.update") != 1 {
 		t.Fatal("department audit entries missing")
 	}
+	// The address escalations and late directives go to: a bad one is
+	// refused with the form kept, a good one stored as it is compared.
+	wantFormError(t, admin.PostForm("/admin/departments/thanh-tra-huyen", url.Values{"name": {"Thanh tra huyện Mèo Vạc"}, "email": {"thanhtra@"}}), "thư điện tử không hợp lệ", `value="thanhtra@"`)
+	if d.Count(`SELECT count(*) FROM departments WHERE slug = 'thanh-tra-huyen' AND email = '' AND handles_complaints`) != 1 {
+		t.Fatal("a refused e-mail changed the department")
+	}
+	wantRedirect(t, admin.PostForm("/admin/departments/thanh-tra-huyen", url.Values{"name": {"Thanh tra huyện Mèo Vạc"}, "handles_complaints": {"1"}, "email": {" ThanhTra@MeoVac.gov.vn "}}), "/admin/departments?done=saved")
+	if d.Count(`SELECT count(*) FROM departments WHERE slug = 'thanh-tra-huyen' AND email = 'thanhtra@meovac.gov.vn'`) != 1 ||
+		d.Count(`SELECT count(*) FROM admin_audit WHERE action = 'department.update' AND after->>'email' = 'thanhtra@meovac.gov.vn'`) != 1 {
+		t.Fatal("the department's e-mail was not stored and audited")
+	}
+	if _, body := pageBody(t, admin, "/admin/departments"); !strings.Contains(body, `value="thanhtra@meovac.gov.vn"`) {
+		t.Error("the departments page does not show the address")
+	}
 
 	canned := d.Count(`SELECT count(*) FROM canned_answers`)
 	wantFormError(t, admin.PostForm("/admin/canned", url.Values{"title": {"Chào"}, "body": {"Xin chào"}, "language": {"tiếng việt"}}), "Ngôn ngữ phải là mã", `value="Chào"`)

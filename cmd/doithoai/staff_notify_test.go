@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"mime"
+	"net/http"
 	"net/mail"
+	neturl "net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -37,7 +39,6 @@ func TestStaffToldOfEscalationsAndDirectives(t *testing.T) {
 	}
 	d.MustExec(`UPDATE users SET email = 'ChuTich@UBND.example.vn' WHERE login = 'chutich'`)
 	d.MustExec(`UPDATE users SET email = 'mod1@ubnd.example.vn' WHERE login = 'mod1'`)
-	d.MustExec(`UPDATE departments SET email = 'sotnmt@ubnd.example.vn' WHERE slug = 'tai-nguyen-moi-truong'`)
 	n := MustStartNode(t, url, withEnvFunc(func(env map[string]string) {
 		env["SMTP_URL"], env["MAIL_FROM"] = smtpd.URL(), "thongbao@doithoai.example.vn"
 		env["BASE_URL"] = "https://doithoai.example.vn"
@@ -52,6 +53,14 @@ func TestStaffToldOfEscalationsAndDirectives(t *testing.T) {
 	leader.MustLogin("chutich", "correct horse battery")
 	mod.MustLogin("mod1", "mod1-password")
 	admin.MustLogin("admin1", "correct horse battery")
+	// The department's address is the admin's to set (/admin/departments).
+	var deptName string
+	if err := d.pool.QueryRow(t.Context(), `SELECT name FROM departments WHERE slug = 'tai-nguyen-moi-truong'`).Scan(&deptName); err != nil {
+		t.Fatal(err)
+	}
+	if resp := admin.PostForm("/admin/departments/tai-nguyen-moi-truong", neturl.Values{"name": {deptName}, "email": {"SoTNMT@ubnd.example.vn"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setting the department's e-mail: %d", resp.StatusCode)
+	}
 
 	// The moderator holds the item; the leader gives two directives: one
 	// due in twelve hours (nobody responsible but the assignee), one for
