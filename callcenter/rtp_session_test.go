@@ -202,3 +202,77 @@ func TestRTPSessionStartTimeout(t *testing.T) {
 		t.Errorf("cause %v, want errNoRTP", s.deadCause())
 	}
 }
+
+// The shared send clock: sessions taken off it in any order leave the
+// others paced and contiguous (the swap-remove keeps its index right), and
+// a closed session is on no shard any more, so nothing writes to its
+// socket once closeSession returns.
+func TestRTPClockRemoveKeepsOthersSending(t *testing.T) {
+	t.Parallel()
+	const n = 8
+	peers := make([]*net.UDPConn, n)
+	sessions := make([]*rtpSession, n)
+	for i := range n {
+		peers[i] = listenLoopback(t)
+		defer peers[i].Close()
+		sessions[i] = newRTPSession(listenLoopback(t), PCMU, 101, addrOf(peers[i]).Addr(), rtpTimeouts{start: 5 * time.Second, silence: 5 * time.Second})
+		sessions[i].setRemote(addrOf(peers[i]))
+		sessions[i].start()
+		defer sessions[i].closeSession()
+	}
+	// read waits for k more packets on peer i and checks they are contiguous.
+	read := func(i, k int) {
+		t.Helper()
+		buf := make([]byte, 1500)
+		var last uint16
+		peers[i].SetReadDeadline(time.Now().Add(5 * time.Second))
+		for j := range k {
+			m, err := peers[i].Read(buf)
+			if err != nil {
+				t.Fatalf("session %d, packet %d: %v", i, j, err)
+			}
+			var pkt rtp.Packet
+			if err := pkt.Unmarshal(buf[:m]); err != nil {
+				t.Fatal(err)
+			}
+			if j > 0 && pkt.SequenceNumber != last+1 {
+				t.Fatalf("session %d: seq %d after %d", i, pkt.SequenceNumber, last)
+			}
+			last = pkt.SequenceNumber
+		}
+	}
+	for i := range n {
+		read(i, 3)
+	}
+	// Take off the first, the last and two in the middle.
+	for _, i := range []int{0, n - 1, 3, 4} {
+		sessions[i].closeSession()
+		if sessions[i].clockIdx != -1 {
+			t.Fatalf("session %d still has clock index %d", i, sessions[i].clockIdx)
+		}
+	}
+	for _, sh := range sendClock.shards {
+		sh.mu.Lock()
+		for j, s := range sh.sessions {
+			if s.clockIdx != j {
+				t.Errorf("a session at %d believes it is at %d", j, s.clockIdx)
+			}
+			for _, i := range []int{0, n - 1, 3, 4} {
+				if s == sessions[i] {
+					t.Errorf("closed session %d is still on the clock", i)
+				}
+			}
+		}
+		sh.mu.Unlock()
+	}
+	for _, i := range []int{1, 2, 5, 6} {
+		// Drain what was queued before the removals, then 10 more in order.
+		peers[i].SetReadDeadline(time.Now())
+		for buf := make([]byte, 1500); ; {
+			if _, err := peers[i].Read(buf); err != nil {
+				break
+			}
+		}
+		read(i, 10)
+	}
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need on Debian/Ubuntu, when it can
 # (as root with apt-get). Otherwise it prints the exact command to run.
+# Groups: no argument or "run" (make run), "test" (make test), "bench" (the
+# hotline load runs of BENCHMARKS.md: SIPp as a second, independent client).
 set -euo pipefail
 
 need=()
@@ -27,6 +29,10 @@ if [ "${1:-}" = "test" ]; then
   # systemd-analyze (the shipped units verify) and rsync (their files backup).
   have systemd-analyze || need+=(systemd)
   have rsync || need+=(rsync)
+fi
+if [ "${1:-}" = "bench" ]; then
+  # SIPp (Debian sip-tester), playing G.711 RTP from scripts/sipp/*.pcap.
+  have sipp || need+=(sip-tester)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ type options struct {
 	embedded    bool
 	dataDir     string
 	agents      string
+	cpuProfile  string
 }
 
 func main() {
@@ -62,6 +64,7 @@ func main() {
 	flag.BoolVar(&o.embedded, "embedded", false, "start a stand-alone hotline server in this process on a free port")
 	flag.StringVar(&o.dataDir, "data", "", "recordings directory for -serve/-embedded (default: a temp dir)")
 	flag.StringVar(&o.agents, "agents", "", "SIP agents for -serve, login:password,… (e.g. to try baresip)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "with -serve: write the server's CPU profile to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "sipload:", err)
@@ -91,6 +94,16 @@ func run(o options) error {
 			return err
 		}
 		if o.serve {
+			if o.cpuProfile != "" {
+				f, err := os.Create(o.cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
 			fmt.Printf("hotline serving on %s (UDP and TCP); Ctrl-C to stop\n", srv.Addr())
 			err := srv.Serve(ctx)
 			printServerStats(srv)
