@@ -56,7 +56,7 @@ lint:
 ## bench: the forum, queue and summary benchmarks of BENCHMARKS.md (bounded; loopback only).
 ## Live chat and hotline loads have their own commands there (cmd/loadws, cmd/sipload).
 bench: build
-	@./scripts/install-deps.sh run
+	@./scripts/install-deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 	$(GO) run ./cmd/benchforum
 	$(GO) run ./cmd/benchfeedback -n 1000000 -runs 5

@@ -17,7 +17,11 @@ type Standalone struct {
 }
 
 // NewStandalone builds the engine; agents are the MemoryStore's (AddAgent).
+// Recordings are files under cfg.DataDir at the path their ticket names.
 func NewStandalone(cfg Config, store *MemoryStore, log *slog.Logger, reg prometheus.Registerer) (*Standalone, error) {
+	if cfg.blobs == nil {
+		cfg.blobs = dirBlobs{root: cfg.DataDir}
+	}
 	e, err := newEngine(cfg, engineDeps{store: store, dir: store, src: store, log: log, reg: reg})
 	if err != nil {
 		return nil, err

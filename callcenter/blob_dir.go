@@ -12,10 +12,11 @@ import (
 	"github.com/doithoai/doithoai/internal/blob"
 )
 
-// dirBlobs is the blob store of the SIP engine tests, which run without
-// PostgreSQL (NewMemoryStore): blobs are files under the test's DATA_DIR at
-// their key's path, so a test reads a recording where the row names it.
-// The node itself keeps blobs in PostgreSQL or S3 (internal/blob).
+// dirBlobs keeps blobs as files under root at their key's path: the blob
+// store of the stand-alone engine (sipload, manual softphone tests) and of
+// the SIP engine tests, which run without PostgreSQL (NewMemoryStore), so a
+// recording is read where its ticket names it. The node itself keeps blobs
+// in PostgreSQL or S3 (internal/blob).
 type dirBlobs struct{ root string }
 
 func (d dirBlobs) path(key string) string { return filepath.Join(d.root, filepath.FromSlash(key)) }
