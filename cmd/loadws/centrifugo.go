@@ -82,7 +82,8 @@ type versusRow struct {
 	n, held, heldAfter int
 	sent, delivered    int64
 	took               time.Duration
-	mem                memory // after opening minus idle
+	mem                memory  // after opening minus idle
+	rss                float64 // resident set after opening, bytes
 	load               string
 	cpu                string
 }
@@ -180,8 +181,8 @@ func runVersus(ctx context.Context, c config, dir string, pg *localserver.Postgr
 				if err != nil {
 					return err
 				}
-				fmt.Printf("round %d %-10s %6d subscribers (%d held, %d after): %d sent, %d delivered in %v: %.0f msg/s; per subscriber %s; load %s\n      %s\n",
-					round+1, t.name, n, row.held, row.heldAfter, row.sent, row.delivered, row.took.Round(time.Millisecond), row.rate(), row.mem.per(row.held), row.load, row.cpu)
+				fmt.Printf("round %d %-10s %6d subscribers (%d held, %d after): %d sent, %d delivered in %v: %.0f msg/s; per subscriber %s, RSS ÷ subscribers %.1f KB; load %s\n      %s\n",
+					round+1, t.name, n, row.held, row.heldAfter, row.sent, row.delivered, row.took.Round(time.Millisecond), row.rate(), row.mem.per(row.held), row.rss/1024/float64(max(1, row.held)), row.load, row.cpu)
 				rows = append(rows, row)
 			}
 		}
@@ -207,7 +208,7 @@ func versusPhase(ctx context.Context, c config, t *fanTarget, workers pool, mete
 	time.Sleep(2 * time.Second) // the subscriptions land, the joins' garbage
 	mem := memoryAfterGC(t.metrics, pid, c.gcWait)
 	row.held = t.held()
-	row.mem = mem.sub(idle)
+	row.mem, row.rss = mem.sub(idle), mem.rss
 	meter.nodePid = pid
 	meter.start()
 	row.load = loadavg()
@@ -330,7 +331,7 @@ func printVersus(rows []versusRow, subs []int) {
 		for _, r := range rows {
 			if r.target == target && r.n == n && r.held > 0 {
 				a.rates = append(a.rates, r.rate())
-				a.rss += r.mem.rss / float64(r.held)
+				a.rss += r.rss / float64(r.held)
 				a.heap += (r.mem.heap + r.mem.stacks) / float64(r.held)
 				a.k++
 				a.lostSum += r.held - r.heldAfter
@@ -357,7 +358,7 @@ func printVersus(rows []versusRow, subs []int) {
 		return strings.Join(p, " · ")
 	}
 	fmt.Println()
-	fmt.Println("| subscribers | doithoai msg/s | centrifugo msg/s | ratio | doithoai RSS / heap+stacks per sub | centrifugo RSS / heap+stacks per sub | RSS ratio | dropped during phase (d / c) |")
+	fmt.Println("| subscribers | doithoai msg/s | centrifugo msg/s | ratio | doithoai RSS ÷ subs / heap+stacks per sub | centrifugo RSS ÷ subs / heap+stacks per sub | RSS ratio | dropped during phase (d / c) |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, n := range subs {
 		d, c := get("doithoai", n), get("centrifugo", n)
