@@ -97,6 +97,9 @@ func run() error {
 	flag.DurationVar(&oc.phase, "outage-phase", 10*time.Second, "redis-outage: length of the phases before and after the outage")
 	flag.DurationVar(&oc.down, "outage-down", 10*time.Second, "redis-outage: how long Redis stays down")
 	flag.DurationVar(&oc.every, "outage-every", 50*time.Millisecond, "redis-outage: one answer per this interval")
+	var vc versusConfig
+	flag.StringVar(&vc.centrifugo, "centrifugo", "", "fan-out against Centrifugo: its binary; runs -subs against -bin and it, alternating (centrifugo.go)")
+	flag.IntVar(&vc.rounds, "rounds", 2, "centrifugo: rounds of the alternation")
 	flag.Parse()
 	c.viewers, c.subs = ints(viewers), ints(subs)
 	if nodeEnv != "" {
@@ -134,6 +137,9 @@ func run() error {
 	if *mode == "redis-outage" {
 		return runOutage(ctx, c.bin, dir, pg, oc)
 	}
+	if vc.centrifugo != "" {
+		return runVersus(ctx, c, dir, pg, vc)
+	}
 	port, err := localserver.FreePort()
 	if err != nil {
 		return err
@@ -141,13 +147,8 @@ func run() error {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	env := append(os.Environ(), "DATABASE_URL="+pg.URL("postgres"), "HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"DISABLE_SIP=true", "LOG_LEVEL=warn", "DATA_DIR="+filepath.Join(dir, "data"), "REDIS_URL=", "BASE_URL="+base)
-	for _, step := range [][]string{{"migrate"}, {"user", "create", "--role", "admin", "--login", "admin", "--password-stdin"},
-		{"user", "create", "--role", "leader", "--login", "leader", "--password-stdin"}} {
-		cmd := exec.CommandContext(ctx, c.bin, step...)
-		cmd.Env, cmd.Stdin = env, strings.NewReader("load-test-password\n")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v\n%s", strings.Join(step, " "), err, out)
-		}
+	if err := prepareNode(ctx, c.bin, env); err != nil {
+		return err
 	}
 	srv := exec.Command(c.bin, "serve")
 	srv.Env, srv.Stderr = append(env, c.nodeEnv...), os.Stderr
@@ -248,7 +249,7 @@ func run() error {
 			fmt.Printf("open   %6d subscribers: %d connected, %d failed (%s)\n", n, opened, failed, firstErr)
 		}
 		meter.start()
-		sent, delivered, took := throughput(ctx, a, workers, opened, c.throughput)
+		sent, delivered, took := throughput(ctx, a.post, workers, opened, c.throughput)
 		fmt.Printf("tput  %6d subscribers: %d messages of 128 B sent, %d delivered in %v: %.0f msg/s delivered\n",
 			opened, sent, delivered, took.Round(time.Millisecond), float64(delivered)/took.Seconds())
 		fmt.Printf("      %s\n", meter.report())
@@ -258,6 +259,20 @@ func run() error {
 		time.Sleep(2 * time.Second)
 	}
 	return ctx.Err()
+}
+
+// prepareNode migrates the node's database and creates its admin and its
+// leader.
+func prepareNode(ctx context.Context, bin string, env []string) error {
+	for _, step := range [][]string{{"migrate"}, {"user", "create", "--role", "admin", "--login", "admin", "--password-stdin"},
+		{"user", "create", "--role", "leader", "--login", "leader", "--password-stdin"}} {
+		cmd := exec.CommandContext(ctx, bin, step...)
+		cmd.Env, cmd.Stdin = env, strings.NewReader("load-test-password\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v\n%s", strings.Join(step, " "), err, out)
+		}
+	}
+	return nil
 }
 
 func gcNote(m memory, wait time.Duration) string {
@@ -392,9 +407,10 @@ func latency(ctx context.Context, a *answerer, p pool, k int) (latencies, int64,
 	return latencies{all}, got, err
 }
 
-// throughput posts 128-byte answers from 8 senders for d and counts what
-// the n viewers receive until the flow stops.
-func throughput(ctx context.Context, a *answerer, p pool, n int, d time.Duration) (sent, delivered int64, took time.Duration) {
+// throughput posts 128-byte messages (post: the node's answers or a
+// Centrifugo publish) from 8 senders for d and counts what the n viewers
+// receive until the flow stops.
+func throughput(ctx context.Context, post func(size int) error, p pool, n int, d time.Duration) (sent, delivered int64, took time.Duration) {
 	_ = p.simple("track", false)
 	var posted atomic.Int64
 	start := time.Now()
@@ -405,7 +421,7 @@ func throughput(ctx context.Context, a *answerer, p pool, n int, d time.Duration
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(stop) && ctx.Err() == nil {
-				if a.post(128) == nil {
+				if post(128) == nil {
 					posted.Add(1)
 				}
 			}

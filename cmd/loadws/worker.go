@@ -34,6 +34,9 @@ type request struct {
 	N     int    `json:"n,omitempty"`
 	First int    `json:"first,omitempty"` // global index of the first viewer: its source address
 	Track bool   `json:"track,omitempty"`
+	// Dialect is how a viewer joins: "" for the node's join, "centrifugo"
+	// for Centrifugo's connect and subscribe (centrifugo.go).
+	Dialect string `json:"dialect,omitempty"`
 }
 
 type answer struct {
@@ -119,6 +122,11 @@ func (p pool) each(f func(i int, w *worker) (answer, error)) ([]answer, error) {
 // open connects n viewers to room, shared among the workers, and says how
 // many joined.
 func (p pool) open(url, room string, n int) (opened, failed int, firstErr string, err error) {
+	return p.openDialect(url, room, n, "")
+}
+
+// openDialect is open for the node ("") or for Centrifugo ("centrifugo").
+func (p pool) openDialect(url, room string, n int, dialect string) (opened, failed int, firstErr string, err error) {
 	share := (n + len(p) - 1) / len(p)
 	as, err := p.each(func(i int, w *worker) (answer, error) {
 		first := i * share
@@ -126,7 +134,7 @@ func (p pool) open(url, room string, n int) (opened, failed int, firstErr string
 		if k <= 0 {
 			return answer{}, nil
 		}
-		return w.call(request{Op: "open", URL: url, Room: room, N: k, First: first})
+		return w.call(request{Op: "open", URL: url, Room: room, N: k, First: first, Dialect: dialect})
 	})
 	for _, a := range as {
 		opened += a.Opened
@@ -180,7 +188,7 @@ func runWorker() error {
 		switch r.Op {
 		case "open":
 			var got []*viewer
-			got, a.Failed, a.Err = openViewers(r.URL, r.Room, r.First, r.N)
+			got, a.Failed, a.Err = openViewers(r.URL, r.Room, r.First, r.N, r.Dialect)
 			a.Opened = len(got)
 			vs = append(vs, got...)
 		case "track":
@@ -252,11 +260,16 @@ func (v *viewer) read() {
 			}
 		}
 		now := time.Now().UnixNano()
-		i := bytes.Index(buf, tsKey)
-		if i < 0 {
+		if isPing(buf) {
+			_ = v.ws.Write(context.Background(), websocket.MessageText, buf)
 			continue
 		}
-		v.got.Add(1)
+		n := countDeliveries(buf)
+		if n == 0 {
+			continue
+		}
+		v.got.Add(int64(n))
+		i := bytes.Index(buf, tsKey)
 		if !v.track.Load() {
 			continue
 		}
@@ -273,8 +286,11 @@ func (v *viewer) read() {
 
 // openViewers connects n sockets that join room, 400 per loopback source
 // address (the node allows 500), and waits until every one has joined.
-func openViewers(url, room string, first, n int) (vs []*viewer, failed int, firstErr string) {
+func openViewers(url, room string, first, n int, dialect string) (vs []*viewer, failed int, firstErr string) {
 	join := []byte(`{"type":"join","room":"` + room + `","since":1000000000}`)
+	if dialect == "centrifugo" {
+		join = centrifugoJoin(room)
+	}
 	out := make([]*viewer, n)
 	var wg sync.WaitGroup
 	var nfail atomic.Int64
