@@ -144,8 +144,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	mport, err := localserver.FreePort()
+	if err != nil {
+		return err
+	}
+	// /metrics (sockets held, heap) is served on METRICS_ADDR only, never
+	// on the public address.
+	base, mbase := "http://127.0.0.1:"+strconv.Itoa(port), "http://127.0.0.1:"+strconv.Itoa(mport)
 	env := append(os.Environ(), "DATABASE_URL="+pg.URL("postgres"), "HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"METRICS_ADDR=127.0.0.1:"+strconv.Itoa(mport),
 		"DISABLE_SIP=true", "LOG_LEVEL=warn", "DATA_DIR="+filepath.Join(dir, "data"), "REDIS_URL=", "BASE_URL="+base)
 	if err := prepareNode(ctx, c.bin, env); err != nil {
 		return err
@@ -198,7 +205,7 @@ func run() error {
 	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
 
 	time.Sleep(2 * time.Second)
-	idle := memoryAfterGC(base, srv.Process.Pid, c.gcWait)
+	idle := memoryAfterGC(mbase, srv.Process.Pid, c.gcWait)
 	fmt.Printf("idle       0 viewers: heap %.1f MB, stacks %.1f MB, RSS %.1f MB%s\n", idle.heap/(1<<20), idle.stacks/(1<<20), idle.rss/(1<<20), gcNote(idle, c.gcWait))
 	prevN, prevMem := 0, idle
 	for _, n := range c.viewers {
@@ -214,8 +221,8 @@ func run() error {
 			fmt.Printf("open   %6d viewers: %d connected, %d failed (%s)\n", n, opened, failed, firstErr)
 		}
 		time.Sleep(3 * time.Second) // let the node settle (presence, the joins' garbage)
-		mem := memoryAfterGC(base, srv.Process.Pid, c.gcWait)
-		held := int(metrics(base)["doithoai_livechat_connections"])
+		mem := memoryAfterGC(mbase, srv.Process.Pid, c.gcWait)
+		held := int(metrics(mbase)["doithoai_livechat_connections"])
 		fmt.Printf("idle  %6d viewers: node holds %d sockets, heap %.1f MB, stacks %.1f MB, RSS %.1f MB; per socket: %s%s\n",
 			n, held, mem.heap/(1<<20), mem.stacks/(1<<20), mem.rss/(1<<20), mem.sub(idle).per(held), gcNote(mem, c.gcWait))
 		// The slope between two idle states is the honest cost of a socket:
