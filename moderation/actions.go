@@ -52,8 +52,9 @@ func errForbiddenRole() error { return apperr.Forbiddenf("your role may not do t
 // ClaimNext gives actor the most urgent unclaimed item, or (Item{}, false)
 // when nothing waits. SKIP LOCKED lets many moderators claim at once
 // without waiting on each other and without ever taking the same item.
-// Claim, audit entry and notification are one statement, so a claim is one
-// round trip and its row lock lasts only that statement.
+// Claim and audit entry are one statement, so a claim is one round trip
+// and its row lock lasts only that statement; the consoles' "claimed"
+// event is sent after it commits, batched with other claims' (afterCommit).
 func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bool, error) {
 	if !actor.IsStaff() {
 		return Item{}, false, errForbiddenRole()
@@ -71,10 +72,8 @@ func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bo
 			SELECT id, $1, $3, jsonb_strip_nulls(jsonb_build_object('status', status, 'assignee_id', assignee_id,
 				'department', nullif(department, ''), 'escalated', nullif(escalated, false), 'merged_into', merged_into, 'priority', priority))
 			FROM i
-		), notified AS (
-			SELECT count(pg_notify($4, json_build_object('id', id, 'event', 'claimed', 'status', status, 'source', source)::text)) AS n FROM i
 		)
-		SELECT `+itemColumns+` FROM i LEFT JOIN users u ON u.id = i.assignee_id CROSS JOIN notified`, actor.ID, s.Lease.String(), ActionClaim, notifyChannel)
+		SELECT `+itemColumns+` FROM i LEFT JOIN users u ON u.id = i.assignee_id`, actor.ID, s.Lease.String(), ActionClaim)
 	if err != nil {
 		return Item{}, false, err
 	}
@@ -82,7 +81,11 @@ func (s *Service) ClaimNext(ctx context.Context, actor *identity.User) (Item, bo
 	if err != nil || len(items) == 0 {
 		return Item{}, false, err
 	}
-	return items[0], true, nil
+	// Committed: the consoles hear of it after, with other claims' events
+	// (a NOTIFY in the claim would serialise the claims' commits).
+	it := items[0]
+	s.claimed.queue(Event{ID: it.ID, Event: "claimed", Status: it.Status, Source: it.Source})
+	return it, true, nil
 }
 
 // Act performs action on item id for actor. Claiming is a lease: acting on

@@ -50,12 +50,16 @@ type Service struct {
 	// sla is SLA with what admins saved applied (ReloadSettings); nil
 	// until the first reload.
 	sla atomic.Pointer[SLA]
+	// claimed sends "claimed" events after their claims commit
+	// (claim_notify.go).
+	claimed *afterCommit
 }
 
 // NewService returns the queue service.
 func NewService(pool *pgxpool.Pool, lease time.Duration, log *slog.Logger) *Service {
 	return &Service{pool: pool, Store: NewStore(pool), SLA: DefaultSLA(), Lease: lease, Log: log,
-		Limiter: ratelimit.NewMemory(), handlers: map[Source]ChannelHandler{}, now: time.Now}
+		Limiter: ratelimit.NewMemory(), handlers: map[Source]ChannelHandler{}, now: time.Now,
+		claimed: &afterCommit{pool: pool, log: log}}
 }
 
 // RegisterHandler routes decisions on items of src back to their channel.
