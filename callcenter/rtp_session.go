@@ -221,28 +221,50 @@ func (s *rtpSession) sendFrame(skipped uint32) {
 }
 
 // rtpClock paces the sending of every session from one goroutine per shard
-// (GOMAXPROCS shards) on one absolute 20 ms clock, as Asterisk's timing
-// does, instead of a goroutine and a timer per session: at 500 calls that
-// is 2 wake-ups per 20 ms instead of 500, and a packet's place in its
-// shard's round is stable, so the spacing the caller sees stays 20 ms.
+// on one absolute 20 ms clock, as Asterisk's timing does, instead of a
+// goroutine and a timer per session: at 500 calls that is clockShards
+// wake-ups per 20 ms instead of 500, and a packet's place in its shard's
+// round is stable, so the spacing the caller sees stays 20 ms. The shards
+// tick at evenly spread phases of the 20 ms: with one phase for all, every
+// session's packet left in one burst every 20 ms, and the receivers (the
+// callers' side of one machine in the load runs, a trunk in production)
+// took them in a burst too (quiet runs of 500 calls: jitter p50 1.65 ms
+// with two shards in phase, against 0.6 ms with a timer per call).
 type rtpClock struct {
 	shards []*clockShard
 	next   atomic.Uint32
+	epoch  time.Time // phase origin of every shard
 }
+
+// clockShards is how many phases the 20 ms period is cut into.
+const clockShards = 10
 
 type clockShard struct {
 	mu       sync.Mutex
 	sessions []*rtpSession // sending order; the index is in rtpSession.clockIdx
 	running  bool          // the shard's goroutine is up; it exits when sessions is empty
+	phase    time.Duration // offset of its ticks within the 20 ms
+	epoch    time.Time
 }
 
 var sendClock = func() *rtpClock {
-	c := &rtpClock{}
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		c.shards = append(c.shards, &clockShard{})
+	c := &rtpClock{epoch: time.Now()}
+	n := max(clockShards, runtime.GOMAXPROCS(0))
+	for i := range n {
+		c.shards = append(c.shards, &clockShard{phase: time.Duration(i) * framePeriod / time.Duration(n), epoch: c.epoch})
 	}
 	return c
 }()
+
+// firstTick is the shard's next tick at or after now.
+func (sh *clockShard) firstTick(now time.Time) time.Time {
+	k := (now.Sub(sh.epoch) - sh.phase) / framePeriod
+	t := sh.epoch.Add(sh.phase + k*framePeriod)
+	for t.Before(now) {
+		t = t.Add(framePeriod)
+	}
+	return t
+}
 
 func (c *rtpClock) add(s *rtpSession) {
 	sh := c.shards[int(c.next.Add(1))%len(c.shards)]
@@ -279,8 +301,8 @@ func (sh *clockShard) run() {
 	// Deadlines are absolute (start + n·20 ms) so scheduling delays do not
 	// accumulate into drift; after a long stall we resynchronise instead of
 	// bursting the missed packets.
-	next := time.Now()
-	timer := time.NewTimer(0)
+	next := sh.firstTick(time.Now())
+	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	var skipped uint32
 	for range timer.C {
