@@ -2,10 +2,12 @@ package web
 
 import (
 	"container/list"
+	"errors"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // ConnBudget caps the connections one HTTP listener holds open, WebSockets
@@ -164,6 +166,16 @@ type budgetConn struct {
 	b        *ConnBudget
 	idle     *list.Element // its place in b.idle while evictable
 	released bool
+}
+
+// SyscallConn hands out the socket's descriptor: a hijacked WebSocket
+// (livechat's writers) writes to it without blocking, which the wrapper
+// would otherwise hide.
+func (c *budgetConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 // Close closes the connection and frees its slot (a hijacked WebSocket
