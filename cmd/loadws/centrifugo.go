@@ -125,11 +125,11 @@ func runVersus(ctx context.Context, c config, dir string, pg *localserver.Postgr
 			r, session, err := setupSession(base)
 			if err == nil {
 				var leader string
-				var qid int64
+				var qids []int64
 				if leader, err = login(base, "leader"); err == nil {
-					qid, err = approvedQuestion(base, session)
+					qids, err = approvedQuestions(base, session, answerQuestions)
 				}
-				room, a = r, &answerer{base: base, token: leader, session: session, question: qid}
+				room, a = r, &answerer{base: base, token: leader, session: session, questions: qids}
 			}
 			if err != nil {
 				t.stop()

@@ -197,11 +197,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	qid, err := approvedQuestion(base, sessionID)
+	qids, err := approvedQuestions(base, sessionID, answerQuestions)
 	if err != nil {
 		return err
 	}
-	a := &answerer{base: base, token: leader, session: sessionID, question: qid}
+	a := &answerer{base: base, token: leader, session: sessionID, questions: qids}
 	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
 
 	time.Sleep(2 * time.Second)
@@ -376,8 +376,23 @@ func approvedQuestion(base string, session int64) (int64, error) {
 
 // answerer posts leaders' answers.
 type answerer struct {
-	base, token       string
-	session, question int64
+	base, token string
+	session     int64
+	question    int64   // the question answered when questions is empty
+	questions   []int64 // answered in turn (see approvedQuestions)
+	next        atomic.Uint64
+}
+
+// questionFor is the question of the next answer: in turn over questions,
+// so that concurrent senders answer different questions, as leaders do.
+// Every answer locks its question's row until it commits; eight senders
+// answering one question took turns on that lock, which then set the
+// pace of the whole fan-out run.
+func (a *answerer) questionFor() int64 {
+	if len(a.questions) == 0 {
+		return a.question
+	}
+	return a.questions[(a.next.Add(1)-1)%uint64(len(a.questions))]
 }
 
 // post sends one answer whose body starts with the send time.
@@ -385,7 +400,25 @@ func (a *answerer) post(size int) error {
 	body := "t=" + strconv.FormatInt(time.Now().UnixNano(), 10) + " "
 	body += strings.Repeat("x", max(1, size-len(body)))
 	return call("POST", fmt.Sprintf("%s/api/v1/live-sessions/%d/answers", a.base, a.session), a.token,
-		map[string]any{"question_id": a.question, "body": body}, nil)
+		map[string]any{"question_id": a.questionFor(), "body": body}, nil)
+}
+
+// answerQuestions is how many approved questions the throughput phases
+// answer in turn: twice the senders, and under the 20 questions an
+// address may ask in 10 minutes.
+const answerQuestions = 16
+
+// approvedQuestions asks and approves n questions in session.
+func approvedQuestions(base string, session int64, n int) ([]int64, error) {
+	qs := make([]int64, 0, n)
+	for range n {
+		q, err := approvedQuestion(base, session)
+		if err != nil {
+			return nil, err
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
 }
 
 type latencies struct {
