@@ -198,6 +198,11 @@ func TestLiveAnswerReachesViewersOnBothNodes(t *testing.T) {
 		v.join(ss.Room, 0)
 		viewers = append(viewers, v)
 	}
+	// Viewer count across both nodes, through Redis. Waited for before any
+	// message: a presence frame is sent only when the count changes, and
+	// reading messages skips it (under load the count used to reach 6
+	// while the test read the answer, and the wait below never saw it).
+	viewers[0].waitFor("6 viewers", 15*time.Second, func(f frame) bool { return f.Type == "presence" && f.Viewers == 6 })
 	q, err := b.svc.SubmitQuestion(ctx, ss.ID, NewQuestion{Body: "Khi nào cấp sổ đỏ?", Name: "Giàng A Páo", Consent: true})
 	if err != nil {
 		t.Fatal(err)
@@ -219,8 +224,6 @@ func TestLiveAnswerReachesViewersOnBothNodes(t *testing.T) {
 			t.Fatalf("viewer %d got %+v", i, got)
 		}
 	}
-	// Viewer count across both nodes, through Redis.
-	viewers[0].waitFor("6 viewers", 15*time.Second, func(f frame) bool { return f.Type == "presence" && f.Viewers == 6 })
 	// After the end, the archive takes no more questions or answers.
 	if err := a.svc.EndSession(ctx, leader, ss.ID); err != nil {
 		t.Fatal(err)
