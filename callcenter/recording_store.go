@@ -55,19 +55,7 @@ func (c *Center) legacyFile(rel string) (blob.Reader, blob.Info, error) {
 	if blob.CheckKey(rel) != nil || c.cfg.DataDir == "" {
 		return nil, blob.Info{}, blob.ErrNotFound
 	}
-	f, err := os.Open(filepath.Join(c.cfg.DataDir, filepath.FromSlash(rel)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, blob.Info{}, blob.ErrNotFound
-	}
-	if err != nil {
-		return nil, blob.Info{}, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, blob.Info{}, err
-	}
-	return f, blob.Info{Key: rel, Size: st.Size(), Modified: st.ModTime()}, nil
+	return dirBlobs{root: c.cfg.DataDir}.Get(context.Background(), rel)
 }
 
 // readAudio loads a whole recording (a spoken answer played on the phone).

@@ -65,13 +65,8 @@ func runOutage(ctx context.Context, bin, dir string, pg *localserver.Postgres, o
 			"DISABLE_SIP=true", "LOG_LEVEL=warn", "DATA_DIR="+filepath.Join(dir, fmt.Sprint("data", i)), "REDIS_URL="+rs.URL(), "BASE_URL="+base,
 			"METRICS_ADDR=127.0.0.1:"+strconv.Itoa(mport))
 		if i == 0 {
-			for _, step := range [][]string{{"migrate"}, {"user", "create", "--role", "admin", "--login", "admin", "--password-stdin"},
-				{"user", "create", "--role", "leader", "--login", "leader", "--password-stdin"}} {
-				cmd := exec.CommandContext(ctx, bin, step...)
-				cmd.Env, cmd.Stdin = env, strings.NewReader("load-test-password\n")
-				if out, err := cmd.CombinedOutput(); err != nil {
-					return fmt.Errorf("%s: %v\n%s", strings.Join(step, " "), err, out)
-				}
+			if err := prepareNode(ctx, bin, env); err != nil {
+				return err
 			}
 		}
 		srv := exec.Command(bin, "serve")
