@@ -134,7 +134,8 @@ func mustStartHAProxy(t *testing.T, n1, n2 string) string {
 	var out strings.Builder
 	cmd := exec.Command(bin, "-db", "-f", cfg)
 	cmd.Env = append(os.Environ(), "DOITHOAI_BIND="+bind, "DOITHOAI_NODE1="+n1, "DOITHOAI_NODE2="+n2)
-	cmd.Stdout, cmd.Stderr = &syncWriter{w: &out}, &syncWriter{w: &out}
+	w := &syncWriter{w: &out} // one lock for both streams: they share out
+	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
