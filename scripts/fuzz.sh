@@ -54,14 +54,28 @@ for entry in "${targets[@]}"; do
 	read -r pkg target minimize <<<"$entry"
 	[[ "$target" =~ $FUZZ_ONLY ]] || continue
 	[ -n "$QUIET" ] || echo "== $target ($pkg, $FUZZTIME)"
-	status=0
-	if [ -n "$QUIET" ]; then
-		"$GO" test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$minimize" \
-			-parallel "$FUZZPARALLEL" "$pkg" >"$log" 2>&1 || status=$?
-	else
-		"$GO" test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$minimize" \
-			-parallel "$FUZZPARALLEL" "$pkg" 2>&1 | tee "$log" || status=$?
-	fi
+	rerun=""
+	for attempt in 1 2; do
+		status=0
+		if [ -n "$QUIET" ]; then
+			"$GO" test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$minimize" \
+				-parallel "$FUZZPARALLEL" "$pkg" >"$log" 2>&1 || status=$?
+		else
+			"$GO" test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$minimize" \
+				-parallel "$FUZZPARALLEL" "$pkg" 2>&1 | tee "$log" || status=$?
+		fi
+		# go test -fuzz can end a short run with a bare "context deadline
+		# exceeded" and no failing input, when the time runs out while it is
+		# minimising a new corpus entry: the fuzzer's own deadline, not a
+		# crash. That run is made once more; a crash always writes its input
+		# ("Failing input written to") and fails at once.
+		if [ "$status" -ne 0 ] && [ "$attempt" -eq 1 ] && grep -q '^    context deadline exceeded$' "$log" &&
+			! grep -qE 'Failing input written|panic:|testing\.go:[0-9]+: |_test\.go:[0-9]+: ' "$log"; then
+			rerun=" (run twice: go's fuzz deadline error, no failing input)"
+			continue
+		fi
+		break
+	done
 	# The last progress line: "fuzz: elapsed: 60s, execs: N (r/sec), new interesting: n (total: t)",
 	# or, when the run ended while replaying the corpus, "gathering baseline coverage: i/n".
 	last=$(grep -E '^fuzz: elapsed: .*execs: ' "$log" | tail -n 1 || true)
@@ -76,7 +90,7 @@ for entry in "${targets[@]}"; do
 		failed+=("$target")
 		[ -z "$QUIET" ] || cat "$log"
 	fi
-	summary+=("$(printf '%-20s %-22s %-6s %s' "$target" "$pkg" "$result" "${figures:-no figures}")")
+	summary+=("$(printf '%-20s %-22s %-6s %s%s' "$target" "$pkg" "$result" "${figures:-no figures}" "$rerun")")
 done
 
 echo "fuzzing, $FUZZTIME per target:"
