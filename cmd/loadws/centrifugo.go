@@ -142,28 +142,15 @@ func runVersus(ctx context.Context, c config, dir string, pg *localserver.Postgr
 	}
 	startCentrifugo := func() (*fanTarget, error) { return startCentrifugo(ctx, vc.centrifugo, dir) }
 
-	nw := c.workers
 	most := 1
 	for _, n := range c.subs {
 		most = max(most, n)
 	}
-	if nw <= 0 {
-		nw = max(2, (most+c.perWorker-1)/c.perWorker)
-	}
-	var workers pool
-	defer func() {
-		for _, w := range workers {
-			w.stop()
-		}
-	}()
 	meter := &cpuMeter{pgDir: filepath.Join(dir, "pg", "pg"), gen: []int{os.Getpid()}}
-	for range nw {
-		w, err := startWorker(ctx)
-		if err != nil {
-			return err
-		}
-		workers = append(workers, w)
-		meter.gen = append(meter.gen, w.cmd.Process.Pid)
+	workers, err := c.startWorkers(ctx, most, meter)
+	defer workers.stop()
+	if err != nil {
+		return err
 	}
 	var rows []versusRow
 	for round := range max(1, vc.rounds) {

@@ -167,25 +167,13 @@ func run() error {
 	if err := waitUp(ctx, base); err != nil {
 		return err
 	}
-	nw := c.workers
-	if nw <= 0 {
-		nw = max(2, (most+c.perWorker-1)/c.perWorker)
-	}
-	var workers pool
-	defer func() {
-		for _, w := range workers {
-			w.stop()
-		}
-	}()
 	meter := &cpuMeter{nodePid: srv.Process.Pid, pgDir: filepath.Join(dir, "pg", "pg"), gen: []int{os.Getpid()}}
-	for range nw {
-		w, err := startWorker(ctx)
-		if err != nil {
-			return err
-		}
-		workers = append(workers, w)
-		meter.gen = append(meter.gen, w.cmd.Process.Pid)
+	workers, err := c.startWorkers(ctx, most, meter)
+	defer workers.stop()
+	if err != nil {
+		return err
 	}
+	nw := len(workers)
 	limit, inUse := procFiles(srv.Process.Pid)
 	fmt.Printf("loadws: node pid %d at %s (%s), open-file limit %d with %d in use: room for %d sockets; %d generator processes\n",
 		srv.Process.Pid, base, strings.Join(append([]string{"default GC"}, c.nodeEnv...)[min(1, len(c.nodeEnv)):], " "), limit, inUse, limit-inUse, nw)
@@ -484,4 +472,31 @@ func throughput(ctx context.Context, post func(size int) error, p pool, n int, d
 		time.Sleep(20 * time.Millisecond)
 	}
 	return posted.Load(), p.count(), lastAt.Sub(start)
+}
+
+// startWorkers starts the generator processes for up to most sockets
+// (-workers, or one per -per-worker sockets, at least two) and adds them to
+// meter; what it started is returned with any error, for the caller to stop.
+func (c config) startWorkers(ctx context.Context, most int, meter *cpuMeter) (pool, error) {
+	nw := c.workers
+	if nw <= 0 {
+		nw = max(2, (most+c.perWorker-1)/c.perWorker)
+	}
+	var workers pool
+	for range nw {
+		w, err := startWorker(ctx)
+		if err != nil {
+			return workers, err
+		}
+		workers = append(workers, w)
+		meter.gen = append(meter.gen, w.cmd.Process.Pid)
+	}
+	return workers, nil
+}
+
+// stop ends every worker process.
+func (p pool) stop() {
+	for _, w := range p {
+		w.stop()
+	}
 }
